@@ -1,0 +1,109 @@
+//! `patchbay`: lint connector specs, print their schema, explain rules.
+
+mod files;
+mod lint;
+mod output;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Declarative API connectors: lint, compile and run connector specs.
+#[derive(Debug, Parser)]
+#[command(name = "patchbay", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check connector specs (files, or folders searched for .toml and .json).
+    Lint {
+        /// Spec files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit with 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the JSON Schema of connector specs.
+    Schema,
+    /// Print the documentation of a lint rule.
+    Explain {
+        /// A rule code (`PB102`) or name (`undeclared-template-variable`).
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
+}
+
+/// How `lint` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people: the source line, a caret and the fix.
+    Human,
+    /// One JSON array of diagnostics.
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// Exit codes: 0 clean (or warnings only), 1 findings that fail, 2 usage or
+/// I/O errors.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version exit 0, usage errors 2.
+        Err(error) => error.exit(),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "patchbay: error: {error:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Command::Lint {
+            paths,
+            format,
+            deny_warnings,
+        } => lint::run(&paths, format, deny_warnings, &mut stdout),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&patchbay_schema::connector_schema())?;
+            writeln!(stdout, "{schema}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code } => {
+            let rule = patchbay_schema::rule(&code).with_context(|| {
+                format!("no rule `{code}`; `patchbay explain` takes a code such as PB102 (the list is in docs/rules/README.md)")
+            })?;
+            write!(stdout, "{}", rule.doc)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

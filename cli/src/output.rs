@@ -1,0 +1,256 @@
+//! The formats `lint` reports in.
+
+use std::io::Write;
+
+use patchbay_schema::{Diagnostic, LintReport, RULES, Severity, SourceFile};
+use serde_json::json;
+
+/// One file and what linting it found.
+pub(crate) struct Linted {
+    pub(crate) source: SourceFile,
+    pub(crate) report: LintReport,
+}
+
+impl Linted {
+    fn diagnostics(&self) -> impl Iterator<Item = (&SourceFile, &Diagnostic)> {
+        self.report
+            .diagnostics
+            .iter()
+            .map(move |d| (&self.source, d))
+    }
+}
+
+/// What a masked secret shows as.
+const MASK: &str = "\"********\"";
+
+/// rustc-style: the message, the place, the source line with a caret, the
+/// fix; then a summary.
+pub(crate) fn human(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+    for (source, diagnostic) in linted.iter().flat_map(Linted::diagnostics) {
+        write_human(source, diagnostic, out)?;
+    }
+    let count = |severity| {
+        linted
+            .iter()
+            .map(|l| l.report.count(severity))
+            .sum::<usize>()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let files = plural(linted.len(), "file");
+    if errors + warnings == 0 {
+        writeln!(out, "All checks passed ({files}).")
+    } else {
+        writeln!(
+            out,
+            "Found {} and {} in {files}.",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    }
+}
+
+fn write_human(
+    source: &SourceFile,
+    diagnostic: &Diagnostic,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let Diagnostic { start, end, .. } = diagnostic;
+    writeln!(
+        out,
+        "{}[{}]: {}",
+        diagnostic.severity.as_str(),
+        diagnostic.code,
+        diagnostic.message
+    )?;
+    let gutter = " ".repeat(start.line.to_string().len());
+    writeln!(
+        out,
+        "{gutter}--> {}:{}:{}",
+        source.name(),
+        start.line,
+        start.column
+    )?;
+    let line = source.line_text(start.line);
+    let (shown, caret_start, caret_len) = excerpt(line, diagnostic);
+    writeln!(out, "{gutter} |")?;
+    writeln!(out, "{} | {shown}", start.line)?;
+    let width = if start.line == end.line {
+        caret_len.max(1)
+    } else {
+        shown.chars().count().saturating_sub(caret_start).max(1)
+    };
+    writeln!(
+        out,
+        "{gutter} | {}{}",
+        " ".repeat(caret_start),
+        "^".repeat(width)
+    )?;
+    if let Some(fix) = &diagnostic.fix {
+        writeln!(out, "{gutter} = help: {fix}")?;
+    }
+    writeln!(out)
+}
+
+/// The line to show, the caret's column (0-based, in characters) and its
+/// width. A sensitive span (a secret default) is masked, never shown.
+fn excerpt(line: &str, diagnostic: &Diagnostic) -> (String, usize, usize) {
+    let Diagnostic { start, end, .. } = diagnostic;
+    let caret_start = start.column - 1;
+    let caret_len = if start.line == end.line {
+        end.column.saturating_sub(start.column)
+    } else {
+        line.chars().count().saturating_sub(caret_start)
+    };
+    if !diagnostic.sensitive {
+        return (line.to_owned(), caret_start, caret_len);
+    }
+    let before: String = line.chars().take(caret_start).collect();
+    let after: String = line.chars().skip(caret_start + caret_len).collect();
+    (format!("{before}{MASK}{after}"), caret_start, MASK.len())
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+fn diagnostic_json(source: &SourceFile, diagnostic: &Diagnostic) -> serde_json::Value {
+    json!({
+        "file": source.name(),
+        "code": diagnostic.code,
+        "rule": diagnostic.rule,
+        "severity": diagnostic.severity,
+        "message": diagnostic.message,
+        "fix": diagnostic.fix,
+        "pointer": diagnostic.pointer,
+        "start": diagnostic.start,
+        "end": diagnostic.end,
+    })
+}
+
+/// A JSON array of every diagnostic, in file order.
+pub(crate) fn json(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+    let diagnostics: Vec<_> = linted
+        .iter()
+        .flat_map(Linted::diagnostics)
+        .map(|(source, diagnostic)| diagnostic_json(source, diagnostic))
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &diagnostics)?;
+    writeln!(out)
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// SARIF 2.1.0 with every rule described, for code scanning.
+pub(crate) fn sarif(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+    let rules: Vec<_> = RULES
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.code,
+                "name": rule.name,
+                "shortDescription": { "text": rule.summary },
+                "fullDescription": { "markdown": rule.doc, "text": rule.summary },
+                "defaultConfiguration": { "level": sarif_level(rule.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<_> = linted
+        .iter()
+        .flat_map(Linted::diagnostics)
+        .map(|(source, d)| {
+            let text = match &d.fix {
+                Some(fix) => format!("{} (fix: {fix})", d.message),
+                None => d.message.clone(),
+            };
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": RULES.iter().position(|r| r.code == d.code),
+                "level": sarif_level(d.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": source.name().replace('\\', "/") },
+                        "region": {
+                            "startLine": d.start.line,
+                            "startColumn": d.start.column,
+                            "endLine": d.end.line,
+                            "endColumn": d.end.column.max(d.start.column + usize::from(d.start == d.end)),
+                        }
+                    },
+                    "logicalLocations": [{ "fullyQualifiedName": d.pointer, "kind": "member" }]
+                }]
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "patchbay",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+/// GitHub Actions workflow commands: one annotation per diagnostic.
+pub(crate) fn github(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+    for (source, d) in linted.iter().flat_map(Linted::diagnostics) {
+        let message = match &d.fix {
+            Some(fix) => format!("{}\nfix: {fix}", d.message),
+            None => d.message.clone(),
+        };
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            sarif_level(d.severity),
+            escape_property(source.name()),
+            d.start.line,
+            d.start.column,
+            d.end.line,
+            d.end.column,
+            escape_property(&format!("{} {}", d.code, d.rule)),
+            escape_data(&message),
+        )?;
+    }
+    Ok(())
+}
+
+/// Escaping of a workflow command's message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a workflow command's property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_escape_separators() {
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("one\ntwo"), "one%0Atwo");
+    }
+}

@@ -1,0 +1,476 @@
+//! The requests a spec describes, the names in scope in each, and every
+//! template with the requests it is rendered in. Lint rules that reason
+//! about templates and scopes all read this one analysis.
+
+use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
+use crate::document::pointer_push;
+use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec, Variable, VariableType};
+use crate::template::{TemplateError, referenced_names};
+
+/// Where a name in scope was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Origin<'a> {
+    /// `[variables.x]`.
+    Connector,
+    /// A default variable of the method's type (possibly overridden).
+    AuthDefault(&'a str),
+    /// A variable the author added to a method.
+    Auth(&'a str),
+    /// `[endpoints.e.variables.x]`.
+    Endpoint(&'a str),
+    /// A value the runtime provides (`access_token`, `state`…).
+    Runtime,
+    /// A captured field of a method's token or authorize response.
+    Capture(&'a str),
+}
+
+impl Origin<'_> {
+    /// The JSON pointer of the declaration, if the author wrote it.
+    pub(crate) fn pointer(&self, name: &str) -> Option<String> {
+        match self {
+            Origin::Connector => Some(pointer_push("/variables", name)),
+            Origin::Auth(method) | Origin::AuthDefault(method) => Some(pointer_push(
+                &pointer_push(&pointer_push("/auth", method), "variables"),
+                name,
+            )),
+            Origin::Endpoint(endpoint) => Some(pointer_push(
+                &pointer_push(&pointer_push("/endpoints", endpoint), "variables"),
+                name,
+            )),
+            Origin::Runtime | Origin::Capture(_) => None,
+        }
+    }
+
+    /// How a message names the declaration.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Origin::Connector => "a connector variable".into(),
+            Origin::AuthDefault(method) => format!("a default variable of auth method `{method}`"),
+            Origin::Auth(method) => format!("a variable of auth method `{method}`"),
+            Origin::Endpoint(endpoint) => format!("a variable of endpoint `{endpoint}`"),
+            Origin::Runtime => "a runtime value".into(),
+            Origin::Capture(method) => format!("a captured field of auth method `{method}`"),
+        }
+    }
+}
+
+/// A name in scope in a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Declaration<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) origin: Origin<'a>,
+    /// The value's type.
+    pub(crate) kind: VariableType,
+}
+
+impl Declaration<'_> {
+    pub(crate) fn is_secret(&self) -> bool {
+        self.kind == VariableType::Secret
+    }
+}
+
+/// What a request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner<'a> {
+    /// A request (or the applied credential) of an auth method.
+    Auth { method: &'a str, part: AuthPart },
+    /// An endpoint request, made through one of its auth methods (none if
+    /// it has none).
+    Endpoint {
+        endpoint: &'a str,
+        method: Option<&'a str>,
+    },
+}
+
+/// One request and the names in scope in it.
+#[derive(Debug)]
+pub(crate) struct Scope<'a> {
+    pub(crate) owner: Owner<'a>,
+    pub(crate) declarations: Vec<Declaration<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    pub(crate) fn describe(&self) -> String {
+        match self.owner {
+            Owner::Auth { method, part } => {
+                format!("the {} of auth method `{method}`", part.describe())
+            }
+            Owner::Endpoint {
+                endpoint,
+                method: Some(method),
+            } => format!("endpoint `{endpoint}` called with auth method `{method}`"),
+            Owner::Endpoint {
+                endpoint,
+                method: None,
+            } => format!("endpoint `{endpoint}`"),
+        }
+    }
+
+    pub(crate) fn find(&self, name: &str) -> Option<&Declaration<'a>> {
+        self.declarations.iter().find(|d| d.name == name)
+    }
+}
+
+/// Which part of a request a template fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Url,
+    Query,
+    Header,
+    Body,
+}
+
+/// A template in the spec and the requests it is rendered in.
+#[derive(Debug)]
+pub(crate) struct Site<'a> {
+    pub(crate) pointer: String,
+    pub(crate) text: &'a str,
+    pub(crate) field: Field,
+    /// Indexes into [`Analysis::scopes`].
+    pub(crate) scopes: Vec<usize>,
+    pub(crate) names: Result<Vec<String>, TemplateError>,
+}
+
+/// Everything rules need to know about templates and scopes.
+#[derive(Debug)]
+pub(crate) struct Analysis<'a> {
+    pub(crate) spec: &'a Spec,
+    pub(crate) scopes: Vec<Scope<'a>>,
+    pub(crate) sites: Vec<Site<'a>>,
+}
+
+impl<'a> Analysis<'a> {
+    pub(crate) fn new(spec: &'a Spec) -> Self {
+        let mut analysis = Analysis {
+            spec,
+            scopes: Vec::new(),
+            sites: Vec::new(),
+        };
+        for (key, method) in &spec.auth {
+            analysis.add_auth_method(key, method);
+        }
+        for (key, endpoint) in &spec.endpoints {
+            analysis.add_endpoint(key, endpoint);
+        }
+        analysis
+    }
+
+    /// The defined auth methods an endpoint is enabled for.
+    pub(crate) fn enabled_methods(&self, endpoint: &'a Endpoint) -> Vec<(&'a str, &'a AuthMethod)> {
+        match &endpoint.auth {
+            None => self
+                .spec
+                .auth
+                .iter()
+                .map(|(k, m)| (k.as_str(), m))
+                .collect(),
+            Some(keys) => keys
+                .iter()
+                .filter_map(|k| self.spec.auth.get_key_value(k))
+                .map(|(k, m)| (k.as_str(), m))
+                .collect(),
+        }
+    }
+
+    fn add_scope(&mut self, scope: Scope<'a>) -> usize {
+        self.scopes.push(scope);
+        self.scopes.len() - 1
+    }
+
+    fn add_site(&mut self, pointer: String, text: &'a str, field: Field, scopes: &[usize]) {
+        self.sites.push(Site {
+            pointer,
+            text,
+            field,
+            scopes: scopes.to_vec(),
+            names: referenced_names(text),
+        });
+    }
+
+    fn connector_declarations(&self, only: Option<&'a [String]>) -> Vec<Declaration<'a>> {
+        self.spec
+            .variables
+            .iter()
+            .filter(|(name, _)| only.is_none_or(|used| used.contains(name)))
+            .map(|(name, variable)| Declaration {
+                name,
+                origin: Origin::Connector,
+                kind: variable.kind.unwrap_or(VariableType::String),
+            })
+            .collect()
+    }
+
+    fn auth_declarations(method_key: &'a str, method: &'a AuthMethod) -> Vec<Declaration<'a>> {
+        let overrides = method.variables();
+        let mut declarations: Vec<Declaration<'a>> = catalog::default_variables(method)
+            .into_iter()
+            .map(|default| Declaration {
+                name: default.name,
+                origin: Origin::AuthDefault(method_key),
+                kind: overrides
+                    .and_then(|o| o.get(default.name))
+                    .and_then(|o| o.kind)
+                    .unwrap_or(default.kind),
+            })
+            .collect();
+        for (name, variable) in overrides.into_iter().flatten() {
+            if !declarations.iter().any(|d| d.name == name) {
+                declarations.push(Declaration {
+                    name,
+                    origin: Origin::Auth(method_key),
+                    kind: variable.kind.unwrap_or(VariableType::String),
+                });
+            }
+        }
+        declarations
+    }
+
+    fn runtime_declarations(
+        names: &'static [&'static str],
+    ) -> impl Iterator<Item = Declaration<'a>> {
+        names.iter().map(|&name| Declaration {
+            name,
+            origin: Origin::Runtime,
+            kind: if SECRET_RUNTIME_VALUES.contains(&name) {
+                VariableType::Secret
+            } else {
+                VariableType::String
+            },
+        })
+    }
+
+    fn capture_declarations(method_key: &'a str, method: &'a AuthMethod) -> Vec<Declaration<'a>> {
+        let token_captures = method.token_response().map(|r| &r.capture);
+        let authorize_captures = match method {
+            AuthMethod::OAuth2AuthorizationCode(m) => {
+                m.authorize_response.as_ref().map(|r| &r.capture)
+            }
+            _ => None,
+        };
+        token_captures
+            .into_iter()
+            .chain(authorize_captures)
+            .flat_map(|captures| captures.keys())
+            .map(|name| Declaration {
+                name,
+                origin: Origin::Capture(method_key),
+                kind: VariableType::String,
+            })
+            .collect()
+    }
+
+    fn add_auth_method(&mut self, key: &'a str, method: &'a AuthMethod) {
+        let pointer = pointer_push("/auth", key);
+        for part in catalog::parts(method) {
+            let mut declarations = Self::auth_declarations(key, method);
+            if part == AuthPart::Apply {
+                // The credential is applied inside endpoint requests, which
+                // see every connector variable.
+                declarations.extend(self.connector_declarations(None));
+                declarations.extend(Self::capture_declarations(key, method));
+            } else {
+                declarations.extend(self.connector_declarations(Some(method.uses())));
+            }
+            declarations.extend(Self::runtime_declarations(catalog::runtime_values(
+                method.auth_type(),
+                part,
+            )));
+            let scope = self.add_scope(Scope {
+                owner: Owner::Auth { method: key, part },
+                declarations,
+            });
+            self.add_auth_part_sites(&pointer, method, part, scope);
+        }
+    }
+
+    fn add_auth_part_sites(
+        &mut self,
+        pointer: &str,
+        method: &'a AuthMethod,
+        part: AuthPart,
+        scope: usize,
+    ) {
+        let url = match (method, part) {
+            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => {
+                Some(("authorize_url", &m.authorize_url))
+            }
+            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Token | AuthPart::Refresh) => {
+                Some(("token_url", &m.token_url))
+            }
+            (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Token) => {
+                Some(("token_url", &m.token_url))
+            }
+            (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Revoke) => {
+                m.revoke_url.as_ref().map(|u| ("revoke_url", u))
+            }
+            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Revoke) => {
+                m.revoke_url.as_ref().map(|u| ("revoke_url", u))
+            }
+            _ => None,
+        };
+        if let Some((key, url)) = url {
+            self.add_site(pointer_push(pointer, key), url, Field::Url, &[scope]);
+        }
+        let table = pointer_push(pointer, part.table());
+        match (method, part) {
+            (AuthMethod::TokenRequest(m), AuthPart::Token) => {
+                let login = &m.token_request;
+                self.add_site(
+                    pointer_push(&table, "url"),
+                    &login.url,
+                    Field::Url,
+                    &[scope],
+                );
+                self.add_entries(
+                    &table,
+                    Some(&login.query),
+                    Some(&login.headers),
+                    login.body.as_ref(),
+                    &[scope],
+                );
+            }
+            (_, AuthPart::Apply) => {
+                if let Some(apply) = method.apply() {
+                    for (name, text) in &apply.headers {
+                        self.add_site(
+                            pointer_push(&pointer_push(&table, "headers"), name),
+                            text,
+                            Field::Header,
+                            &[scope],
+                        );
+                    }
+                    for (name, text) in &apply.query {
+                        self.add_site(
+                            pointer_push(&pointer_push(&table, "query"), name),
+                            text,
+                            Field::Query,
+                            &[scope],
+                        );
+                    }
+                }
+            }
+            _ => {
+                let overrides = catalog::overrides(method, part);
+                self.add_entries(
+                    &table,
+                    overrides.query,
+                    overrides.headers,
+                    overrides.body,
+                    &[scope],
+                );
+            }
+        }
+    }
+
+    fn add_entries(
+        &mut self,
+        table: &str,
+        query: Option<&'a indexmap::IndexMap<String, Entry>>,
+        headers: Option<&'a indexmap::IndexMap<String, Entry>>,
+        body: Option<&'a Body>,
+        scopes: &[usize],
+    ) {
+        for (place, field, entries) in [
+            ("query", Field::Query, query),
+            ("headers", Field::Header, headers),
+        ] {
+            for (name, entry) in entries.into_iter().flatten() {
+                if let Entry::Template(text) = entry {
+                    self.add_site(
+                        pointer_push(&pointer_push(table, place), name),
+                        text,
+                        field,
+                        scopes,
+                    );
+                }
+            }
+        }
+        let content = pointer_push(&pointer_push(table, "body"), "content");
+        match body {
+            Some(Body::Json { content: value }) => self.add_json_sites(content, value, scopes),
+            Some(Body::Form { content: fields }) => {
+                for (name, entry) in fields {
+                    if let Entry::Template(text) = entry {
+                        self.add_site(pointer_push(&content, name), text, Field::Body, scopes);
+                    }
+                }
+            }
+            Some(Body::Raw { content: text, .. }) => {
+                self.add_site(content, text, Field::Body, scopes)
+            }
+            None => {}
+        }
+    }
+
+    fn add_json_sites(&mut self, pointer: String, value: &'a serde_json::Value, scopes: &[usize]) {
+        match value {
+            serde_json::Value::String(text) => self.add_site(pointer, text, Field::Body, scopes),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.add_json_sites(pointer_push(&pointer, &i.to_string()), item, scopes);
+                }
+            }
+            serde_json::Value::Object(members) => {
+                for (key, item) in members {
+                    self.add_json_sites(pointer_push(&pointer, key), item, scopes);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_endpoint(&mut self, key: &'a str, endpoint: &'a Endpoint) {
+        let endpoint_declarations =
+            || {
+                endpoint.variables.iter().map(
+                    move |(name, variable): (&'a String, &'a Variable)| Declaration {
+                        name,
+                        origin: Origin::Endpoint(key),
+                        kind: variable.kind.unwrap_or(VariableType::String),
+                    },
+                )
+            };
+        let methods = self.enabled_methods(endpoint);
+        let mut scopes = Vec::new();
+        let mut add = |analysis: &mut Self, method: Option<(&'a str, &'a AuthMethod)>| {
+            let mut declarations = analysis.connector_declarations(None);
+            if let Some((method_key, method)) = method {
+                declarations.extend(Self::auth_declarations(method_key, method));
+                declarations.extend(Self::capture_declarations(method_key, method));
+                declarations.extend(Self::runtime_declarations(catalog::runtime_values(
+                    method.auth_type(),
+                    AuthPart::Apply,
+                )));
+            }
+            declarations.extend(endpoint_declarations());
+            declarations.extend(Self::runtime_declarations(ENDPOINT_RUNTIME_VALUES));
+            scopes.push(analysis.add_scope(Scope {
+                owner: Owner::Endpoint {
+                    endpoint: key,
+                    method: method.map(|(k, _)| k),
+                },
+                declarations,
+            }));
+        };
+        if methods.is_empty() {
+            add(self, None);
+        }
+        for method in methods {
+            add(self, Some(method));
+        }
+        let pointer = pointer_push("/endpoints", key);
+        self.add_site(
+            pointer_push(&pointer, "url"),
+            &endpoint.url,
+            Field::Url,
+            &scopes,
+        );
+        self.add_entries(
+            &pointer,
+            Some(&endpoint.query),
+            Some(&endpoint.headers),
+            endpoint.body.as_ref(),
+            &scopes,
+        );
+    }
+}

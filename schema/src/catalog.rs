@@ -1,0 +1,641 @@
+//! What each auth type brings by default: its variables, the requests it
+//! makes, the runtime values each request sees, and the default entries of
+//! each request (the design's auth table, as data).
+//!
+//! Lint rules read this to know what is in scope and what `false` can
+//! remove; the compiler reads it to make every default explicit in a plan.
+
+use indexmap::IndexMap;
+
+use crate::model::{
+    ApiKeyLocation, AuthMethod, AuthType, Body, ClientAuth, ClientType, Entry, Pkce, RequestParts,
+    VariableType,
+};
+
+/// A variable an auth type declares by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultVariable {
+    /// Its key (fixed: an override may change its label, default and
+    /// visibility, never its key).
+    pub name: &'static str,
+    /// Display name.
+    pub label: &'static str,
+    /// Value type.
+    pub kind: VariableType,
+    /// Whether an instance must supply it.
+    pub required: bool,
+}
+
+const fn variable(
+    name: &'static str,
+    label: &'static str,
+    kind: VariableType,
+    required: bool,
+) -> DefaultVariable {
+    DefaultVariable {
+        name,
+        label,
+        kind,
+        required,
+    }
+}
+
+const CLIENT_ID: DefaultVariable = variable("client_id", "Client ID", VariableType::String, true);
+const CLIENT_SECRET: DefaultVariable =
+    variable("client_secret", "Client secret", VariableType::Secret, true);
+const SCOPE: DefaultVariable = variable("scope", "Scope", VariableType::String, false);
+
+/// The variables a method's type declares by default.
+pub fn default_variables(method: &AuthMethod) -> Vec<DefaultVariable> {
+    match method {
+        AuthMethod::None(_) | AuthMethod::TokenRequest(_) => vec![],
+        AuthMethod::Basic(_) => vec![
+            variable("username", "Username", VariableType::String, true),
+            variable("password", "Password", VariableType::Secret, true),
+        ],
+        AuthMethod::ApiKey(_) => vec![variable("api_key", "API key", VariableType::Secret, true)],
+        AuthMethod::Bearer(_) => vec![variable("token", "Token", VariableType::Secret, true)],
+        AuthMethod::OAuth2ClientCredentials(_) => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
+        AuthMethod::OAuth2AuthorizationCode(m) => match m.effective_client_type() {
+            ClientType::Confidential => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
+            ClientType::Public => vec![CLIENT_ID, SCOPE],
+        },
+    }
+}
+
+/// A request an auth method makes, or (`Apply`) the entries it adds to
+/// endpoint requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthPart {
+    /// The browser redirect to `authorize_url`.
+    Authorize,
+    /// The token (or login) request.
+    Token,
+    /// The refresh-token request.
+    Refresh,
+    /// The revocation request (RFC 7009).
+    Revoke,
+    /// What authentication adds to each endpoint request.
+    Apply,
+}
+
+impl AuthPart {
+    /// The spec table that overrides this part's defaults.
+    pub fn table(self) -> &'static str {
+        match self {
+            AuthPart::Authorize => "authorize_request",
+            AuthPart::Token => "token_request",
+            AuthPart::Refresh => "refresh_request",
+            AuthPart::Revoke => "revoke_request",
+            AuthPart::Apply => "apply",
+        }
+    }
+
+    /// A short description for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AuthPart::Authorize => "authorize request",
+            AuthPart::Token => "token request",
+            AuthPart::Refresh => "refresh request",
+            AuthPart::Revoke => "revocation request",
+            AuthPart::Apply => "credential applied to endpoint requests",
+        }
+    }
+}
+
+/// The parts a method has, in the order they happen.
+pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
+    match method {
+        AuthMethod::None(_) => vec![],
+        AuthMethod::Basic(_) | AuthMethod::ApiKey(_) | AuthMethod::Bearer(_) => {
+            vec![AuthPart::Apply]
+        }
+        AuthMethod::OAuth2ClientCredentials(m) => {
+            let mut parts = vec![AuthPart::Token];
+            if m.revoke_url.is_some() {
+                parts.push(AuthPart::Revoke);
+            }
+            parts.push(AuthPart::Apply);
+            parts
+        }
+        AuthMethod::OAuth2AuthorizationCode(m) => {
+            let mut parts = vec![AuthPart::Authorize, AuthPart::Token, AuthPart::Refresh];
+            if m.revoke_url.is_some() {
+                parts.push(AuthPart::Revoke);
+            }
+            parts.push(AuthPart::Apply);
+            parts
+        }
+        AuthMethod::TokenRequest(_) => vec![AuthPart::Token, AuthPart::Apply],
+    }
+}
+
+/// The runtime values a part of a method sees, besides variables. Captured
+/// fields (`token_response.capture`, `authorize_response.capture`) are added
+/// to `Apply` by the scope, since they are named by the spec.
+pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static str] {
+    match (auth_type, part) {
+        (AuthType::OAuth2AuthorizationCode, AuthPart::Authorize) => {
+            &["redirect_uri", "state", "code_challenge"]
+        }
+        (AuthType::OAuth2AuthorizationCode, AuthPart::Token) => {
+            &["code", "redirect_uri", "code_verifier"]
+        }
+        (AuthType::OAuth2AuthorizationCode, AuthPart::Refresh) => &["refresh_token"],
+        (_, AuthPart::Revoke) => &["token", "token_type_hint"],
+        (t, AuthPart::Apply) if t.acquires_token() => &["access_token"],
+        _ => &[],
+    }
+}
+
+/// Runtime values of endpoint requests for every method.
+pub const ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload"];
+
+/// Runtime values that are credentials: never logged, never in a URL query.
+pub const SECRET_RUNTIME_VALUES: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "token",
+];
+
+/// Where an entry goes in a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryPlace {
+    /// A query parameter.
+    Query,
+    /// A header (names compare case-insensitively).
+    Header,
+    /// A body field.
+    Body,
+}
+
+impl EntryPlace {
+    /// The spec key of this place in a request table.
+    pub fn table(self) -> &'static str {
+        match self {
+            EntryPlace::Query => "query",
+            EntryPlace::Header => "headers",
+            EntryPlace::Body => "body",
+        }
+    }
+
+    /// Whether two entry names are the same name in this place.
+    pub fn same_name(self, a: &str, b: &str) -> bool {
+        match self {
+            EntryPlace::Header => a.eq_ignore_ascii_case(b),
+            EntryPlace::Query | EntryPlace::Body => a == b,
+        }
+    }
+}
+
+/// The value of a default entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// A fixed text.
+    Literal(&'static str),
+    /// A template over the part's scope.
+    Template(String),
+    /// `Basic base64(id:secret)` of the OAuth client (RFC 6749 §2.3.1),
+    /// computed by the runtime.
+    ClientBasicAuth,
+    /// `Basic base64(username:password)` of a `basic` method.
+    UserBasicAuth,
+}
+
+impl DefaultValue {
+    /// The variables the value is made from.
+    pub fn variables(&self) -> Vec<String> {
+        match self {
+            DefaultValue::Literal(_) => vec![],
+            DefaultValue::Template(t) => crate::template::simple_names(t),
+            DefaultValue::ClientBasicAuth => vec!["client_id".into(), "client_secret".into()],
+            DefaultValue::UserBasicAuth => vec!["username".into(), "password".into()],
+        }
+    }
+}
+
+/// An entry an auth type adds to a request by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultEntry {
+    /// Query, header or body.
+    pub place: EntryPlace,
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: DefaultValue,
+    /// Left out of the request when the value renders empty (`scope`).
+    pub omit_if_empty: bool,
+}
+
+fn entry(place: EntryPlace, name: &str, value: DefaultValue) -> DefaultEntry {
+    DefaultEntry {
+        place,
+        name: name.to_owned(),
+        value,
+        omit_if_empty: false,
+    }
+}
+
+fn template(place: EntryPlace, name: &str) -> DefaultEntry {
+    entry(
+        place,
+        name,
+        DefaultValue::Template(format!("{{{{ {name} }}}}")),
+    )
+}
+
+fn optional_template(place: EntryPlace, name: &str) -> DefaultEntry {
+    DefaultEntry {
+        omit_if_empty: true,
+        ..template(place, name)
+    }
+}
+
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// How an OAuth method authenticates its client at the token endpoint.
+fn client_authentication(method: &AuthMethod) -> Option<(ClientType, ClientAuth)> {
+    match method {
+        AuthMethod::OAuth2ClientCredentials(m) => Some((
+            ClientType::Confidential,
+            m.client_auth.unwrap_or(ClientAuth::Body),
+        )),
+        AuthMethod::OAuth2AuthorizationCode(m) => Some((
+            m.effective_client_type(),
+            m.client_auth.unwrap_or(ClientAuth::Basic),
+        )),
+        _ => None,
+    }
+}
+
+/// The client's entries in a token, refresh or revocation request.
+fn client_entries(method: &AuthMethod) -> Vec<DefaultEntry> {
+    match client_authentication(method) {
+        Some((ClientType::Public, _)) => vec![template(EntryPlace::Body, "client_id")],
+        Some((ClientType::Confidential, ClientAuth::Basic)) => {
+            vec![entry(
+                EntryPlace::Header,
+                "Authorization",
+                DefaultValue::ClientBasicAuth,
+            )]
+        }
+        Some((ClientType::Confidential, ClientAuth::Body)) => vec![
+            template(EntryPlace::Body, "client_id"),
+            template(EntryPlace::Body, "client_secret"),
+        ],
+        None => vec![],
+    }
+}
+
+fn uses_pkce(method: &AuthMethod) -> bool {
+    matches!(method, AuthMethod::OAuth2AuthorizationCode(m) if m.pkce.unwrap_or(Pkce::S256) == Pkce::S256)
+}
+
+/// The entries a part of a method has by default, in the order they are
+/// sent.
+pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry> {
+    use EntryPlace::{Body, Header, Query};
+    let form_header = || {
+        entry(
+            Header,
+            "Content-Type",
+            DefaultValue::Literal(FORM_CONTENT_TYPE),
+        )
+    };
+    let mut entries = Vec::new();
+    match (method, part) {
+        (AuthMethod::OAuth2ClientCredentials(_), AuthPart::Token) => {
+            entries.push(form_header());
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal("client_credentials"),
+            ));
+            entries.push(optional_template(Body, "scope"));
+            entries.extend(client_entries(method));
+        }
+        (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::Authorize) => {
+            entries.push(entry(Query, "response_type", DefaultValue::Literal("code")));
+            entries.push(template(Query, "client_id"));
+            entries.push(template(Query, "redirect_uri"));
+            entries.push(optional_template(Query, "scope"));
+            entries.push(template(Query, "state"));
+            if uses_pkce(method) {
+                entries.push(template(Query, "code_challenge"));
+                entries.push(entry(
+                    Query,
+                    "code_challenge_method",
+                    DefaultValue::Literal("S256"),
+                ));
+            }
+        }
+        (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::Token) => {
+            entries.push(form_header());
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal("authorization_code"),
+            ));
+            entries.push(template(Body, "code"));
+            entries.push(template(Body, "redirect_uri"));
+            if uses_pkce(method) {
+                entries.push(template(Body, "code_verifier"));
+            }
+            entries.extend(client_entries(method));
+        }
+        (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::Refresh) => {
+            entries.push(form_header());
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal("refresh_token"),
+            ));
+            entries.push(template(Body, "refresh_token"));
+            entries.extend(client_entries(method));
+        }
+        (
+            AuthMethod::OAuth2ClientCredentials(_) | AuthMethod::OAuth2AuthorizationCode(_),
+            AuthPart::Revoke,
+        ) => {
+            entries.push(form_header());
+            entries.push(template(Body, "token"));
+            entries.push(template(Body, "token_type_hint"));
+            entries.extend(client_entries(method));
+        }
+        (_, AuthPart::Apply) if method.apply().is_none() => entries.extend(default_apply(method)),
+        _ => {}
+    }
+    entries
+}
+
+/// The entries an author wrote for a part of a method: overrides of its
+/// defaults (or, for a `token_request` login, the whole request).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides<'a> {
+    /// Query entries.
+    pub query: Option<&'a IndexMap<String, Entry>>,
+    /// Header entries.
+    pub headers: Option<&'a IndexMap<String, Entry>>,
+    /// Body.
+    pub body: Option<&'a Body>,
+}
+
+impl<'a> Overrides<'a> {
+    fn of(parts: Option<&'a RequestParts>) -> Self {
+        parts.map_or_else(Overrides::default, |p| Overrides {
+            query: Some(&p.query),
+            headers: Some(&p.headers),
+            body: p.body.as_ref(),
+        })
+    }
+
+    /// The author's entries of one place, with `false` as [`Entry::Remove`].
+    /// A JSON body's top-level fields count as entries too.
+    pub fn entries(&self, place: EntryPlace) -> Vec<(&'a str, EntryValue<'a>)> {
+        let map = |entries: Option<&'a IndexMap<String, Entry>>| {
+            entries
+                .into_iter()
+                .flatten()
+                .map(|(name, entry)| (name.as_str(), EntryValue::Entry(entry)))
+                .collect()
+        };
+        match place {
+            EntryPlace::Query => map(self.query),
+            EntryPlace::Header => map(self.headers),
+            EntryPlace::Body => match self.body {
+                Some(Body::Form { content }) => map(Some(content)),
+                Some(Body::Json {
+                    content: serde_json::Value::Object(fields),
+                }) => fields
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), EntryValue::Json(value)))
+                    .collect(),
+                _ => vec![],
+            },
+        }
+    }
+
+    /// Whether the author removed the default of this name with `false`.
+    pub fn removes(&self, place: EntryPlace, name: &str) -> bool {
+        self.entries(place)
+            .iter()
+            .any(|(entry_name, value)| place.same_name(entry_name, name) && value.is_removal())
+    }
+}
+
+/// An author's entry: a template or `false` in a query, header or form
+/// table, or a top-level field of a JSON body.
+#[derive(Debug, Clone, Copy)]
+pub enum EntryValue<'a> {
+    /// A query, header or form entry.
+    Entry(&'a Entry),
+    /// A top-level field of a JSON body.
+    Json(&'a serde_json::Value),
+}
+
+impl EntryValue<'_> {
+    /// Whether it is `false`, which removes a default.
+    pub fn is_removal(&self) -> bool {
+        matches!(
+            self,
+            EntryValue::Entry(Entry::Remove) | EntryValue::Json(serde_json::Value::Bool(false))
+        )
+    }
+}
+
+/// The entries the author wrote for a part of a method.
+pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
+    match (method, part) {
+        (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Token) => {
+            Overrides::of(m.token_request.as_ref())
+        }
+        (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Revoke) => {
+            Overrides::of(m.revoke_request.as_ref())
+        }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => Overrides {
+            query: m.authorize_request.as_ref().map(|r| &r.query),
+            ..Overrides::default()
+        },
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Token) => {
+            Overrides::of(m.token_request.as_ref())
+        }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh) => {
+            Overrides::of(m.refresh_request.as_ref())
+        }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Revoke) => {
+            Overrides::of(m.revoke_request.as_ref())
+        }
+        (AuthMethod::TokenRequest(m), AuthPart::Token) => Overrides {
+            query: Some(&m.token_request.query),
+            headers: Some(&m.token_request.headers),
+            body: m.token_request.body.as_ref(),
+        },
+        _ => Overrides::default(),
+    }
+}
+
+/// Whether a default variable is still an input of its method: something
+/// the author kept or wrote refers to it. A default variable that nothing
+/// refers to any more (every entry using it removed) is dropped.
+pub fn default_variable_is_live(method: &AuthMethod, name: &str) -> bool {
+    if method.variables().is_some_and(|v| v.contains_key(name)) {
+        return true;
+    }
+    parts(method).into_iter().any(|part| {
+        let overrides = overrides(method, part);
+        default_entries(method, part).iter().any(|entry| {
+            entry.value.variables().iter().any(|v| v == name)
+                && !overrides.removes(entry.place, &entry.name)
+        })
+    })
+}
+
+/// What a method attaches to endpoint requests when its spec has no
+/// `apply` table.
+fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
+    use EntryPlace::{Header, Query};
+    match method {
+        AuthMethod::None(_) => vec![],
+        AuthMethod::Basic(_) => vec![entry(Header, "Authorization", DefaultValue::UserBasicAuth)],
+        AuthMethod::ApiKey(m) => {
+            let place = match m.location.unwrap_or(ApiKeyLocation::Header) {
+                ApiKeyLocation::Header => Header,
+                ApiKeyLocation::Query => Query,
+            };
+            let prefix = m.prefix.as_deref().unwrap_or("");
+            vec![entry(
+                place,
+                &m.name,
+                DefaultValue::Template(format!("{prefix}{{{{ api_key }}}}")),
+            )]
+        }
+        AuthMethod::Bearer(_) => vec![entry(
+            Header,
+            "Authorization",
+            DefaultValue::Template("Bearer {{ token }}".into()),
+        )],
+        AuthMethod::OAuth2ClientCredentials(_)
+        | AuthMethod::OAuth2AuthorizationCode(_)
+        | AuthMethod::TokenRequest(_) => {
+            vec![entry(
+                Header,
+                "Authorization",
+                DefaultValue::Template("Bearer {{ access_token }}".into()),
+            )]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthorizationCodeAuth, ClientCredentialsAuth};
+
+    fn names(entries: &[DefaultEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    fn client_credentials(client_auth: Option<ClientAuth>) -> AuthMethod {
+        AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth {
+            common: Default::default(),
+            token_url: "https://example.com/token".into(),
+            revoke_url: None,
+            client_auth,
+            basic_encoding: None,
+            scope_separator: None,
+            token_request: None,
+            revoke_request: None,
+            token_response: None,
+            apply: None,
+        })
+    }
+
+    fn authorization_code(client_type: Option<ClientType>, pkce: Option<Pkce>) -> AuthMethod {
+        AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth {
+            common: Default::default(),
+            authorize_url: "https://example.com/authorize".into(),
+            token_url: "https://example.com/token".into(),
+            revoke_url: None,
+            client_type,
+            client_auth: None,
+            pkce,
+            basic_encoding: None,
+            scope_separator: None,
+            authorize_request: None,
+            token_request: None,
+            refresh_request: None,
+            revoke_request: None,
+            authorize_response: None,
+            token_response: None,
+            apply: None,
+        })
+    }
+
+    #[test]
+    fn client_credentials_puts_the_client_in_the_body_by_default() {
+        let entries = default_entries(&client_credentials(None), AuthPart::Token);
+        assert_eq!(
+            names(&entries),
+            [
+                "Content-Type",
+                "grant_type",
+                "scope",
+                "client_id",
+                "client_secret"
+            ]
+        );
+        assert!(entries[2].omit_if_empty);
+        let basic = default_entries(
+            &client_credentials(Some(ClientAuth::Basic)),
+            AuthPart::Token,
+        );
+        assert_eq!(
+            names(&basic),
+            ["Content-Type", "grant_type", "scope", "Authorization"]
+        );
+    }
+
+    #[test]
+    fn authorization_code_differs_between_client_types() {
+        let confidential = authorization_code(None, None);
+        assert_eq!(
+            names(&default_entries(&confidential, AuthPart::Token)),
+            [
+                "Content-Type",
+                "grant_type",
+                "code",
+                "redirect_uri",
+                "code_verifier",
+                "Authorization"
+            ]
+        );
+        let public = authorization_code(Some(ClientType::Public), Some(Pkce::None));
+        assert_eq!(
+            names(&default_entries(&public, AuthPart::Token)),
+            [
+                "Content-Type",
+                "grant_type",
+                "code",
+                "redirect_uri",
+                "client_id"
+            ]
+        );
+        assert_eq!(
+            names(&default_entries(&public, AuthPart::Authorize)),
+            [
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state"
+            ]
+        );
+        assert!(
+            !default_variables(&public)
+                .iter()
+                .any(|v| v.name == "client_secret")
+        );
+    }
+}

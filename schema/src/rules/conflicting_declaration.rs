@@ -1,0 +1,82 @@
+//! PB105: one name declared in two scopes that meet in one request.
+
+use std::collections::HashSet;
+
+use super::Context;
+use crate::analysis::{Declaration, Origin};
+use crate::catalog::default_variable_is_live;
+use crate::diagnostic::{Finding, Reporter, Target};
+
+declare_rule!(
+    "PB105",
+    "conflicting-declaration",
+    Error,
+    "One name is declared in two scopes that meet in one request."
+);
+
+pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    let mut reported = HashSet::new();
+    for scope in &context.analysis.scopes {
+        let declarations: Vec<&Declaration<'_>> = scope
+            .declarations
+            .iter()
+            .filter(|d| match d.origin {
+                // A default variable nothing refers to any more is dropped.
+                Origin::AuthDefault(method) => context
+                    .spec
+                    .auth
+                    .get(method)
+                    .is_some_and(|m| default_variable_is_live(m, d.name)),
+                _ => true,
+            })
+            .collect();
+        for (i, first) in declarations.iter().enumerate() {
+            for second in &declarations[i + 1..] {
+                if first.name != second.name || first.origin == second.origin {
+                    continue;
+                }
+                if !reported.insert((first.name, first.origin, second.origin)) {
+                    continue;
+                }
+                // Point at the declaration the author wrote, the more local
+                // one if both are written.
+                let Some(pointer) = second
+                    .origin
+                    .pointer(second.name)
+                    .or_else(|| first.origin.pointer(first.name))
+                else {
+                    continue;
+                };
+                let name = first.name;
+                reporter.report(
+                    Target::Key(&pointer),
+                    Finding::new(
+                        &RULE,
+                        format!(
+                            "`{name}` is declared as {} and as {}, and both are in scope in {}",
+                            first.origin.describe(),
+                            second.origin.describe(),
+                            scope.describe()
+                        ),
+                    )
+                    .fix(fix(name, first.origin, second.origin)),
+                );
+            }
+        }
+    }
+}
+
+fn fix(name: &str, first: Origin<'_>, second: Origin<'_>) -> String {
+    let default_of = [first, second].into_iter().find_map(|o| match o {
+        Origin::AuthDefault(method) => Some(method),
+        _ => None,
+    });
+    match default_of {
+        Some(method) => format!(
+            "rename the other `{name}`; to change the auth variable, override it under `[auth.{method}.variables.{name}]`"
+        ),
+        None => {
+            format!("rename one of the two `{name}` declarations so that each name means one value")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! PB304: header names in one table equal but for case.
+
+use super::Context;
+use crate::catalog::{self, AuthPart, EntryPlace};
+use crate::diagnostic::{Finding, Reporter, Target};
+use crate::document::pointer_push;
+
+declare_rule!(
+    "PB304",
+    "duplicate-header",
+    Error,
+    "Two header names in one `headers` table differ only in case."
+);
+
+pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    let spec = context.spec;
+    let mut tables: Vec<(String, Vec<&str>)> = Vec::new();
+    for (key, endpoint) in &spec.endpoints {
+        let pointer = pointer_push(&pointer_push("/endpoints", key), "headers");
+        tables.push((
+            pointer,
+            endpoint.headers.keys().map(String::as_str).collect(),
+        ));
+    }
+    for (key, method) in &spec.auth {
+        let method_pointer = pointer_push("/auth", key);
+        for part in catalog::parts(method) {
+            let names: Vec<&str> = match part {
+                AuthPart::Apply => method
+                    .apply()
+                    .map(|a| a.headers.keys().map(String::as_str).collect())
+                    .unwrap_or_default(),
+                _ => catalog::overrides(method, part)
+                    .entries(EntryPlace::Header)
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect(),
+            };
+            let table = pointer_push(&pointer_push(&method_pointer, part.table()), "headers");
+            tables.push((table, names));
+        }
+    }
+    for (table, names) in tables {
+        for (i, name) in names.iter().enumerate() {
+            let Some(first) = names[..i]
+                .iter()
+                .find(|earlier| earlier.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
+            reporter.report(
+                Target::Key(&pointer_push(&table, name)),
+                Finding::new(
+                    &RULE,
+                    format!("header `{name}` repeats `{first}`: header names are case-insensitive, so one would silently replace the other"),
+                )
+                .fix(format!("keep one `{first}` entry")),
+            );
+        }
+    }
+}

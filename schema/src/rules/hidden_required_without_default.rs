@@ -1,0 +1,32 @@
+//! PB202: a hidden required variable with no default.
+
+use super::Context;
+use super::variables;
+use crate::diagnostic::{Finding, Reporter, Target};
+
+declare_rule!(
+    "PB202",
+    "hidden-required-without-default",
+    Error,
+    "A required variable is hidden from the instance form and has no default, so it can never be supplied."
+);
+
+pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    for site in variables::all(context) {
+        let hidden = site.variable.visible == Some(false);
+        if !hidden || !site.required || site.variable.default.is_some() {
+            continue;
+        }
+        reporter.report(
+            Target::Value(&site.field("visible")),
+            Finding::new(
+                &RULE,
+                format!(
+                    "`{}` is required and hidden, but has no default: no instance could supply it",
+                    site.name
+                ),
+            )
+            .fix("give it a `default`, or make it visible"),
+        );
+    }
+}

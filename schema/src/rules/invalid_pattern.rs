@@ -1,0 +1,28 @@
+//! PB205: `pattern` is not a valid regular expression.
+
+use super::Context;
+use super::variables;
+use crate::diagnostic::{Finding, Reporter, Target};
+use crate::pattern::compile_pattern;
+
+declare_rule!(
+    "PB205",
+    "invalid-pattern",
+    Error,
+    "A variable's `pattern` is not a valid regular expression."
+);
+
+pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    for site in variables::all(context) {
+        let Some(pattern) = &site.variable.pattern else {
+            continue;
+        };
+        if let Err(error) = compile_pattern(pattern) {
+            reporter.report(
+                Target::Value(&site.field("pattern")),
+                Finding::new(&RULE, format!("the pattern of `{}` is not a valid regular expression: {error}", site.name))
+                    .fix("fix the expression; patterns use Rust `regex` syntax (no look-around or back-references) and must match the whole value"),
+            );
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! PB001: the file is not well-formed TOML or JSON.
+
+use crate::diagnostic::{Finding, Reporter};
+use crate::document::SyntaxError;
+use crate::source::SourceFormat;
+
+declare_rule!(
+    "PB001",
+    "invalid-syntax",
+    Error,
+    "The file is not well-formed TOML or JSON."
+);
+
+pub(crate) fn report(error: SyntaxError, format: SourceFormat, reporter: &mut Reporter<'_>) {
+    let fix = match format {
+        SourceFormat::Toml => {
+            "fix the TOML syntax at this place (strings in double quotes, `key = value`, one definition per key)"
+        }
+        SourceFormat::Json => {
+            "fix the JSON syntax at this place (double-quoted keys and strings, commas between members, no trailing comma or comments)"
+        }
+    };
+    reporter.report_span("", error.span, Finding::new(&RULE, error.message).fix(fix));
+}

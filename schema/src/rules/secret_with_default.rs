@@ -1,0 +1,27 @@
+//! PB201: a secret variable has a default.
+
+use super::Context;
+use super::variables;
+use crate::diagnostic::{Finding, Reporter, Target};
+use crate::model::VariableType;
+
+declare_rule!(
+    "PB201",
+    "secret-with-default",
+    Error,
+    "A secret variable has a `default`, so the secret would be committed with the spec."
+);
+
+pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    for site in variables::all(context) {
+        if site.kind != VariableType::Secret || site.variable.default.is_none() {
+            continue;
+        }
+        reporter.report(
+            Target::Value(&site.field("default")),
+            Finding::new(&RULE, format!("secret variable `{}` has a default value", site.name))
+                .fix("remove the default and supply the value in each instance (e.g. `{ env = \"…\" }`); revoke the secret if it was ever committed")
+                .sensitive(),
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Templates: parsing with MiniJinja, the names a template refers to, and
+//! the positions of its `{{ … }}` expressions.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use minijinja::Environment;
+
+/// A template that MiniJinja cannot parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// What is wrong, as MiniJinja says it.
+    pub message: String,
+    /// Byte range in the template text, if MiniJinja knows it.
+    pub range: Option<Range<usize>>,
+}
+
+/// The parse environment: MiniJinja's syntax and built-in functions, and
+/// nothing that could reach outside the template.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(Environment::new)
+}
+
+/// Whether a name is a function MiniJinja provides (`range`, `dict`…),
+/// rather than a variable.
+fn is_builtin(name: &str) -> bool {
+    static BUILTINS: OnceLock<Vec<String>> = OnceLock::new();
+    BUILTINS
+        .get_or_init(|| {
+            environment()
+                .globals()
+                .map(|(name, _)| name.to_owned())
+                .collect()
+        })
+        .iter()
+        .any(|builtin| builtin == name)
+}
+
+/// The variables a template refers to, sorted; or why it does not parse.
+///
+/// ```
+/// use patchbay_schema::template::referenced_names;
+/// assert_eq!(referenced_names("{{ url }}/orders/{{ id | upper }}").unwrap(), ["id", "url"]);
+/// assert!(referenced_names("{{ url }/orders").is_err());
+/// ```
+pub fn referenced_names(text: &str) -> Result<Vec<String>, TemplateError> {
+    if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+        return Ok(Vec::new());
+    }
+    let template = environment()
+        .template_from_str(text)
+        .map_err(|error| TemplateError {
+            message: error
+                .detail()
+                .map_or_else(|| error.kind().to_string(), str::to_owned),
+            range: error.range(),
+        })?;
+    let mut names: Vec<String> = template
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| !is_builtin(name))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Names in a template known to be well-formed (the catalogue's own
+/// defaults).
+pub(crate) fn simple_names(text: &str) -> Vec<String> {
+    referenced_names(text).unwrap_or_default()
+}
+
+/// One `{{ … }}` expression of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression<'a> {
+    /// Byte range of the whole `{{ … }}` in the template.
+    pub range: Range<usize>,
+    /// The expression between the braces, trimmed.
+    pub source: &'a str,
+}
+
+impl Expression<'_> {
+    /// The variable, if the expression is just one name (`{{ url }}`).
+    pub fn simple_name(&self) -> Option<&str> {
+        let source = self
+            .source
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        let mut chars = source.chars();
+        let first = chars.next()?;
+        ((first.is_ascii_alphabetic() || first == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(source)
+    }
+
+    /// The variables the expression refers to.
+    pub fn names(&self) -> Vec<String> {
+        match self.simple_name() {
+            Some(name) => vec![name.to_owned()],
+            None => referenced_names(&format!("{{{{ {} }}}}", self.source)).unwrap_or_default(),
+        }
+    }
+}
+
+/// The `{{ … }}` expressions of a template, in order. An unclosed `{{`
+/// ends the list (that is a syntax error, reported by [`referenced_names`]).
+pub fn expressions(text: &str) -> Vec<Expression<'_>> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find("{{").map(|i| rest + i) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            break;
+        };
+        found.push(Expression {
+            range: open..close + 2,
+            source: text[open + 2..close].trim(),
+        });
+        rest = close + 2;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_exclude_locals_and_builtins() {
+        assert_eq!(
+            referenced_names("{% for i in range(3) %}{{ i }}{{ page }}{% endfor %}").unwrap(),
+            ["page"]
+        );
+        assert_eq!(
+            referenced_names("plain text").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(referenced_names("{{ user.name }}").unwrap(), ["user"]);
+    }
+
+    #[test]
+    fn syntax_errors_say_where() {
+        let error = referenced_names("abc {{ url }/x").unwrap_err();
+        assert!(!error.message.is_empty());
+        assert!(error.range.is_some());
+    }
+
+    #[test]
+    fn expressions_are_found_in_order() {
+        let found = expressions("{{ url }}/a/{{- id -}}?q={{ q | lower }}");
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].range, 0..9);
+        assert_eq!(found[0].simple_name(), Some("url"));
+        assert_eq!(found[1].simple_name(), Some("id"));
+        assert_eq!(found[2].simple_name(), None);
+        assert_eq!(found[2].names(), ["q"]);
+        assert!(expressions("{{ open").is_empty());
+    }
+}
