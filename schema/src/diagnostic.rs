@@ -218,10 +218,21 @@ pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    // Edit distance relative to length, so that a long name sharing only a
+    // prefix (`token_refesh_endpoint`, `token_url`) is not "close"; a name
+    // that contains the other (`shop_name`, `shop`) is.
+    let contains = |a: &str, b: &str| b.len() >= 3 && a.contains(b);
     candidates
         .into_iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
-        .filter(|(score, _)| *score > 0.8)
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(word, candidate),
+                candidate,
+            )
+        })
+        .filter(|&(score, candidate)| {
+            score >= 0.6 || contains(word, candidate) || contains(candidate, word)
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
 }

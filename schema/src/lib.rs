@@ -28,7 +28,7 @@
 //! assert!(report.has_errors());
 //! let diagnostic = &report.diagnostics[0];
 //! assert_eq!(diagnostic.code, "PB102");
-//! assert_eq!((diagnostic.start.line, diagnostic.start.column), (13, 51));
+//! assert_eq!((diagnostic.start.line, diagnostic.start.column), (13, 48));
 //! ```
 //!
 //! This crate does no I/O and pulls in no async or network code, so it can

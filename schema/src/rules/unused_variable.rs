@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use super::Context;
 use crate::analysis::Origin;
-use crate::diagnostic::{Finding, Reporter, Target};
+use crate::diagnostic::{Finding, Reporter, Target, did_you_mean};
 
 declare_rule!(
     "PB106",
@@ -16,9 +16,18 @@ declare_rule!(
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let analysis = &context.analysis;
     let mut used: HashSet<(&str, Origin<'_>)> = HashSet::new();
+    // Names templates use that are not in scope: a variable one of them is
+    // a typo of is reported through PB102's suggestion, not again here.
+    let mut undeclared: Vec<&str> = Vec::new();
     for site in &analysis.sites {
         let Ok(names) = &site.names else { continue };
         for &scope in &site.scopes {
+            undeclared.extend(
+                names
+                    .iter()
+                    .filter(|name| analysis.scopes[scope].find(name).is_none())
+                    .map(String::as_str),
+            );
             // Every declaration of the name counts as used: where two
             // conflict (PB105), the template may mean either.
             for declaration in &analysis.scopes[scope].declarations {
@@ -44,7 +53,11 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         }
     }
     for (name, origin) in declared {
-        if used.contains(&(name, origin)) {
+        if used.contains(&(name, origin))
+            || undeclared
+                .iter()
+                .any(|typo| did_you_mean(typo, [name]).is_some())
+        {
             continue;
         }
         let Some(pointer) = origin.pointer(name) else {

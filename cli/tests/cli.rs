@@ -1,0 +1,145 @@
+//! The `patchbay` binary as a user runs it: exit codes, formats, and the
+//! human output of every invalid fixture as a snapshot.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn patchbay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .expect("patchbay runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn valid_connectors_pass() {
+    let output = patchbay(&["lint", "fixtures/connectors"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("All checks passed ("));
+    // Piped, so no progress line.
+    assert!(output.stderr.is_empty());
+}
+
+#[test]
+fn each_invalid_fixture_fails_with_its_code() {
+    insta::glob!("../../fixtures/invalid", "*.{toml,json}", |path| {
+        let relative = format!(
+            "fixtures/invalid/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+        let code = &path.file_name().unwrap().to_string_lossy()[..5];
+        let is_warning =
+            patchbay_schema::rule(code).unwrap().severity == patchbay_schema::Severity::Warning;
+        let output = patchbay(&["lint", &relative]);
+        let shown = stdout(&output);
+        assert!(shown.contains(&format!("[{code}]")), "{shown}");
+        if is_warning {
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "warnings alone pass: {shown}"
+            );
+            let denied = patchbay(&["lint", "--deny-warnings", &relative]);
+            assert_eq!(denied.status.code(), Some(1));
+        } else {
+            assert_eq!(output.status.code(), Some(1), "{shown}");
+        }
+        insta::assert_snapshot!(shown);
+    });
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let missing = patchbay(&["lint", "fixtures/no-such-spec.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("fixtures/no-such-spec.toml"));
+    assert_eq!(patchbay(&["lint"]).status.code(), Some(2));
+    assert_eq!(
+        patchbay(&["lint", "--format", "xml", "fixtures"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let unknown_rule = patchbay(&["explain", "PB999"]);
+    assert_eq!(unknown_rule.status.code(), Some(2));
+}
+
+#[test]
+fn json_output_lists_every_diagnostic() {
+    let output = patchbay(&["lint", "--format", "json", "fixtures/invalid"]);
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostics: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = diagnostics.as_array().unwrap();
+    let files = std::fs::read_dir("../fixtures/invalid").unwrap().count();
+    assert_eq!(
+        diagnostics.len(),
+        files,
+        "one diagnostic per invalid fixture"
+    );
+    let first = &diagnostics[0];
+    for key in [
+        "file", "code", "rule", "severity", "message", "pointer", "start", "end",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn sarif_output_is_a_sarif_log() {
+    let output = patchbay(&[
+        "lint",
+        "--format",
+        "sarif",
+        "fixtures/invalid/PB102-undeclared-template-variable.toml",
+    ]);
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "PB102");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        39
+    );
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), patchbay_schema::RULES.len());
+}
+
+#[test]
+fn github_output_is_workflow_commands() {
+    let output = patchbay(&[
+        "lint",
+        "--format",
+        "github",
+        "fixtures/invalid/PB106-unused-variable.toml",
+    ]);
+    let shown = stdout(&output);
+    assert!(
+        shown.starts_with(
+            "::warning file=fixtures/invalid/PB106-unused-variable.toml,line=20,col=12,"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("title=PB106 unused-variable::"));
+}
+
+#[test]
+fn explain_prints_the_rule_page() {
+    let output = patchbay(&["explain", "pb303"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("# PB303 secret-in-url-query"));
+    let by_name = patchbay(&["explain", "secret-in-url-query"]);
+    assert_eq!(stdout(&by_name), stdout(&output));
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let output = patchbay(&["schema"]);
+    assert_eq!(stdout(&output), patchbay_schema::CONNECTOR_SCHEMA);
+}

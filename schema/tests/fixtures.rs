@@ -1,0 +1,129 @@
+//! Every fixture: valid connectors lint clean; each invalid fixture triggers
+//! its own rule (named by its file name) and nothing else, and the
+//! diagnostics are snapshots.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use patchbay_schema::{LintReport, RULES, SourceFile, lint};
+
+fn fixtures(folder: &str) -> Vec<PathBuf> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn lint_path(path: &Path) -> (SourceFile, LintReport) {
+    let name = format!(
+        "fixtures/{}/{}",
+        path.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy(),
+        path.file_name().unwrap().to_string_lossy()
+    );
+    let file = SourceFile::new(name, std::fs::read_to_string(path).unwrap());
+    let report = lint(&file);
+    (file, report)
+}
+
+/// A compact, reviewable rendering: place, code, message, fix, pointer, and
+/// the source line.
+fn render(file: &SourceFile, report: &LintReport) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        writeln!(
+            out,
+            "{}:{}:{}: {} {}[{}]: {}",
+            file.name(),
+            d.start.line,
+            d.start.column,
+            d.severity.as_str(),
+            d.code,
+            d.rule,
+            d.message
+        )
+        .unwrap();
+        if let Some(fix) = &d.fix {
+            writeln!(out, "  fix: {fix}").unwrap();
+        }
+        writeln!(out, "  pointer: {}", d.pointer).unwrap();
+        if !d.sensitive {
+            writeln!(out, "  source: {}", file.line_text(d.start.line).trim()).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn valid_connectors_lint_clean() {
+    let files = fixtures("connectors");
+    assert!(
+        files.len() >= 5,
+        "expected at least five connector fixtures"
+    );
+    for path in files {
+        let (file, report) = lint_path(&path);
+        assert!(report.diagnostics.is_empty(), "{}", render(&file, &report));
+        assert!(report.spec.is_some());
+    }
+}
+
+#[test]
+fn invalid_fixtures_trigger_their_rule_only() {
+    insta::glob!("../../fixtures/invalid", "*.{toml,json}", |path| {
+        let (file, report) = lint_path(path);
+        let expected = path.file_name().unwrap().to_string_lossy()[..5].to_owned();
+        assert!(
+            !report.diagnostics.is_empty() && report.diagnostics.iter().all(|d| d.code == expected),
+            "{} should report {expected} and nothing else:\n{}",
+            file.name(),
+            render(&file, &report)
+        );
+        insta::assert_snapshot!(render(&file, &report));
+    });
+}
+
+#[test]
+fn every_rule_has_a_doc_page_and_a_fixture() {
+    let invalid = fixtures("invalid");
+    for rule in &RULES {
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(
+                rule.doc.contains(heading),
+                "{} doc lacks {heading}",
+                rule.code
+            );
+        }
+        assert!(
+            rule.doc
+                .starts_with(&format!("# {} {}", rule.code, rule.name)),
+            "{} doc title",
+            rule.code
+        );
+        let prefix = format!("{}-{}", rule.code, rule.name);
+        assert!(
+            invalid.iter().any(|p| p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&prefix)),
+            "no fixtures/invalid/{prefix}.toml"
+        );
+    }
+    let codes: std::collections::HashSet<_> = RULES.iter().map(|r| r.code).collect();
+    assert_eq!(codes.len(), RULES.len(), "rule codes are unique");
+}
