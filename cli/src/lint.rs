@@ -70,7 +70,7 @@ impl Progress {
     }
 
     fn show(&mut self, done: usize) {
-        if self.enabled && done % 10 == 0 {
+        if self.enabled && done.is_multiple_of(10) {
             let _ = write!(std::io::stderr(), "\rlinting {done}/{} files", self.total);
         }
     }

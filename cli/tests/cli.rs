@@ -1,6 +1,8 @@
 //! The `patchbay` binary as a user runs it: exit codes, formats, and the
 //! human output of every invalid fixture as a snapshot.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 use std::path::Path;
 use std::process::{Command, Output};
 

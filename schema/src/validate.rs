@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Finding, Reporter, Target, did_you_mean, dotted_path};
@@ -47,19 +48,20 @@ fn validator() -> &'static Validator {
 /// Validates a document against the schema and, if it passes, deserializes
 /// it. Every problem becomes a diagnostic.
 pub(crate) fn validate(instance: &Value, reporter: &mut Reporter<'_>) -> Option<Spec> {
-    let mut valid = true;
-    for error in validator().iter_errors(instance) {
-        valid = false;
-        report(&error, instance, reporter);
-    }
-    if !valid {
+    // Most specs are valid: check first, and build errors only for the
+    // ones that are not.
+    if !validator().is_valid(instance) {
+        for error in validator().iter_errors(instance) {
+            report(&error, instance, reporter);
+        }
         return None;
     }
     // The schema is generated from the types, so this only fails where the
-    // schema cannot say what serde checks.
-    match serde_path_to_error::deserialize::<_, Spec>(instance) {
+    // schema cannot say what serde checks; then find out where.
+    match Spec::deserialize(instance) {
         Ok(spec) => Some(spec),
-        Err(error) => {
+        Err(_) => {
+            let error = serde_path_to_error::deserialize::<_, Spec>(instance).err()?;
             let pointer = path_to_pointer(error.path());
             let message = format!("`{}`: {}", dotted_path(&pointer), error.inner());
             reporter.report(
@@ -244,7 +246,7 @@ fn report_tagged(
         Some(Value::String(tag)) => {
             let matching = branches
                 .iter()
-                .find(|branch| !branch.iter().any(|e| is_tag_error(e)));
+                .find(|branch| !branch.iter().any(&is_tag_error));
             match matching {
                 Some(branch) => {
                     for error in branch {

@@ -2,6 +2,8 @@
 //! its own rule (named by its file name) and nothing else, and the
 //! diagnostics are snapshots.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
 //! The committed JSON Schema is the one the types generate, and it does
 //! what editors and other tools rely on.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 use patchbay_schema::{CONNECTOR_SCHEMA, connector_schema};
 use serde_json::{Value, json};
 

@@ -16,17 +16,25 @@ declare_rule!(
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let mut reported = HashSet::new();
+    // Liveness of each method's default variables, worked out once.
+    let live_defaults: HashSet<(&str, &str)> = context
+        .spec
+        .auth
+        .iter()
+        .flat_map(|(key, method)| {
+            crate::catalog::default_variables(method)
+                .into_iter()
+                .filter(|d| default_variable_is_live(method, d.name))
+                .map(move |d| (key.as_str(), d.name))
+        })
+        .collect();
     for scope in &context.analysis.scopes {
         let declarations: Vec<&Declaration<'_>> = scope
             .declarations
             .iter()
             .filter(|d| match d.origin {
                 // A default variable nothing refers to any more is dropped.
-                Origin::AuthDefault(method) => context
-                    .spec
-                    .auth
-                    .get(method)
-                    .is_some_and(|m| default_variable_is_live(m, d.name)),
+                Origin::AuthDefault(method) => live_defaults.contains(&(method, d.name)),
                 _ => true,
             })
             .collect();
