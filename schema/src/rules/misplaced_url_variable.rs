@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::analysis::Field;
-use crate::diagnostic::{Finding, Reporter, Target};
+use crate::diagnostic::{Finding, Reporter};
 use crate::model::VariableType;
 use crate::template::expressions;
 
@@ -40,10 +40,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             .fix(format!(
                 "start the URL with `{{{{ {name} }}}}`, or make `{name}` a `string` variable (then its value is percent-encoded as one segment)"
             ));
-            match context.span_in_string(&site.pointer, expression.range) {
-                Some(span) => reporter.report(Target::Within(&site.pointer, span), finding),
-                None => reporter.report(Target::Value(&site.pointer), finding),
-            }
+            context.report_in_template(reporter, &site.pointer, Some(expression.range), finding);
         }
     }
 }

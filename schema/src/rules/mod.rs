@@ -125,6 +125,25 @@ impl Context<'_> {
     }
 }
 
+impl Context<'_> {
+    /// Reports a finding inside the template at `pointer` — at `range` of
+    /// its text when the file offsets are known, at the whole value
+    /// otherwise.
+    pub(crate) fn report_in_template(
+        &self,
+        reporter: &mut Reporter<'_>,
+        pointer: &str,
+        range: Option<std::ops::Range<usize>>,
+        finding: crate::diagnostic::Finding,
+    ) {
+        use crate::diagnostic::Target;
+        match range.and_then(|r| self.span_in_string(pointer, r)) {
+            Some(span) => reporter.report(Target::Within(pointer, span), finding),
+            None => reporter.report(Target::Value(pointer), finding),
+        }
+    }
+}
+
 /// Runs every semantic rule.
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     unsupported_format_version::check(context, reporter);

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::analysis::{Field, Owner, Scope};
-use crate::diagnostic::{Finding, Reporter, Target};
+use crate::diagnostic::{Finding, Reporter};
 use crate::model::{ApiKeyLocation, AuthMethod};
 use crate::template::expressions;
 
@@ -39,10 +39,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             let Some(name) = secret else { continue };
             let finding = Finding::new(&RULE, format!("secret `{name}` is sent in a URL query, and URLs get logged"))
                 .fix("send it in a header or the body if the API allows; if the API demands a query key, use an `api_key` method with `in = \"query\"`");
-            match context.span_in_string(&site.pointer, expression.range) {
-                Some(span) => reporter.report(Target::Within(&site.pointer, span), finding),
-                None => reporter.report(Target::Value(&site.pointer), finding),
-            }
+            context.report_in_template(reporter, &site.pointer, Some(expression.range), finding);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! PB101: a template is not valid MiniJinja.
 
 use super::Context;
-use crate::diagnostic::{Finding, Reporter, Target};
+use crate::diagnostic::{Finding, Reporter};
 
 declare_rule!(
     "PB101",
@@ -15,13 +15,6 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         let Err(error) = &site.names else { continue };
         let finding = Finding::new(&RULE, format!("template syntax error: {}", error.message))
             .fix("write variables as `{{ name }}` and close every `{{`, `{%` and `{#`");
-        match error
-            .range
-            .clone()
-            .and_then(|r| context.span_in_string(&site.pointer, r))
-        {
-            Some(span) => reporter.report(Target::Within(&site.pointer, span), finding),
-            None => reporter.report(Target::Value(&site.pointer), finding),
-        }
+        context.report_in_template(reporter, &site.pointer, error.range.clone(), finding);
     }
 }

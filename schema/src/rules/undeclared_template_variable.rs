@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::analysis::{Origin, Owner};
-use crate::diagnostic::{Finding, Reporter, Target, did_you_mean};
+use crate::diagnostic::{Finding, Reporter, did_you_mean};
 use crate::template::expressions;
 
 declare_rule!(
@@ -37,14 +37,11 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 format!("`{name}` is not in scope in {}", scope.describe()),
             )
             .fix(fix);
-            let span = expressions(site.text)
+            let range = expressions(site.text)
                 .into_iter()
                 .find(|e| e.names().iter().any(|n| n == name))
-                .and_then(|e| context.span_in_string(&site.pointer, e.range));
-            match span {
-                Some(span) => reporter.report(Target::Within(&site.pointer, span), finding),
-                None => reporter.report(Target::Value(&site.pointer), finding),
-            }
+                .map(|e| e.range);
+            context.report_in_template(reporter, &site.pointer, range, finding);
         }
     }
 }
