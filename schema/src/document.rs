@@ -187,8 +187,15 @@ pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
 
 /// Appends one escaped segment to a JSON pointer.
 pub fn pointer_push(pointer: &str, segment: &str) -> String {
-    let escaped = segment.replace('~', "~0").replace('/', "~1");
-    format!("{pointer}/{escaped}")
+    let mut pushed = String::with_capacity(pointer.len() + segment.len() + 1);
+    pushed.push_str(pointer);
+    pushed.push('/');
+    if segment.contains(['~', '/']) {
+        pushed.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pushed.push_str(segment);
+    }
+    pushed
 }
 
 fn from_toml(text: &str) -> Result<Node, SyntaxError> {

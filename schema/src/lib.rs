@@ -109,6 +109,7 @@ pub fn lint(file: &SourceFile) -> LintReport {
             document: &document,
             spec,
             analysis: analysis::Analysis::new(spec),
+            variables: rules::variables::all(spec),
         };
         rules::check(&context, &mut reporter);
     }

@@ -3,7 +3,6 @@
 use serde_json::Value;
 
 use super::Context;
-use super::variables;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 use crate::pattern::compile_pattern;
@@ -16,7 +15,7 @@ declare_rule!(
 );
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    for site in variables::all(context) {
+    for site in &context.variables {
         let Some(default) = &site.variable.default else {
             continue;
         };

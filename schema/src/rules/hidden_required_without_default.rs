@@ -1,7 +1,6 @@
 //! PB202: a hidden required variable with no default.
 
 use super::Context;
-use super::variables;
 use crate::diagnostic::{Finding, Reporter, Target};
 
 declare_rule!(
@@ -12,7 +11,7 @@ declare_rule!(
 );
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    for site in variables::all(context) {
+    for site in &context.variables {
         let hidden = site.variable.visible == Some(false);
         if !hidden || !site.required || site.variable.default.is_some() {
             continue;

@@ -1,7 +1,6 @@
 //! PB301: a URL whose literal scheme is `http://`, loopback excepted.
 
 use super::Context;
-use super::variables;
 use crate::analysis::Field;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
@@ -28,7 +27,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             reporter.report(Target::Value(&site.pointer), finding("this URL".to_owned()));
         }
     }
-    for site in variables::all(context) {
+    for site in &context.variables {
         if site.kind != VariableType::Url {
             continue;
         }

@@ -2,7 +2,6 @@
 //! variable that is not an enum.
 
 use super::Context;
-use super::variables;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 
@@ -14,7 +13,7 @@ declare_rule!(
 );
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    for site in variables::all(context) {
+    for site in &context.variables {
         let options = site.variable.options.as_deref();
         if site.kind != VariableType::Enum {
             if options.is_some() {

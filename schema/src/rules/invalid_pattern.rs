@@ -1,9 +1,8 @@
 //! PB205: `pattern` is not a valid regular expression.
 
 use super::Context;
-use super::variables;
 use crate::diagnostic::{Finding, Reporter, Target};
-use crate::pattern::compile_pattern;
+use crate::pattern::check_pattern;
 
 declare_rule!(
     "PB205",
@@ -13,11 +12,11 @@ declare_rule!(
 );
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    for site in variables::all(context) {
+    for site in &context.variables {
         let Some(pattern) = &site.variable.pattern else {
             continue;
         };
-        if let Err(error) = compile_pattern(pattern) {
+        if let Err(error) = check_pattern(pattern) {
             reporter.report(
                 Target::Value(&site.field("pattern")),
                 Finding::new(&RULE, format!("the pattern of `{}` is not a valid regular expression: {error}", site.name))

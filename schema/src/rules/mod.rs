@@ -53,7 +53,7 @@ mod secret_in_url_query;
 mod contradictory_client_settings;
 mod removal_without_default;
 
-mod variables;
+pub(crate) mod variables;
 
 /// Every rule, by code.
 pub static RULES: [&Rule; 23] = [
@@ -104,6 +104,8 @@ pub(crate) struct Context<'a> {
     pub(crate) document: &'a Node,
     pub(crate) spec: &'a Spec,
     pub(crate) analysis: Analysis<'a>,
+    /// Every variable declaration, for the rules about variables.
+    pub(crate) variables: Vec<variables::VariableSite<'a>>,
 }
 
 impl Context<'_> {

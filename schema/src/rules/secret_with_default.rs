@@ -1,7 +1,6 @@
 //! PB201: a secret variable has a default.
 
 use super::Context;
-use super::variables;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 
@@ -13,7 +12,7 @@ declare_rule!(
 );
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    for site in variables::all(context) {
+    for site in &context.variables {
         if site.kind != VariableType::Secret || site.variable.default.is_none() {
             continue;
         }

@@ -1,14 +1,13 @@
 //! Every variable declaration in a spec, with its effective type, for the
 //! rules about variables.
 
-use super::Context;
 use crate::catalog::default_variables;
 use crate::document::pointer_push;
 use crate::model::{Variable, VariableType};
 
 /// A declared (or overridden) variable.
 #[derive(Debug)]
-pub(super) struct VariableSite<'a> {
+pub(crate) struct VariableSite<'a> {
     pub(super) name: &'a str,
     pub(super) pointer: String,
     pub(super) variable: &'a Variable,
@@ -24,8 +23,7 @@ impl VariableSite<'_> {
     }
 }
 
-pub(super) fn all<'a>(context: &Context<'a>) -> Vec<VariableSite<'a>> {
-    let spec = context.spec;
+pub(crate) fn all<'a>(spec: &'a crate::model::Spec) -> Vec<VariableSite<'a>> {
     let mut sites = Vec::new();
     let mut push =
         |table: String, name: &'a str, variable: &'a Variable, default_kind, default_required| {
