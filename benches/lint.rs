@@ -1,5 +1,5 @@
-//! How fast `lint` is: per spec, over every connector fixture and over a
-//! ~7 kB spec, and how long the schema validator takes to build once.
+//! How fast `lint`, and `lint` + `compile`, are per spec: over every
+//! connector fixture and over a ~7 kB spec.
 //!
 //! Run: `cargo bench -p patchbay-benches`. Figures and their reading are in
 //! docs/performance.md.
@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use patchbay_compiler::compile_source;
 use patchbay_schema::{SourceFile, lint};
 
 fn workspace() -> PathBuf {
@@ -54,6 +55,21 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function(format!("one {} B spec", large.text().len()), |b| {
         b.iter(|| std::hint::black_box(lint(std::hint::black_box(&large))));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("lint+compile");
+    group.throughput(Throughput::Elements(fixtures.len() as u64));
+    group.bench_function("all connector fixtures", |b| {
+        b.iter(|| {
+            for file in &fixtures {
+                std::hint::black_box(compile_source(std::hint::black_box(file)).unwrap());
+            }
+        });
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(format!("one {} B spec", large.text().len()), |b| {
+        b.iter(|| std::hint::black_box(compile_source(std::hint::black_box(&large)).unwrap()));
     });
     group.finish();
 }

@@ -4,8 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use patchbay_schema::{LintReport, Severity, SourceFile, lint};
+use patchbay_schema::{LintReport, Severity, lint};
 
 use crate::Format;
 use crate::output::{self, Linted};
@@ -24,11 +23,7 @@ pub(crate) fn run(
     let mut linted = Vec::with_capacity(files.len());
     for (done, path) in files.iter().enumerate() {
         progress.show(done);
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.display().to_string();
-        let text = String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
-        let source = SourceFile::new(name, text);
+        let source = crate::files::read_spec(path)?;
         let report: LintReport = lint(&source);
         linted.push(Linted { source, report });
     }

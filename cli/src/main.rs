@@ -1,5 +1,6 @@
 //! `patchbay`: lint connector specs, print their schema, explain rules.
 
+mod compile;
 mod files;
 mod lint;
 mod output;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Declarative API connectors: lint, compile and run connector specs.
+/// Declarative API connectors: lint and compile connector specs.
 #[derive(Debug, Parser)]
 #[command(name = "patchbay", version, about, propagate_version = true)]
 struct Cli {
@@ -33,8 +34,27 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Print the JSON Schema of connector specs.
-    Schema,
+    /// Compile a spec into its resolved request plan.
+    Compile {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// Only this auth method.
+        #[arg(long, value_name = "METHOD")]
+        auth: Option<String>,
+        /// Plan format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+        format: PlanFormat,
+        /// Write the plan to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of connector specs (or of plans).
+    Schema {
+        /// The schema of compiled plans instead.
+        #[arg(long)]
+        plan: bool,
+    },
     /// Print the documentation of a lint rule.
     Explain {
         /// A rule code (`PB102`) or name (`undeclared-template-variable`).
@@ -54,6 +74,15 @@ pub(crate) enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+}
+
+/// How `compile` writes a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlanFormat {
+    /// Pretty-printed JSON.
+    Json,
+    /// YAML.
+    Yaml,
 }
 
 /// Exit codes: 0 clean (or warnings only), 1 findings that fail, 2 usage or
@@ -86,8 +115,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             deny_warnings,
         } => lint::run(&paths, format, deny_warnings, &mut stdout),
-        Command::Schema => {
-            let schema = serde_json::to_string_pretty(&patchbay_schema::connector_schema())?;
+        Command::Compile {
+            spec,
+            auth,
+            format,
+            output,
+        } => compile::run(
+            &spec,
+            auth.as_deref(),
+            format,
+            output.as_deref(),
+            &mut stdout,
+        ),
+        Command::Schema { plan } => {
+            let schema = if plan {
+                patchbay_compiler::plan_schema()
+            } else {
+                patchbay_schema::connector_schema()
+            };
+            let schema = serde_json::to_string_pretty(&schema)?;
             writeln!(stdout, "{schema}")?;
             Ok(ExitCode::SUCCESS)
         }

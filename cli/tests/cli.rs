@@ -145,3 +145,69 @@ fn schema_prints_the_committed_schema() {
     let output = patchbay(&["schema"]);
     assert_eq!(stdout(&output), patchbay_schema::CONNECTOR_SCHEMA);
 }
+
+#[test]
+fn compile_prints_the_plan_and_filters_by_method() {
+    let output = patchbay(&[
+        "compile",
+        "fixtures/connectors/microsoft-graph.toml",
+        "--auth",
+        "authorization_code",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let methods: Vec<&String> = plan["methods"].as_object().unwrap().keys().collect();
+    assert_eq!(methods, ["authorization_code"]);
+    assert!(output.stderr.is_empty());
+
+    let unknown = patchbay(&[
+        "compile",
+        "fixtures/connectors/microsoft-graph.toml",
+        "--auth",
+        "nope",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("client_credentials, authorization_code")
+    );
+}
+
+#[test]
+fn compile_writes_yaml_to_a_file() {
+    let out = std::env::temp_dir().join(format!("patchbay-plan-{}.yaml", std::process::id()));
+    let output = patchbay(&[
+        "compile",
+        "fixtures/connectors/twilio.toml",
+        "--format",
+        "yaml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    assert!(yaml.starts_with("plan_format: 1\n"), "{yaml}");
+}
+
+#[test]
+fn compile_refuses_a_spec_with_errors() {
+    let output = patchbay(&[
+        "compile",
+        "fixtures/invalid/PB102-undeclared-template-variable.toml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no plan on stdout");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("error[PB102]"));
+}
+
+#[test]
+fn schema_plan_prints_the_committed_plan_schema() {
+    let output = patchbay(&["schema", "--plan"]);
+    assert_eq!(stdout(&output), patchbay_compiler::PLAN_SCHEMA);
+}

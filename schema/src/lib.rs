@@ -106,7 +106,7 @@ pub fn lint(file: &SourceFile) -> LintReport {
     if let Some(spec) = &spec {
         let context = rules::Context {
             file,
-            document: &document,
+            document: Some(&document),
             spec,
             analysis: analysis::Analysis::new(spec),
             variables: rules::variables::all(spec),
@@ -117,6 +117,22 @@ pub fn lint(file: &SourceFile) -> LintReport {
         spec,
         diagnostics: reporter.finish(),
     }
+}
+
+/// Runs the semantic lint rules on a spec built in code (no file, so the
+/// diagnostics carry pointers but no positions).
+pub fn lint_spec(spec: &Spec) -> Vec<Diagnostic> {
+    let file = SourceFile::new("<spec>", "");
+    let mut reporter = Reporter::new(&file, None);
+    let context = rules::Context {
+        file: &file,
+        document: None,
+        spec,
+        analysis: analysis::Analysis::new(spec),
+        variables: rules::variables::all(spec),
+    };
+    rules::check(&context, &mut reporter);
+    reporter.finish()
 }
 
 /// The JSON Schema of connector specs, generated from the [`Spec`] type.

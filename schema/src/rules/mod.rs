@@ -101,7 +101,8 @@ pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
 #[derive(Debug)]
 pub(crate) struct Context<'a> {
     pub(crate) file: &'a SourceFile,
-    pub(crate) document: &'a Node,
+    /// The parsed file, when the spec came from one.
+    pub(crate) document: Option<&'a Node>,
     pub(crate) spec: &'a Spec,
     pub(crate) analysis: Analysis<'a>,
     /// Every variable declaration, for the rules about variables.
@@ -117,7 +118,7 @@ impl Context<'_> {
         pointer: &str,
         range: std::ops::Range<usize>,
     ) -> Option<Span> {
-        let node = self.document.locate(pointer)?.node;
+        let node = self.document?.locate(pointer)?.node;
         let text = node.as_str()?;
         let raw = self.file.text().get(node.span.start..node.span.end)?;
         // A basic or literal string: one quote character on each side.

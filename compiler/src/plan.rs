@@ -1,0 +1,459 @@
+//! The resolved request plan: what exactly each request of a connector will
+//! send, every default made explicit and every entry marked with where it
+//! came from. A plan holds templates and names, never a secret value.
+
+use indexmap::IndexMap;
+use patchbay_schema::{
+    ApiKeyLocation, BasicEncoding, ClientAuth, ClientType, Direction, HttpMethod, Pkce, RatePeriod,
+    ResponseType, VariableType,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The plan format this crate writes.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// A compiled connector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "patchbay request plan")]
+pub struct Plan {
+    /// Plan format version.
+    pub plan_format: u32,
+    /// What the connector is.
+    pub connector: ConnectorInfo,
+    /// Default request rate, if the connector sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// One plan per auth method, in spec order.
+    pub methods: IndexMap<String, MethodPlan>,
+}
+
+/// The connector's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectorInfo {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Spec version.
+    pub version: String,
+    /// What the API is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Source documentation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs_url: Option<String>,
+    /// The endpoint that checks an instance's credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+}
+
+/// At most `requests` per `per`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RateLimit {
+    /// How many requests.
+    pub requests: u32,
+    /// In which period.
+    pub per: RatePeriod,
+}
+
+/// Everything one auth method does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MethodPlan {
+    /// Display name.
+    pub label: String,
+    /// The auth type, as written in the spec.
+    #[serde(rename = "type")]
+    pub auth_type: String,
+    /// The values an instance using this method provides (shown on its form
+    /// when `visible`), then the runtime values its requests use.
+    pub inputs: Vec<Input>,
+    /// How an OAuth client identifies itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientPlan>,
+    /// Where an API key goes (`api_key` methods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ApiKeyPlan>,
+    /// The requests the method itself makes.
+    pub requests: MethodRequests,
+    /// How the token response is read (token-acquiring methods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_response: Option<TokenResponsePlan>,
+    /// Values captured from the authorization callback: name → query
+    /// parameter.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub authorize_captures: IndexMap<String, String>,
+    /// What the method adds to every endpoint request.
+    pub apply: ApplyPlan,
+    /// Every endpoint enabled for this method, as it is sent with it.
+    pub endpoints: IndexMap<String, EndpointPlan>,
+}
+
+/// What a method adds to every endpoint request (the spec's own entry of
+/// the same name wins).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApplyPlan {
+    /// Headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<PlanEntry>,
+    /// Query parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<PlanEntry>,
+}
+
+/// Where a value an instance or request needs comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputSource {
+    /// A connector variable.
+    Connector,
+    /// A default variable of the auth type (possibly relabelled).
+    AuthDefault,
+    /// A variable the author added to the method.
+    Auth,
+    /// An endpoint variable, supplied per call.
+    Endpoint,
+    /// Set by the runtime (`access_token`, `state`, captured fields…).
+    Runtime,
+}
+
+/// One value a request needs, with how it is asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Input {
+    /// The name templates use.
+    pub key: String,
+    /// Display name.
+    pub label: String,
+    /// Value type.
+    #[serde(rename = "type")]
+    pub kind: VariableType,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Never shown, logged or written.
+    pub secret: bool,
+    /// Used when none is given (never for a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// Shown on the instance form.
+    pub visible: bool,
+    /// Shown among the advanced settings.
+    pub advanced: bool,
+    /// Help text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Input hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    /// Whole-value regular expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Allowed values of an enum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+    /// Where it comes from.
+    pub provenance: InputSource,
+}
+
+/// How an OAuth client identifies itself at the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClientPlan {
+    /// Confidential or public.
+    #[serde(rename = "type")]
+    pub client_type: ClientType,
+    /// Basic header or body fields; none for a public client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<ClientAuth>,
+    /// How the Basic header encodes id and secret (with Basic only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basic_encoding: Option<BasicEncoding>,
+    /// PKCE method (authorization code only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pkce: Option<Pkce>,
+    /// Joins scopes.
+    pub scope_separator: String,
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ApiKeyPlan {
+    /// Header or query.
+    #[serde(rename = "in")]
+    pub location: ApiKeyLocation,
+    /// Header or parameter name.
+    pub name: String,
+    /// Text before the key.
+    pub prefix: String,
+}
+
+/// The requests an auth method makes itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MethodRequests {
+    /// The browser redirect (authorization code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize: Option<RequestPlan>,
+    /// The token or login request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<RequestPlan>,
+    /// The refresh request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<RequestPlan>,
+    /// The revocation request (RFC 7009).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke: Option<RequestPlan>,
+}
+
+/// Where an entry or setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntrySource {
+    /// A default of the auth type or of patchbay.
+    Default,
+    /// Written in the spec.
+    Spec,
+    /// Added by the auth method to an endpoint request.
+    Apply,
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Where it came from.
+    pub provenance: EntrySource,
+}
+
+/// One request, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestPlan {
+    /// HTTP method.
+    pub method: Sourced<HttpMethod>,
+    /// URL template.
+    pub url: Sourced<String>,
+    /// Query parameters, in the order sent.
+    pub query: Vec<PlanEntry>,
+    /// Headers, in the order sent.
+    pub headers: Vec<PlanEntry>,
+    /// Body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyPlan>,
+    /// Every name the request's templates and computed values use, sorted.
+    pub variables: Vec<String>,
+}
+
+/// A query parameter, header or form field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanEntry {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: EntryValue,
+    /// Left out of the request when the value renders empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub omit_if_empty: bool,
+    /// Where it came from.
+    pub provenance: EntrySource,
+}
+
+/// The value of an entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryValue {
+    /// Fixed text.
+    Literal(String),
+    /// A template over the request's variables.
+    Template(String),
+    /// Computed by the runtime from secrets, never written out.
+    Computed(ComputedValue),
+}
+
+/// A value the runtime computes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ComputedValue {
+    /// `Basic base64(id:secret)` of the OAuth client (RFC 6749 §2.3.1).
+    ClientBasicAuth {
+        /// Form-encoded (RFC) or raw id and secret.
+        encoding: BasicEncoding,
+    },
+    /// `Basic base64(username:password)`.
+    UserBasicAuth,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum BodyPlan {
+    /// `application/x-www-form-urlencoded` fields.
+    Form {
+        /// The fields, in the order sent.
+        fields: Vec<PlanEntry>,
+    },
+    /// A JSON object whose top-level fields merge with defaults.
+    JsonFields {
+        /// The fields, in the order sent.
+        fields: Vec<JsonField>,
+    },
+    /// A JSON document written whole (strings are templates).
+    Json {
+        /// The document.
+        content: serde_json::Value,
+        /// Where it came from.
+        provenance: EntrySource,
+    },
+    /// Raw text.
+    Raw {
+        /// Template of the text.
+        content: String,
+        /// Its content type.
+        content_type: Sourced<String>,
+    },
+}
+
+/// A top-level field of a JSON body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JsonField {
+    /// Its name.
+    pub name: String,
+    /// Its value (strings are templates).
+    pub value: serde_json::Value,
+    /// Left out when it renders empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub omit_if_empty: bool,
+    /// Where it came from.
+    pub provenance: EntrySource,
+}
+
+/// How a token response is read. Paths are JSON pointers when they start
+/// with `/`, dotted paths otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TokenResponsePlan {
+    /// Path of the access token.
+    pub access_token: Sourced<String>,
+    /// Path of the lifetime in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<Sourced<String>>,
+    /// Path of the absolute expiry time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Sourced<String>>,
+    /// Lifetime when the response states none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_expires_in: Option<u64>,
+    /// Path of the refresh token (kept from the previous response when a
+    /// refresh omits it).
+    pub refresh_token: Sourced<String>,
+    /// A field whose presence makes the response an error, even with HTTP
+    /// 200 (OAuth methods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Extra fields that become runtime values: name → path.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub capture: IndexMap<String, String>,
+}
+
+/// An endpoint as sent with one auth method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointPlan {
+    /// Display name.
+    pub label: String,
+    /// What it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What it reads or writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Receives or sends.
+    pub direction: Sourced<Direction>,
+    /// Values supplied per call.
+    pub variables: Vec<Input>,
+    /// The request, authentication applied.
+    pub request: RequestPlan,
+    /// How the response is read.
+    pub response: ResponsePlan,
+    /// How further pages are fetched.
+    pub pagination: PaginationPlan,
+}
+
+/// How a response is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResponsePlan {
+    /// Content type.
+    #[serde(rename = "type")]
+    pub kind: Sourced<ResponseType>,
+    /// Path of the record array, if the response holds records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
+}
+
+/// How further pages are fetched, defaults explicit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum PaginationPlan {
+    /// One page.
+    None,
+    /// `?page=N`.
+    PageNumber {
+        /// Query name of the page number.
+        param: String,
+        /// First page number.
+        start: Sourced<i64>,
+        /// Query name and value of the page size.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        page_size: Option<PageSize>,
+        /// Stop after this many pages (none: until a stop condition).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_pages: Option<u32>,
+    },
+    /// `?offset=N`.
+    Offset {
+        /// Query name of the offset.
+        param: String,
+        /// Query name and value of the page size.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        page_size: Option<PageSize>,
+        /// Stop after this many pages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_pages: Option<u32>,
+    },
+    /// A next-page token from the response.
+    Cursor {
+        /// Query name of the token.
+        param: String,
+        /// Path of the token in the response.
+        path: String,
+        /// Query name and value of the page size.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        page_size: Option<PageSize>,
+        /// Stop after this many pages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_pages: Option<u32>,
+    },
+    /// The next page's URL from the response.
+    NextUrl {
+        /// Path of the URL in the response.
+        path: String,
+        /// Stop after this many pages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_pages: Option<u32>,
+    },
+    /// The `Link` header (RFC 8288).
+    LinkHeader {
+        /// Relation of the next page.
+        rel: Sourced<String>,
+        /// Stop after this many pages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_pages: Option<u32>,
+    },
+}
+
+/// A page size and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PageSize {
+    /// Query name (none: the API's own page size is used, and only its
+    /// value ends the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    /// Records per page; a shorter page ends the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
