@@ -4,6 +4,7 @@ mod compile;
 mod files;
 mod lint;
 mod output;
+mod run;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Declarative API connectors: lint and compile connector specs.
+/// Declarative API connectors: lint, compile and run connector specs.
 #[derive(Debug, Parser)]
 #[command(name = "patchbay", version, about, propagate_version = true)]
 struct Cli {
@@ -49,6 +50,36 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Call an endpoint of a connector with an instance's values.
+    Run {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// The instance file (TOML or JSON).
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+        /// The endpoint to call.
+        #[arg(long, value_name = "NAME")]
+        endpoint: String,
+        /// An endpoint variable, `key=value` (repeatable).
+        #[arg(long = "var", value_name = "KEY=VALUE")]
+        vars: Vec<String>,
+        /// A JSON file whose content templates see as `payload`.
+        #[arg(long, value_name = "FILE")]
+        payload: Option<PathBuf>,
+        /// Follow pagination and print every record as NDJSON.
+        #[arg(long)]
+        all_pages: bool,
+        /// Print the requests as curl commands (secrets redacted) instead
+        /// of sending them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Tokens of an instance.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// Print the JSON Schema of connector specs (or of plans).
     Schema {
         /// The schema of compiled plans instead.
@@ -60,6 +91,22 @@ enum Command {
         /// A rule code (`PB102`) or name (`undeclared-template-variable`).
         #[arg(value_name = "CODE")]
         code: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthCommand {
+    /// Acquire (or renew) a token and print its metadata.
+    Token {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// The instance file.
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+        /// Print the access token itself too.
+        #[arg(long)]
+        show_secret: bool,
     },
 }
 
@@ -90,6 +137,7 @@ pub(crate) enum PlanFormat {
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // Help and version exit 0, usage errors 2.
@@ -127,6 +175,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output.as_deref(),
             &mut stdout,
         ),
+        Command::Run {
+            spec,
+            instance,
+            endpoint,
+            vars,
+            payload,
+            all_pages,
+            dry_run,
+        } => run::run(
+            &run::RunArgs {
+                spec,
+                instance,
+                endpoint,
+                vars,
+                payload,
+                all_pages,
+                dry_run,
+            },
+            &mut stdout,
+        ),
+        Command::Auth {
+            command:
+                AuthCommand::Token {
+                    spec,
+                    instance,
+                    show_secret,
+                },
+        } => run::token(&spec, &instance, show_secret, &mut stdout),
         Command::Schema { plan } => {
             let schema = if plan {
                 patchbay_compiler::plan_schema()
@@ -145,6 +221,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `PATCHBAY_LOG=debug` (or `info`, `trace`…) logs to stderr. Log fields
+/// are redacted where they are made.
+fn init_logging() {
+    let Ok(level) = std::env::var("PATCHBAY_LOG") else {
+        return;
+    };
+    let Ok(level) = level.parse::<tracing_subscriber::filter::LevelFilter>() else {
+        return;
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -1,0 +1,290 @@
+//! `patchbay run` and `patchbay auth token` against a real OAuth 2
+//! authorization server (panva's oidc-provider, OpenID Certified) on
+//! loopback, and the sentinel-secret check over every command path.
+//!
+//! The server is installed by `scripts/test` (`npm ci` in
+//! runtime/tests/oidc).
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The test server, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let folder = workspace().join("runtime/tests/oidc");
+        assert!(
+            folder.join("node_modules/oidc-provider").exists(),
+            "the OAuth test server is not installed: run scripts/test (it runs `npm ci` in runtime/tests/oidc)"
+        );
+        let mut child = Command::new("node")
+            .arg("server.mjs")
+            .current_dir(&folder)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs the OAuth test server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_owned();
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
+
+/// Writes an instance file whose secret comes from `CLIENT_SECRET`.
+fn instance(dir: &Path, name: &str, method: &str, base: &str, client_id: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "connector = \"oauth-test-server\"\nauth = \"{method}\"\n[values]\nbase = \"{base}\"\nclient_id = \"{client_id}\"\nclient_secret = {{ env = \"CLIENT_SECRET\" }}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn patchbay(args: &[&str], secret: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(args)
+        .current_dir(workspace())
+        .env("CLIENT_SECRET", secret)
+        .env("PATCHBAY_LOG", "trace")
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("patchbay-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const BASIC_SECRET: &str = "s3cr+t:%with/specials";
+const POST_SECRET: &str = "post-secret-1";
+
+#[test]
+fn run_gets_a_token_with_both_client_authentications_and_calls_the_api() {
+    let server = Server::start();
+    let dir = temp_dir("interop");
+    for (method, client, secret) in [
+        ("cc_basic", "cc-basic", BASIC_SECRET),
+        ("cc_post", "cc-post", POST_SECRET),
+    ] {
+        let file = instance(
+            &dir,
+            &format!("{method}.toml"),
+            method,
+            &server.base,
+            client,
+        );
+        let file = file.to_str().unwrap();
+        let output = patchbay(
+            &["run", SPEC, "--instance", file, "--endpoint", "me"],
+            secret,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{method}: {stderr}");
+        let me: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(me["client_id"], client, "{me}");
+        assert_eq!(me["scope"], "api:read");
+
+        let token = patchbay(&["auth", "token", SPEC, "--instance", file], secret);
+        let shown = String::from_utf8_lossy(&token.stdout);
+        assert_eq!(
+            token.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&token.stderr)
+        );
+        assert!(shown.contains("token_type: Bearer"), "{shown}");
+        assert!(shown.contains("scope: api:read"), "{shown}");
+        assert!(
+            !shown.contains("access_token"),
+            "the token is shown only with --show-secret"
+        );
+        let with_secret = patchbay(
+            &["auth", "token", SPEC, "--instance", file, "--show-secret"],
+            secret,
+        );
+        assert!(String::from_utf8_lossy(&with_secret.stdout).contains("access_token: "));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn all_pages_streams_records_as_ndjson() {
+    let server = Server::start();
+    let dir = temp_dir("pages");
+    let file = instance(&dir, "i.toml", "cc_post", &server.base, "cc-post");
+    let output = patchbay(
+        &[
+            "run",
+            SPEC,
+            "--instance",
+            file.to_str().unwrap(),
+            "--endpoint",
+            "items",
+            "--all-pages",
+        ],
+        POST_SECRET,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 6, "three pages of two: {records:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_wrong_secret_gives_the_servers_error_and_no_secret() {
+    let server = Server::start();
+    let dir = temp_dir("wrong");
+    let wrong = "wrong-SENTINEL-4f9a2c";
+    for (method, client) in [("cc_basic", "cc-basic"), ("cc_post", "cc-post")] {
+        let file = instance(
+            &dir,
+            &format!("{method}.toml"),
+            method,
+            &server.base,
+            client,
+        );
+        let output = patchbay(
+            &[
+                "run",
+                SPEC,
+                "--instance",
+                file.to_str().unwrap(),
+                "--endpoint",
+                "me",
+            ],
+            wrong,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("OAuth error `invalid_client`"), "{stderr}");
+        assert!(stderr.contains("token request of auth method"), "{stderr}");
+        assert!(!stderr.contains("SENTINEL"), "{stderr}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A sentinel secret through every command path: lint, compile, schema,
+/// dry run, a run, all pages, a failing run, auth token; with trace logs
+/// on. It must appear in none of their output.
+#[test]
+fn a_sentinel_secret_appears_in_no_output() {
+    let server = Server::start();
+    let dir = temp_dir("sentinel");
+    // The real secret, so the token requests succeed; and a sentinel that
+    // fails.
+    let good = instance(&dir, "good.toml", "cc_post", &server.base, "cc-post");
+    let good = good.to_str().unwrap();
+    let runs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["lint", SPEC], POST_SECRET),
+        (vec!["compile", SPEC], POST_SECRET),
+        (
+            vec![
+                "run",
+                SPEC,
+                "--instance",
+                good,
+                "--endpoint",
+                "me",
+                "--dry-run",
+            ],
+            POST_SECRET,
+        ),
+        (
+            vec!["run", SPEC, "--instance", good, "--endpoint", "me"],
+            POST_SECRET,
+        ),
+        (
+            vec![
+                "run",
+                SPEC,
+                "--instance",
+                good,
+                "--endpoint",
+                "items",
+                "--all-pages",
+            ],
+            POST_SECRET,
+        ),
+        (vec!["auth", "token", SPEC, "--instance", good], POST_SECRET),
+        (
+            vec![
+                "run",
+                SPEC,
+                "--instance",
+                good,
+                "--endpoint",
+                "me",
+                "--dry-run",
+            ],
+            "SENTINEL-dry-7c1e",
+        ),
+        (
+            vec!["run", SPEC, "--instance", good, "--endpoint", "me"],
+            "SENTINEL-run-7c1e",
+        ),
+        (
+            vec!["auth", "token", SPEC, "--instance", good],
+            "SENTINEL-token-7c1e",
+        ),
+    ];
+    for (args, secret) in runs {
+        let output = patchbay(&args, secret);
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !everything.contains(secret),
+            "`patchbay {}` wrote the secret:\n{everything}",
+            args.join(" ")
+        );
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        assert!(
+            !everything.contains(&encoded),
+            "`patchbay {}` wrote the encoded secret",
+            args.join(" ")
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,589 @@
+//! The public API: a [`Runtime`] (one HTTP client), a [`Connector`] (a
+//! compiled plan, rendered from), and a [`Connection`] (one instance of it,
+//! with its token cache).
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use patchbay_compiler::Plan;
+use patchbay_compiler::plan::{EndpointPlan, MethodPlan, PaginationPlan};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::http::{Http, Options, Response, period};
+use crate::instance::{Instance, check_value};
+use crate::render::{Context, Renderer};
+use crate::request::{HttpRequest, build};
+use crate::secret::{Redactor, Secret};
+use crate::token::{Token, at_path, read_token_response};
+
+/// Sends requests. Cheap to clone; share one per process.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    options: Options,
+}
+
+impl Runtime {
+    /// A runtime with these options.
+    pub fn new(options: Options) -> Self {
+        Runtime { options }
+    }
+
+    /// Its options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new(Options::default())
+    }
+}
+
+/// A compiled connector, ready to render: compile once, connect many
+/// instances.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    plan: Arc<Plan>,
+    renderer: Arc<Renderer>,
+}
+
+impl Connector {
+    /// Prepares a plan (every template compiled once).
+    pub fn new(plan: Plan) -> Self {
+        Connector {
+            renderer: Arc::new(Renderer::for_plan(&plan)),
+            plan: Arc::new(plan),
+        }
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+/// What a call passes: endpoint variables and, for sending endpoints, a
+/// payload.
+#[derive(Debug, Clone, Default)]
+pub struct Call {
+    /// Endpoint variables by key.
+    pub variables: IndexMap<String, Value>,
+    /// The payload templates see as `payload`.
+    pub payload: Option<Value>,
+}
+
+/// One instance of a connector: its values, its method, its token.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    connector: Connector,
+    instance: Instance,
+    http: Arc<Http>,
+    token: Arc<Mutex<Option<Token>>>,
+}
+
+/// Placeholder for the access token in dry runs.
+const TOKEN_PLACEHOLDER: &str = "<access_token>";
+
+impl Connection {
+    /// Connects an instance (bound to `connector`'s plan) through a
+    /// runtime.
+    pub fn new(runtime: &Runtime, connector: &Connector, instance: Instance) -> Result<Self> {
+        let limit = connector
+            .plan
+            .rate_limit
+            .as_ref()
+            .map(|r| (r.requests, period(r.per)));
+        Ok(Connection {
+            connector: connector.clone(),
+            http: Arc::new(Http::new(runtime.options.clone(), limit)?),
+            instance,
+            token: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The plan of the connector.
+    pub fn connector_plan(&self) -> &Plan {
+        &self.connector.plan
+    }
+
+    fn method(&self) -> Result<&MethodPlan> {
+        self.connector
+            .plan
+            .methods
+            .get(self.instance.method())
+            .ok_or_else(|| Error::NotFound(format!("no auth method `{}`", self.instance.method())))
+    }
+
+    fn describe_method(&self) -> String {
+        format!("auth method `{}`", self.instance.method())
+    }
+
+    /// A redactor that knows this connection's secrets, tokens included.
+    pub async fn redactor(&self) -> Redactor {
+        let mut redactor = self.instance.redactor().clone();
+        if let Some(token) = self.token.lock().await.as_ref() {
+            redactor.add(&token.access_token);
+            if let Some(refresh) = &token.refresh_token {
+                redactor.add(refresh);
+            }
+        }
+        redactor
+    }
+
+    fn base_context(&self) -> Context {
+        let mut context = Context::default();
+        for (key, value) in self.instance.values() {
+            context.set(key.clone(), value.clone());
+        }
+        for key in self.instance.url_keys() {
+            context.mark_url(key.clone());
+        }
+        context
+    }
+
+    fn token_request(&self) -> Result<HttpRequest> {
+        let method = self.method()?;
+        let plan = method.requests.token.as_ref().ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} does not request tokens",
+                self.describe_method()
+            ))
+        })?;
+        build(
+            &format!("token request of {}", self.describe_method()),
+            plan,
+            &self.connector.renderer,
+            &self.base_context(),
+        )
+    }
+
+    /// Whether this connection's method obtains tokens by a request.
+    pub fn uses_tokens(&self) -> bool {
+        self.method().is_ok_and(|m| m.token_response.is_some())
+    }
+
+    /// The current token, acquired if there is none or it is about to
+    /// expire. Concurrent callers share one token request.
+    pub async fn token(&self) -> Result<Token> {
+        self.token_replacing(None).await
+    }
+
+    /// Fetches a new token unless the cached one is fresh and is not
+    /// `stale` (the one a 401 just refused).
+    async fn token_replacing(&self, stale: Option<&Secret>) -> Result<Token> {
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            let refused = stale.is_some_and(|s| s == &token.access_token);
+            if !refused && token.is_fresh(self.http.options().token_margin) {
+                return Ok(token.clone());
+            }
+        }
+        let method = self.method()?;
+        let plan = method.token_response.as_ref().ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} does not request tokens",
+                self.describe_method()
+            ))
+        })?;
+        let request = self.token_request()?;
+        let redactor = self.instance.redactor();
+        let response = self.http.send(&request, redactor).await?;
+        let previous_refresh = slot.as_ref().and_then(|t| t.refresh_token.clone());
+        let token =
+            read_token_response(&request.label, &response, plan, previous_refresh.as_ref())?;
+        tracing::debug!(method = self.instance.method(), info = ?token.info(), "token acquired");
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    fn endpoint(&self, name: &str) -> Result<&EndpointPlan> {
+        let method = self.method()?;
+        method.endpoints.get(name).ok_or_else(|| {
+            let known: Vec<&str> = method.endpoints.keys().map(String::as_str).collect();
+            Error::NotFound(format!(
+                "{} has no endpoint `{name}`; it has: {}",
+                self.describe_method(),
+                known.join(", ")
+            ))
+        })
+    }
+
+    fn endpoint_context(
+        &self,
+        endpoint: &EndpointPlan,
+        call: &Call,
+        token: Option<&Token>,
+        placeholder: bool,
+    ) -> Result<Context> {
+        for key in call.variables.keys() {
+            if !endpoint.variables.iter().any(|v| &v.key == key) {
+                let known: Vec<&str> = endpoint.variables.iter().map(|v| v.key.as_str()).collect();
+                return Err(Error::instance(
+                    key,
+                    format!(
+                        "not a variable of this endpoint; it has: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut context = self.base_context();
+        for input in &endpoint.variables {
+            match call.variables.get(&input.key).or(input.default.as_ref()) {
+                Some(value) => {
+                    check_value(input, value)?;
+                    context.set(input.key.clone(), value.clone());
+                }
+                None if input.required => {
+                    return Err(Error::instance(
+                        &input.key,
+                        "missing: required by this endpoint; pass it as a variable",
+                    ));
+                }
+                None => {}
+            }
+        }
+        if let Some(payload) = &call.payload {
+            context.set("payload", payload.clone());
+        }
+        if let Some(token) = token {
+            context.set(
+                "access_token",
+                Value::String(token.access_token.expose().to_owned()),
+            );
+            for (name, value) in &token.captures {
+                context.set(name.clone(), value.clone());
+            }
+        } else if placeholder {
+            context.set("access_token", Value::String(TOKEN_PLACEHOLDER.to_owned()));
+        }
+        Ok(context)
+    }
+
+    fn endpoint_request(
+        &self,
+        name: &str,
+        call: &Call,
+        token: Option<&Token>,
+        placeholder: bool,
+    ) -> Result<HttpRequest> {
+        let endpoint = self.endpoint(name)?;
+        let context = self.endpoint_context(endpoint, call, token, placeholder)?;
+        build(
+            &format!("endpoint `{name}`"),
+            &endpoint.request,
+            &self.connector.renderer,
+            &context,
+        )
+    }
+
+    /// The requests a call would send, without sending anything: the token
+    /// request (for token methods) and the endpoint request, with the
+    /// access token as a placeholder. Render them with
+    /// [`HttpRequest::to_curl`] and [`Connection::redactor`].
+    pub fn dry_run(&self, endpoint: &str, call: &Call) -> Result<Vec<HttpRequest>> {
+        let mut requests = Vec::new();
+        if self.uses_tokens() {
+            requests.push(self.token_request()?);
+        }
+        requests.push(self.endpoint_request(endpoint, call, None, true)?);
+        Ok(requests)
+    }
+
+    /// Calls an endpoint once (the first page). A 401 drops the token and
+    /// retries once with a new one. A non-2xx answer is an error; the body
+    /// of a success is returned unchanged.
+    pub async fn call(&self, endpoint: &str, call: &Call) -> Result<Response> {
+        self.call_with(endpoint, call, |request| request).await
+    }
+
+    async fn call_with(
+        &self,
+        endpoint: &str,
+        call: &Call,
+        adjust: impl Fn(HttpRequest) -> HttpRequest,
+    ) -> Result<Response> {
+        let token = if self.uses_tokens() {
+            Some(self.token().await?)
+        } else {
+            None
+        };
+        let request = adjust(self.endpoint_request(endpoint, call, token.as_ref(), false)?);
+        let response = self.send_checked(&request).await;
+        match (response, token) {
+            (Err(Error::Status { status: 401, .. }), Some(refused)) => {
+                tracing::debug!(endpoint, "401: renewing the token once");
+                let fresh = self.token_replacing(Some(&refused.access_token)).await?;
+                let request = adjust(self.endpoint_request(endpoint, call, Some(&fresh), false)?);
+                self.send_checked(&request).await
+            }
+            (response, _) => response,
+        }
+    }
+
+    async fn send_checked(&self, request: &HttpRequest) -> Result<Response> {
+        let redactor = self.redactor().await;
+        let response = self.http.send(request, &redactor).await?;
+        if response.is_success() {
+            return Ok(response);
+        }
+        let excerpt: String = String::from_utf8_lossy(&response.body)
+            .chars()
+            .take(300)
+            .collect();
+        Err(Error::Status {
+            request: request.label.clone(),
+            status: response.status,
+            body: (!excerpt.trim().is_empty()).then(|| redactor.redact(excerpt.trim())),
+        })
+    }
+
+    /// Pages of an endpoint's records, as its pagination says.
+    pub fn pages<'c>(&'c self, endpoint: &str, call: Call) -> Result<Pages<'c>> {
+        let plan = self.endpoint(endpoint)?;
+        Ok(Pages {
+            connection: self,
+            endpoint: endpoint.to_owned(),
+            call,
+            pagination: plan.pagination.clone(),
+            records: plan.response.records.clone(),
+            state: PageState::First,
+            fetched: 0,
+        })
+    }
+}
+
+/// One page of records.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records (the array at the records path, or the whole body).
+    pub records: Vec<Value>,
+    /// The response.
+    pub response: Response,
+}
+
+#[derive(Debug, Clone)]
+enum PageState {
+    First,
+    Number(i64),
+    Offset(u64),
+    Cursor(String),
+    Url(url::Url),
+    Done,
+}
+
+/// Pages of an endpoint, fetched one at a time with [`Pages::next`].
+#[derive(Debug)]
+pub struct Pages<'c> {
+    connection: &'c Connection,
+    endpoint: String,
+    call: Call,
+    pagination: PaginationPlan,
+    records: Option<String>,
+    state: PageState,
+    fetched: u32,
+}
+
+fn set_query(url: &mut url::Url, name: &str, value: &str) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear();
+    for (k, v) in &kept {
+        pairs.append_pair(k, v);
+    }
+    pairs.append_pair(name, value);
+}
+
+/// The `rel` target of an RFC 8288 `Link` header.
+pub fn link_target(header: &str, rel: &str) -> Option<String> {
+    header.split(',').find_map(|link| {
+        let mut parts = link.split(';');
+        let target = parts.next()?.trim().strip_prefix('<')?.strip_suffix('>')?;
+        parts
+            .filter_map(|p| p.trim().strip_prefix("rel="))
+            .any(|value| {
+                value
+                    .trim_matches('"')
+                    .split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case(rel))
+            })
+            .then(|| target.to_owned())
+    })
+}
+
+impl Pages<'_> {
+    fn page_size(&self) -> (Option<&str>, Option<u32>) {
+        let size = match &self.pagination {
+            PaginationPlan::PageNumber { page_size, .. }
+            | PaginationPlan::Offset { page_size, .. }
+            | PaginationPlan::Cursor { page_size, .. } => page_size.as_ref(),
+            _ => None,
+        };
+        (
+            size.and_then(|s| s.param.as_deref()),
+            size.and_then(|s| s.limit),
+        )
+    }
+
+    fn max_pages(&self) -> Option<u32> {
+        match &self.pagination {
+            PaginationPlan::None => Some(1),
+            PaginationPlan::PageNumber { max_pages, .. }
+            | PaginationPlan::Offset { max_pages, .. }
+            | PaginationPlan::Cursor { max_pages, .. }
+            | PaginationPlan::NextUrl { max_pages, .. }
+            | PaginationPlan::LinkHeader { max_pages, .. } => *max_pages,
+        }
+    }
+
+    /// The next page, or `None` when a stop condition is met: a page with
+    /// no records, a missing token or link, fewer records than the page
+    /// size, or `max_pages`.
+    pub async fn next(&mut self) -> Option<Result<Page>> {
+        if matches!(self.state, PageState::Done)
+            || self.max_pages().is_some_and(|max| self.fetched >= max)
+        {
+            return None;
+        }
+        let result = self.fetch().await;
+        if result.is_err() {
+            self.state = PageState::Done;
+        }
+        Some(result)
+    }
+
+    async fn fetch(&mut self) -> Result<Page> {
+        let (limit_param, limit) = self.page_size();
+        let (limit_param, limit) = (limit_param.map(str::to_owned), limit);
+        let state = self.state.clone();
+        let pagination = self.pagination.clone();
+        let adjust = move |mut request: HttpRequest| {
+            if let (Some(param), Some(limit)) = (&limit_param, limit) {
+                set_query(&mut request.url, param, &limit.to_string());
+            }
+            match (&pagination, &state) {
+                (PaginationPlan::PageNumber { param, start, .. }, PageState::First) => {
+                    set_query(&mut request.url, param, &start.value.to_string());
+                }
+                (PaginationPlan::PageNumber { param, .. }, PageState::Number(n)) => {
+                    set_query(&mut request.url, param, &n.to_string());
+                }
+                (PaginationPlan::Offset { param, .. }, PageState::First) => {
+                    set_query(&mut request.url, param, "0")
+                }
+                (PaginationPlan::Offset { param, .. }, PageState::Offset(n)) => {
+                    set_query(&mut request.url, param, &n.to_string());
+                }
+                (PaginationPlan::Cursor { param, .. }, PageState::Cursor(token)) => {
+                    set_query(&mut request.url, param, token);
+                }
+                (_, PageState::Url(next)) => request.url = next.clone(),
+                _ => {}
+            }
+            request
+        };
+        let response = self
+            .connection
+            .call_with(&self.endpoint, &self.call, adjust)
+            .await?;
+        self.fetched += 1;
+        let body: Value = if response.body.is_empty() {
+            Value::Null
+        } else {
+            response.json().map_err(|e| Error::Response {
+                request: format!("endpoint `{}`", self.endpoint),
+                message: format!("the response is not JSON ({e})"),
+            })?
+        };
+        let records = match &self.records {
+            Some(path) => match at_path(&body, path) {
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(other) => vec![other.clone()],
+            },
+            None => match &body {
+                Value::Array(items) => items.clone(),
+                Value::Null => Vec::new(),
+                other => vec![other.clone()],
+            },
+        };
+        self.state = self.next_state(&body, &response, records.len(), limit);
+        Ok(Page { records, response })
+    }
+
+    fn next_state(
+        &self,
+        body: &Value,
+        response: &Response,
+        count: usize,
+        limit: Option<u32>,
+    ) -> PageState {
+        let short = limit.is_some_and(|l| count < l as usize);
+        if count == 0 || short {
+            return PageState::Done;
+        }
+        match (&self.pagination, &self.state) {
+            (PaginationPlan::None, _) => PageState::Done,
+            (PaginationPlan::PageNumber { start, .. }, PageState::First) => {
+                PageState::Number(start.value + 1)
+            }
+            (PaginationPlan::PageNumber { .. }, PageState::Number(n)) => PageState::Number(n + 1),
+            (PaginationPlan::Offset { .. }, PageState::First) => PageState::Offset(count as u64),
+            (PaginationPlan::Offset { .. }, PageState::Offset(n)) => {
+                PageState::Offset(n + count as u64)
+            }
+            (PaginationPlan::Cursor { path, .. }, _) => match at_path(body, path) {
+                Some(Value::String(token)) if !token.is_empty() => PageState::Cursor(token.clone()),
+                Some(Value::Number(n)) => PageState::Cursor(n.to_string()),
+                _ => PageState::Done,
+            },
+            (PaginationPlan::NextUrl { path, .. }, _) => {
+                match at_path(body, path).and_then(Value::as_str) {
+                    Some(next) if !next.is_empty() => response
+                        .url
+                        .join(next)
+                        .map_or(PageState::Done, PageState::Url),
+                    _ => PageState::Done,
+                }
+            }
+            (PaginationPlan::LinkHeader { rel, .. }, _) => response
+                .headers
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| link_target(v, &rel.value))
+                .and_then(|next| response.url.join(&next).ok())
+                .map_or(PageState::Done, PageState::Url),
+            _ => PageState::Done,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_headers_are_parsed() {
+        let header = r#"<https://api.example.com/x?page=2>; rel="next", <https://api.example.com/x?page=9>; rel="last""#;
+        assert_eq!(
+            link_target(header, "next").as_deref(),
+            Some("https://api.example.com/x?page=2")
+        );
+        assert_eq!(link_target(header, "prev"), None);
+    }
+
+    #[test]
+    fn set_query_replaces_a_parameter() {
+        let mut url = url::Url::parse("https://x.example/a?page=1&q=a%26b").unwrap();
+        set_query(&mut url, "page", "2");
+        assert_eq!(url.as_str(), "https://x.example/a?q=a%26b&page=2");
+    }
+}

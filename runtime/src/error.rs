@@ -1,0 +1,119 @@
+//! What can go wrong when rendering and executing a plan. Every message
+//! names what failed and never carries a secret.
+
+use std::time::Duration;
+
+/// A runtime error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The instance does not fit the connector.
+    #[error("instance value `{key}`: {message}")]
+    Instance {
+        /// The offending key.
+        key: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The instance file could not be read.
+    #[error("instance file: {0}")]
+    InstanceFile(String),
+    /// The connector, method or endpoint asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A template could not be rendered with the values given.
+    #[error("{what}: {message}")]
+    Render {
+        /// Which value of which request.
+        what: String,
+        /// Why.
+        message: String,
+    },
+    /// A URL would go in clear text to a host that is not loopback.
+    #[error("refusing plain http to {host}: only loopback may be reached without TLS; use https")]
+    InsecureUrl {
+        /// The host.
+        host: String,
+    },
+    /// The egress guard refused an address.
+    #[error(
+        "refusing to connect to {host} ({address}): private, loopback and link-local addresses are blocked by the egress guard"
+    )]
+    EgressBlocked {
+        /// The host asked for.
+        host: String,
+        /// The address it resolved to.
+        address: String,
+    },
+    /// The server answered with an OAuth error.
+    #[error("{request} failed: OAuth error `{error}`{}{}", .description.as_ref().map(|d| format!(": {d}")).unwrap_or_default(), .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    OAuth {
+        /// Which request.
+        request: String,
+        /// The OAuth `error` code.
+        error: String,
+        /// `error_description`, if any.
+        description: Option<String>,
+        /// The HTTP status.
+        status: Option<u16>,
+    },
+    /// The token response lacks what the plan reads.
+    #[error("token response: {0}")]
+    TokenResponse(String),
+    /// The server answered with an error status.
+    #[error("{request} failed: HTTP {status}{}", .body.as_ref().map(|b| format!(": {b}")).unwrap_or_default())]
+    Status {
+        /// Which request.
+        request: String,
+        /// The status.
+        status: u16,
+        /// The start of the response body.
+        body: Option<String>,
+    },
+    /// The request could not be sent or its response read.
+    #[error("{request} failed: {message}")]
+    Transport {
+        /// Which request.
+        request: String,
+        /// Why (redacted).
+        message: String,
+    },
+    /// Retries were used up.
+    #[error("{request} failed after {attempts} attempts; last: {last}")]
+    RetriesExhausted {
+        /// Which request.
+        request: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// The request took longer than the timeout.
+    #[error("{request} timed out after {timeout:?}")]
+    Timeout {
+        /// Which request.
+        request: String,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// A response could not be read as the plan says.
+    #[error("{request}: {message}")]
+    Response {
+        /// Which request.
+        request: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn instance(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Instance {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A runtime result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

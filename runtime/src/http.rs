@@ -1,0 +1,526 @@
+//! Sending requests: transport checks, the egress guard, rate limiting,
+//! timeouts and retries.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use patchbay_schema::RatePeriod;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::{Error, Result};
+use crate::request::HttpRequest;
+use crate::secret::Redactor;
+
+/// How the runtime sends requests.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Connection timeout.
+    pub connect_timeout: Duration,
+    /// Retries after the first attempt, on 429, 502, 503, 504 and
+    /// connection errors.
+    pub max_retries: u32,
+    /// First backoff; doubles with each retry, with full jitter.
+    pub backoff_base: Duration,
+    /// Longest backoff.
+    pub backoff_max: Duration,
+    /// Longest `Retry-After` honoured; a longer one fails the request.
+    pub max_retry_after: Duration,
+    /// Refuse addresses that are private, loopback or link-local, after
+    /// DNS resolution and on redirects. For services whose instance values
+    /// come from their users; off for the CLI.
+    pub egress_guard: bool,
+    /// Tokens are renewed this long before they expire.
+    pub token_margin: Duration,
+    /// A rate limit lower than the connector's (an instance may lower it).
+    pub rate_limit: Option<(u32, Duration)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_retries: 3,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(120),
+            egress_guard: false,
+            token_margin: Duration::from_secs(60),
+            rate_limit: None,
+        }
+    }
+}
+
+/// A response, body read.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The URL that answered (after redirects).
+    pub url: url::Url,
+    /// The body, unchanged.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub fn json(&self) -> std::result::Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The length of a rate-limit period.
+pub(crate) fn period(per: RatePeriod) -> Duration {
+    Duration::from_secs(match per {
+        RatePeriod::Second => 1,
+        RatePeriod::Minute => 60,
+        RatePeriod::Hour => 3600,
+        RatePeriod::Day => 86_400,
+    })
+}
+
+/// Spaces requests evenly so that at most `requests` go out per period:
+/// callers queue rather than exceed it.
+#[derive(Debug)]
+struct RateLimiter {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    fn new(requests: u32, per: Duration) -> Self {
+        RateLimiter {
+            interval: per / requests.max(1),
+            next: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn acquire(&self) {
+        let mut next = self.next.lock().await;
+        let now = Instant::now();
+        if *next > now {
+            tokio::time::sleep_until((*next).into()).await;
+        }
+        *next = (*next).max(now) + self.interval;
+    }
+}
+
+/// Whether an address may be reached when the egress guard is on.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                // Carrier-grade NAT (RFC 6598).
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                // Unique local fc00::/7 and link-local fe80::/10.
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// Refused by the egress guard; carried through reqwest's error chain.
+#[derive(Debug)]
+struct Blocked {
+    host: String,
+    address: String,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} resolves to blocked address {}",
+            self.host, self.address
+        )
+    }
+}
+
+impl std::error::Error for Blocked {}
+
+/// A resolver that drops private, loopback and link-local addresses, so
+/// the check holds for the address actually connected to.
+#[derive(Debug)]
+struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addresses
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                let address = addresses
+                    .first()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default();
+                return Err(
+                    Box::new(Blocked { host, address }) as Box<dyn std::error::Error + Send + Sync>
+                );
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether a host is loopback by name or address.
+pub(crate) fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// Refuses plain http to anything but loopback, and (with the guard) an
+/// IP-literal host that is not public.
+fn check_url(url: &url::Url, egress_guard: bool) -> Result<()> {
+    let Some(host) = url.host() else {
+        return Err(Error::InsecureUrl {
+            host: String::new(),
+        });
+    };
+    if url.scheme() == "http" && !is_loopback_host(&host) {
+        return Err(Error::InsecureUrl {
+            host: host.to_string(),
+        });
+    }
+    if egress_guard {
+        let ip = match host {
+            url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+            url::Host::Domain(_) => None,
+        };
+        if let Some(ip) = ip.filter(|ip| !is_public(*ip)) {
+            return Err(Error::EgressBlocked {
+                host: host.to_string(),
+                address: ip.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The HTTP side of the runtime: one client, shared.
+#[derive(Debug)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    options: Options,
+    limiter: Option<RateLimiter>,
+}
+
+impl Http {
+    pub(crate) fn new(options: Options, connector_limit: Option<(u32, Duration)>) -> Result<Self> {
+        let guard = options.egress_guard;
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 10 {
+                return attempt.error("too many redirects");
+            }
+            match check_url(attempt.url(), guard) {
+                Ok(()) => attempt.follow(),
+                Err(error) => attempt.error(error.to_string()),
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .redirect(redirects)
+            .user_agent(concat!("patchbay/", env!("CARGO_PKG_VERSION")));
+        if options.egress_guard {
+            builder = builder.dns_resolver(Arc::new(GuardedResolver));
+        }
+        let client = builder.build().map_err(|e| Error::Transport {
+            request: "HTTP client".into(),
+            message: e.to_string(),
+        })?;
+        // The lower of the connector's limit and the instance's.
+        let limit = match (connector_limit, options.rate_limit) {
+            (Some(a), Some(b)) => Some(if rate(a) <= rate(b) { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        Ok(Http {
+            client,
+            limiter: limit.map(|(requests, per)| RateLimiter::new(requests, per)),
+            options,
+        })
+    }
+
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .options
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(self.options.backoff_max);
+        // Full jitter: anywhere up to the ceiling.
+        ceiling.mul_f64(fastrand::f64())
+    }
+
+    /// Sends a request, retrying on 429, 502, 503, 504 and connection
+    /// errors. Every error is redacted.
+    pub(crate) async fn send(
+        &self,
+        request: &HttpRequest,
+        redactor: &Redactor,
+    ) -> Result<Response> {
+        check_url(&request.url, self.options.egress_guard)?;
+        let mut last_failure = String::new();
+        for attempt in 0..=self.options.max_retries {
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire().await;
+            }
+            tracing::debug!(request = %request.label, method = request.method_name(), url = %redactor.redact(request.url.as_str()), attempt, "sending");
+            let outcome = self.client.execute(self.to_reqwest(request)?).await;
+            let retry_in = match outcome {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if matches!(status, 429 | 502 | 503 | 504) && attempt < self.options.max_retries
+                    {
+                        let wait = match retry_after(response.headers()) {
+                            Some(wait) if wait > self.options.max_retry_after => {
+                                return Err(Error::Status {
+                                    request: request.label.clone(),
+                                    status,
+                                    body: Some(format!(
+                                        "Retry-After of {}s exceeds the limit",
+                                        wait.as_secs()
+                                    )),
+                                });
+                            }
+                            Some(wait) => wait,
+                            None => self.backoff(attempt),
+                        };
+                        last_failure = format!("HTTP {status}");
+                        wait
+                    } else {
+                        return read(response, request, redactor).await;
+                    }
+                }
+                Err(error) if error.is_timeout() => {
+                    return Err(Error::Timeout {
+                        request: request.label.clone(),
+                        timeout: self.options.timeout,
+                    });
+                }
+                Err(error) => {
+                    if let Some(blocked) = find_cause::<Blocked>(&error) {
+                        return Err(Error::EgressBlocked {
+                            host: blocked.host.clone(),
+                            address: blocked.address.clone(),
+                        });
+                    }
+                    let message = redactor.redact(&describe(&error));
+                    if !error.is_connect() || attempt == self.options.max_retries {
+                        if attempt > 0 {
+                            return Err(Error::RetriesExhausted {
+                                request: request.label.clone(),
+                                attempts: attempt + 1,
+                                last: message,
+                            });
+                        }
+                        return Err(Error::Transport {
+                            request: request.label.clone(),
+                            message,
+                        });
+                    }
+                    last_failure = message;
+                    self.backoff(attempt)
+                }
+            };
+            tracing::debug!(request = %request.label, attempt, wait_ms = retry_in.as_millis() as u64, failure = %last_failure, "retrying");
+            tokio::time::sleep(retry_in).await;
+        }
+        Err(Error::RetriesExhausted {
+            request: request.label.clone(),
+            attempts: self.options.max_retries + 1,
+            last: last_failure,
+        })
+    }
+
+    fn to_reqwest(&self, request: &HttpRequest) -> Result<reqwest::Request> {
+        let method =
+            reqwest::Method::from_bytes(request.method_name().as_bytes()).map_err(|e| {
+                Error::Transport {
+                    request: request.label.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+        let mut built = reqwest::Request::new(method, request.url.clone());
+        *built.timeout_mut() = Some(self.options.timeout);
+        let headers = built.headers_mut();
+        for (name, value) in &request.headers {
+            let invalid = |what: &str| Error::Render {
+                what: format!("{}: header `{name}`", request.label),
+                message: format!("not a valid header {what}"),
+            };
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
+            let value = HeaderValue::from_str(value).map_err(|_| invalid("value"))?;
+            headers.append(name, value);
+        }
+        if let Some(body) = &request.body {
+            *built.body_mut() = Some(body.to_bytes().into());
+        }
+        Ok(built)
+    }
+}
+
+/// Requests per second of a limit, for comparing two.
+fn rate((requests, per): (u32, Duration)) -> f64 {
+    f64::from(requests) / per.as_secs_f64()
+}
+
+async fn read(
+    response: reqwest::Response,
+    request: &HttpRequest,
+    redactor: &Redactor,
+) -> Result<Response> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let url = response.url().clone();
+    let body = response.bytes().await.map_err(|e| Error::Transport {
+        request: request.label.clone(),
+        message: redactor.redact(&describe(&e)),
+    })?;
+    Ok(Response {
+        status,
+        headers,
+        url,
+        body: body.to_vec(),
+    })
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+fn find_cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// A transport error with its causes, on one line.
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_not_public() {
+        for blocked in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+            "0.0.0.0",
+        ] {
+            assert!(!is_public(blocked.parse().unwrap()), "{blocked}");
+        }
+        for allowed in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+            assert!(is_public(allowed.parse().unwrap()), "{allowed}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        assert!(check_url(&url("http://127.0.0.1:8080/x"), false).is_ok());
+        assert!(check_url(&url("http://localhost/x"), false).is_ok());
+        assert!(matches!(
+            check_url(&url("http://api.example.com/x"), false),
+            Err(Error::InsecureUrl { .. })
+        ));
+        assert!(matches!(
+            check_url(&url("https://10.0.0.1/x"), true),
+            Err(Error::EgressBlocked { .. })
+        ));
+        assert!(check_url(&url("https://10.0.0.1/x"), false).is_ok());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_str(&later).unwrap(),
+        );
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! Instances: one user's values for one auth method of a connector.
+//!
+//! ```toml
+//! connector = "shopware6"
+//! auth = "client_credentials"
+//! [values]
+//! url = "https://shop.example.com"
+//! client_id = "SWIA..."
+//! client_secret = { env = "SHOPWARE_CLIENT_SECRET" }   # or { file = "..." }
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use patchbay_compiler::Plan;
+use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
+use patchbay_schema::VariableType;
+use patchbay_schema::diagnostic::did_you_mean;
+use patchbay_schema::pattern::compile_pattern;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::secret::{Redactor, Secret};
+
+/// An instance file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceFile {
+    /// The connector's id.
+    pub connector: String,
+    /// The auth method's key.
+    pub auth: String,
+    /// Values, by input key.
+    #[serde(default)]
+    pub values: IndexMap<String, ValueSource>,
+}
+
+/// Where a value comes from.
+#[derive(Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ValueSource {
+    /// An environment variable.
+    Env {
+        /// Its name.
+        env: String,
+    },
+    /// A file's contents (trailing line break removed), relative to the
+    /// instance file.
+    File {
+        /// Its path.
+        file: PathBuf,
+    },
+    /// The value itself.
+    Value(Value),
+}
+
+impl fmt::Debug for ValueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueSource::Env { env } => write!(f, "env:{env}"),
+            ValueSource::File { file } => write!(f, "file:{}", file.display()),
+            // Inline values may be secrets.
+            ValueSource::Value(_) => f.write_str("<value>"),
+        }
+    }
+}
+
+impl InstanceFile {
+    /// Parses an instance file (JSON by a `.json` name, TOML otherwise).
+    pub fn parse(name: &str, text: &str) -> Result<Self> {
+        let is_json = Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json {
+            serde_json::from_str(text).map_err(|e| Error::InstanceFile(format!("{name}: {e}")))
+        } else {
+            // TOML errors quote the line: only the first line of the
+            // message, which names the place, is kept (it may hold a secret).
+            toml::from_str(text).map_err(|e| {
+                let place = e
+                    .span()
+                    .map(|s| {
+                        let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                        format!(" (line {line})")
+                    })
+                    .unwrap_or_default();
+                Error::InstanceFile(format!(
+                    "{name}{place}: {}",
+                    e.message().lines().next().unwrap_or_default()
+                ))
+            })
+        }
+    }
+
+    /// Reads and parses an instance file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::InstanceFile(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+}
+
+/// An instance bound to a plan: every value present, typed and checked.
+#[derive(Clone)]
+pub struct Instance {
+    connector: String,
+    method: String,
+    values: IndexMap<String, Value>,
+    secret_keys: BTreeSet<String>,
+    url_keys: BTreeSet<String>,
+    redactor: Redactor,
+}
+
+impl fmt::Debug for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in &self.values {
+            if self.secret_keys.contains(key) {
+                map.entry(key, &crate::secret::REDACTED);
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+impl Instance {
+    /// Binds an instance file to a plan. `base` is the folder `{ file }`
+    /// paths are relative to; `env` reads environment variables.
+    ///
+    /// Unknown keys, missing required values, type mismatches and values
+    /// failing `pattern` are each an error naming the key.
+    pub fn bind(
+        plan: &Plan,
+        file: &InstanceFile,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        if file.connector != plan.connector.id {
+            return Err(Error::InstanceFile(format!(
+                "the instance is for connector `{}`, but the spec is `{}`",
+                file.connector, plan.connector.id
+            )));
+        }
+        let method = plan.methods.get(&file.auth).ok_or_else(|| {
+            let known: Vec<&str> = plan.methods.keys().map(String::as_str).collect();
+            Error::NotFound(format!(
+                "connector `{}` has no auth method `{}`; it has: {}",
+                plan.connector.id,
+                file.auth,
+                known.join(", ")
+            ))
+        })?;
+        let mut given = IndexMap::new();
+        for (key, source) in &file.values {
+            given.insert(key.clone(), resolve(key, source, base, env)?);
+        }
+        let mut instance = Self::from_values(plan, &file.auth, method, given)?;
+        instance.connector = file.connector.clone();
+        Ok(instance)
+    }
+
+    /// Binds values given in code to a method of a plan, with the same
+    /// checks as [`Instance::bind`].
+    pub fn from_values(
+        plan: &Plan,
+        method_key: &str,
+        method: &MethodPlan,
+        given: IndexMap<String, Value>,
+    ) -> Result<Self> {
+        let inputs: Vec<&Input> = method
+            .inputs
+            .iter()
+            .filter(|i| i.provenance != InputSource::Runtime)
+            .collect();
+        for key in given.keys() {
+            if !inputs.iter().any(|i| &i.key == key) {
+                let hint = did_you_mean(key, inputs.iter().map(|i| i.key.as_str()))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_else(|| {
+                        let keys: Vec<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
+                        format!("; its inputs are: {}", keys.join(", "))
+                    });
+                return Err(Error::instance(
+                    key,
+                    format!("not an input of auth method `{method_key}`{hint}"),
+                ));
+            }
+        }
+        let mut values = IndexMap::new();
+        let mut secret_keys = BTreeSet::new();
+        let mut url_keys = BTreeSet::new();
+        let mut redactor = Redactor::default();
+        for input in inputs {
+            let value = match given.get(&input.key).or(input.default.as_ref()) {
+                Some(value) => value.clone(),
+                None if input.required => {
+                    return Err(Error::instance(
+                        &input.key,
+                        format!(
+                            "missing: `{}` ({}) is required by auth method `{method_key}`; add it under [values]",
+                            input.key, input.label
+                        ),
+                    ));
+                }
+                None => continue,
+            };
+            check_value(input, &value)?;
+            if input.secret {
+                secret_keys.insert(input.key.clone());
+                if let Some(text) = value.as_str() {
+                    redactor.add(&Secret::new(text));
+                }
+            }
+            if input.kind == VariableType::Url {
+                url_keys.insert(input.key.clone());
+            }
+            values.insert(input.key.clone(), value);
+        }
+        Ok(Instance {
+            connector: plan.connector.id.clone(),
+            method: method_key.to_owned(),
+            values,
+            secret_keys,
+            url_keys,
+            redactor,
+        })
+    }
+
+    /// The auth method's key.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The connector's id.
+    pub fn connector(&self) -> &str {
+        &self.connector
+    }
+
+    /// The bound values (secrets included: do not print them).
+    pub fn values(&self) -> &IndexMap<String, Value> {
+        &self.values
+    }
+
+    /// Keys of `url`-typed values.
+    pub fn url_keys(&self) -> &BTreeSet<String> {
+        &self.url_keys
+    }
+
+    /// A redactor that knows this instance's secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+}
+
+fn resolve(
+    key: &str,
+    source: &ValueSource,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Value> {
+    match source {
+        ValueSource::Value(value) => Ok(value.clone()),
+        ValueSource::Env { env: name } => env(name).map(Value::String).ok_or_else(|| {
+            Error::instance(key, format!("environment variable `{name}` is not set"))
+        }),
+        ValueSource::File { file } => {
+            let path = base.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::instance(key, format!("cannot read {}: {e}", path.display()))
+            })?;
+            Ok(Value::String(
+                text.trim_end_matches(['\n', '\r']).to_owned(),
+            ))
+        }
+    }
+}
+
+/// Checks a value against its input's type, options and pattern. Messages
+/// never quote a secret's value.
+pub(crate) fn check_value(input: &Input, value: &Value) -> Result<()> {
+    let expected = match input.kind {
+        VariableType::String | VariableType::Secret | VariableType::Enum | VariableType::Url => {
+            "a string"
+        }
+        VariableType::Integer => "an integer",
+        VariableType::Number => "a number",
+        VariableType::Boolean => "`true` or `false`",
+    };
+    let fits = match input.kind {
+        VariableType::String | VariableType::Secret | VariableType::Enum | VariableType::Url => {
+            value.is_string()
+        }
+        VariableType::Integer => value.is_i64() || value.is_u64(),
+        VariableType::Number => value.is_number(),
+        VariableType::Boolean => value.is_boolean(),
+    };
+    if !fits {
+        return Err(Error::instance(
+            &input.key,
+            format!("must be {expected} (type `{}`)", input.kind.as_str()),
+        ));
+    }
+    let Some(text) = value.as_str() else {
+        return Ok(());
+    };
+    if input.kind == VariableType::Url {
+        check_url(text).map_err(|m| Error::instance(&input.key, m))?;
+    }
+    if let Some(options) = &input.options
+        && input.kind == VariableType::Enum
+        && !options.iter().any(|o| o == text)
+    {
+        return Err(Error::instance(
+            &input.key,
+            format!("must be one of: {}", options.join(", ")),
+        ));
+    }
+    if let Some(pattern) = &input.pattern {
+        let regex = compile_pattern(pattern)
+            .map_err(|e| Error::instance(&input.key, format!("invalid pattern: {e}")))?;
+        if !regex.is_match(text) {
+            let shown = if input.secret {
+                String::new()
+            } else {
+                format!("`{text}` ")
+            };
+            return Err(Error::instance(
+                &input.key,
+                format!("{shown}does not match the pattern `{pattern}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL with a host.
+pub(crate) fn check_url(text: &str) -> std::result::Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err("must be an http(s) URL with a host, e.g. https://api.example.com".to_owned());
+    }
+    Ok(url)
+}

@@ -1,0 +1,428 @@
+//! Rendering templates with context-aware encoding, so that a value can
+//! never change a request's shape:
+//!
+//! - in a URL's path every byte outside `A-Z a-z 0-9 - . _ ~` is
+//!   percent-encoded (`../admin` becomes `..%2Fadmin`), and `.` or `..`
+//!   alone is an error; in the host a value must be one hostname label; a
+//!   `url` value may only stand at the very start and is inserted as is,
+//!   once validated;
+//! - query and form values are encoded by the serializer after rendering
+//!   (`a&b=c` stays one value);
+//! - a header value with CR or LF is an error;
+//! - in JSON bodies a string that is exactly one `{{ … }}` keeps the
+//!   value's type; other strings are rendered and JSON-escaped.
+//!
+//! Values are never evaluated as templates, and a name that is not in
+//! scope is an error, never an empty string.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use minijinja::{Environment, UndefinedBehavior};
+use patchbay_schema::template::expressions;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+/// Everything outside RFC 3986's unreserved characters.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The values a request's templates see.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    values: BTreeMap<String, Value>,
+    url_keys: BTreeSet<String>,
+    /// The values as MiniJinja sees them, made once per request.
+    converted: std::sync::OnceLock<minijinja::Value>,
+}
+
+impl Context {
+    /// Sets a value.
+    pub fn set(&mut self, key: impl Into<String>, value: Value) {
+        self.values.insert(key.into(), value);
+        self.converted = std::sync::OnceLock::new();
+    }
+
+    fn converted(&self) -> &minijinja::Value {
+        self.converted
+            .get_or_init(|| minijinja::Value::from(minijinja::value::Serde(&self.values)))
+    }
+
+    /// Marks a key as holding a `url` value (allowed at a URL's start).
+    pub fn mark_url(&mut self, key: impl Into<String>) {
+        self.url_keys.insert(key.into());
+    }
+
+    /// A value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.values.get(key)
+    }
+
+    fn is_url(&self, key: &str) -> bool {
+        self.url_keys.contains(key)
+    }
+}
+
+/// Renders the templates of one plan. Build it once per plan; rendering is
+/// `&self`.
+#[derive(Debug)]
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where in a URL a value lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlPart {
+    Scheme,
+    Host,
+    Port,
+    Path,
+    Query,
+    Fragment,
+}
+
+fn url_part(so_far: &str) -> UrlPart {
+    let Some(scheme_end) = so_far.find("://") else {
+        return UrlPart::Scheme;
+    };
+    let rest = &so_far[scheme_end + 3..];
+    match rest.find(['/', '?', '#']) {
+        None => {
+            let host = rest.rsplit('@').next().unwrap_or(rest);
+            if host.starts_with('[') && !host.contains(']') {
+                UrlPart::Host
+            } else if host.rsplit(']').next().unwrap_or(host).contains(':') {
+                UrlPart::Port
+            } else {
+                UrlPart::Host
+            }
+        }
+        Some(_) if rest.contains('#') => UrlPart::Fragment,
+        Some(_) if rest.contains('?') => UrlPart::Query,
+        Some(_) => UrlPart::Path,
+    }
+}
+
+fn is_host_label(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+}
+
+impl Renderer {
+    /// A renderer with strict undefined behaviour.
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Templates come from specs; keep them from looping forever.
+        env.set_recursion_limit(64);
+        Renderer { env }
+    }
+
+    /// A renderer with every template of a plan compiled once.
+    pub fn for_plan(plan: &patchbay_compiler::Plan) -> Self {
+        let mut renderer = Self::new();
+        let mut templates = BTreeSet::new();
+        collect_templates(
+            &serde_json::to_value(plan).unwrap_or_default(),
+            &mut templates,
+        );
+        for template in templates {
+            // A template that does not parse is rendered (and reported) on
+            // use.
+            let _ = renderer.env.add_template_owned(template.clone(), template);
+        }
+        renderer
+    }
+
+    /// Renders a template to text (for query, form and header values, which
+    /// the caller encodes).
+    pub fn text(&self, template: &str, context: &Context) -> Result<String, String> {
+        if !template.contains('{') {
+            return Ok(template.to_owned());
+        }
+        let rendered = match self.env.get_template(template) {
+            Ok(compiled) => compiled.render(context.converted()),
+            Err(_) => self.env.render_str(template, context.converted()),
+        };
+        rendered.map_err(|e| describe(&e))
+    }
+
+    /// Renders a header value: CR or LF is an error.
+    pub fn header(&self, template: &str, context: &Context) -> Result<String, String> {
+        let value = self.text(template, context)?;
+        if value.contains(['\r', '\n']) {
+            return Err(
+                "the value contains a line break (CR or LF), which would add headers".to_owned(),
+            );
+        }
+        Ok(value)
+    }
+
+    /// Evaluates one expression (`payload.id`) to its value.
+    fn evaluate(&self, expression: &str, context: &Context) -> Result<Value, String> {
+        let compiled = self
+            .env
+            .compile_expression(expression)
+            .map_err(|e| describe(&e))?;
+        let value = compiled
+            .eval(context.converted())
+            .map_err(|e| describe(&e))?;
+        if value.is_undefined() {
+            return Err(format!("`{expression}` is undefined"));
+        }
+        serde_json::to_value(&value).map_err(|e| e.to_string())
+    }
+
+    /// Renders a URL template, each value encoded for where it lands.
+    pub fn url(&self, template: &str, context: &Context) -> Result<url::Url, String> {
+        if template.contains("{%") || template.contains("{#") {
+            return Err("URL templates may only use `{{ … }}` expressions".to_owned());
+        }
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut last = 0;
+        for expression in expressions(template) {
+            out.push_str(&template[last..expression.range.start]);
+            last = expression.range.end;
+            let name = expression.simple_name();
+            if expression.range.start == 0
+                && let Some(name) = name
+                && context.is_url(name)
+            {
+                let value = self.text(&template[expression.range.clone()], context)?;
+                crate::instance::check_url(&value).map_err(|m| format!("`{name}` {m}"))?;
+                out.push_str(value.trim_end_matches('/'));
+                continue;
+            }
+            let what = name.unwrap_or(expression.source);
+            let value = self.text(&template[expression.range.clone()], context)?;
+            match url_part(&out) {
+                UrlPart::Scheme => {
+                    return Err(format!("`{what}` cannot stand before the URL's scheme"));
+                }
+                UrlPart::Host => {
+                    if !is_host_label(&value) {
+                        return Err(format!(
+                            "`{what}` must be one hostname label (letters, digits, `-`) to stand in the host"
+                        ));
+                    }
+                    out.push_str(&value);
+                }
+                UrlPart::Port => {
+                    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(format!("`{what}` must be a port number"));
+                    }
+                    out.push_str(&value);
+                }
+                UrlPart::Path => {
+                    if value == "." || value == ".." {
+                        return Err(format!("`{what}` may not be `.` or `..` in a URL path"));
+                    }
+                    out.extend(utf8_percent_encode(&value, COMPONENT));
+                }
+                UrlPart::Query | UrlPart::Fragment => {
+                    out.extend(utf8_percent_encode(&value, COMPONENT))
+                }
+            }
+        }
+        out.push_str(&template[last..]);
+        let url =
+            url::Url::parse(&out).map_err(|e| format!("the rendered URL is not valid ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "the URL scheme `{}` is not http or https",
+                url.scheme()
+            ));
+        }
+        Ok(url)
+    }
+
+    /// Renders a JSON body: a string that is exactly one `{{ … }}` keeps
+    /// the value's type; other strings are rendered text.
+    pub fn json(&self, value: &Value, context: &Context) -> Result<Value, String> {
+        Ok(match value {
+            Value::String(text) => {
+                let found = expressions(text);
+                match found.as_slice() {
+                    [only] if only.range == (0..text.len()) && !text.contains("{%") => self
+                        .evaluate(
+                            only.source.trim_start_matches('-').trim_end_matches('-'),
+                            context,
+                        )?,
+                    _ => Value::String(self.text(text, context)?),
+                }
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| self.json(i, context))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.json(v, context)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
+/// Every string of a plan that holds template syntax.
+fn collect_templates(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::String(text) if text.contains("{{") || text.contains("{%") => {
+            out.insert(text.clone());
+            for expression in expressions(text) {
+                out.insert(text[expression.range].to_owned());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_templates(i, out)),
+        Value::Object(members) => members.values().for_each(|v| collect_templates(v, out)),
+        _ => {}
+    }
+}
+
+/// MiniJinja's message without the template source it may quote.
+fn describe(error: &minijinja::Error) -> String {
+    match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    }
+}
+
+/// Form-encodes pairs (`application/x-www-form-urlencoded`).
+pub fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
+}
+
+/// Values of a context from JSON pairs (tests and callers).
+pub fn context_from(pairs: &HashMap<&str, Value>) -> Context {
+    let mut context = Context::default();
+    for (key, value) in pairs {
+        context.set(*key, value.clone());
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn context() -> Context {
+        let mut c = Context::default();
+        c.set("base", json!("https://shop.example.com/"));
+        c.mark_url("base");
+        c.set("id", json!("../admin"));
+        c.set("q", json!("a&b=c"));
+        c.set("sub", json!("acme"));
+        c.set("evil_host", json!("evil.com/x"));
+        c.set("count", json!(5));
+        c.set("payload", json!({ "name": "x", "tags": [1, 2] }));
+        c
+    }
+
+    #[test]
+    fn path_values_stay_one_segment() {
+        let r = Renderer::new();
+        let url = r
+            .url("{{ base }}/orders/{{ id }}?q={{ q }}", &context())
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://shop.example.com/orders/..%2Fadmin?q=a%26b%3Dc"
+        );
+        let mut dots = context();
+        dots.set("id", json!(".."));
+        assert!(r.url("{{ base }}/orders/{{ id }}", &dots).is_err());
+    }
+
+    #[test]
+    fn host_values_must_be_labels() {
+        let r = Renderer::new();
+        assert_eq!(
+            r.url("https://{{ sub }}.example.com/x", &context())
+                .unwrap()
+                .as_str(),
+            "https://acme.example.com/x"
+        );
+        assert!(
+            r.url("https://{{ evil_host }}.example.com/x", &context())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn url_values_only_at_the_start() {
+        let r = Renderer::new();
+        // Not at the start: encoded like any value, so it cannot redirect.
+        let url = r.url("https://x.example/{{ base }}", &context()).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://x.example/https%3A%2F%2Fshop.example.com%2F"
+        );
+        let mut bad = context();
+        bad.set("base", json!("javascript:alert(1)"));
+        assert!(r.url("{{ base }}/x", &bad).is_err());
+    }
+
+    #[test]
+    fn missing_names_are_errors_not_empty_strings() {
+        let r = Renderer::new();
+        assert!(r.text("{{ nope }}", &context()).is_err());
+        assert!(r.url("https://x.example/{{ nope }}", &context()).is_err());
+    }
+
+    #[test]
+    fn values_are_never_templates() {
+        let r = Renderer::new();
+        let mut c = context();
+        c.set("v", json!("{{ count }}"));
+        assert_eq!(r.text("{{ v }}", &c).unwrap(), "{{ count }}");
+    }
+
+    #[test]
+    fn headers_refuse_line_breaks() {
+        let r = Renderer::new();
+        let mut c = context();
+        c.set("v", json!("a\r\nX-Injected: 1"));
+        assert!(r.header("{{ v }}", &c).is_err());
+        assert_eq!(r.header("Bearer {{ sub }}", &c).unwrap(), "Bearer acme");
+    }
+
+    #[test]
+    fn json_bodies_keep_types() {
+        let r = Renderer::new();
+        let body = json!({ "n": "{{ count }}", "s": "n={{ count }}", "all": "{{ payload }}", "name": "{{ payload.name }}", "list": "[1, 2]" });
+        assert_eq!(
+            r.json(&body, &context()).unwrap(),
+            json!({ "n": 5, "s": "n=5", "all": { "name": "x", "tags": [1, 2] }, "name": "x", "list": "[1, 2]" })
+        );
+    }
+
+    #[test]
+    fn form_values_are_encoded_whole() {
+        assert_eq!(
+            form_encode([("q", "a&b=c"), ("x", "1 2")]),
+            "q=a%26b%3Dc&x=1+2"
+        );
+    }
+}

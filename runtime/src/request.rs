@@ -1,0 +1,277 @@
+//! Concrete requests: a plan's request rendered with a context.
+
+use std::fmt::Write;
+
+use base64::Engine;
+use patchbay_compiler::plan::{BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan};
+use patchbay_schema::{BasicEncoding, HttpMethod};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::render::{Context, Renderer, form_encode};
+use crate::secret::Redactor;
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    /// What the request is, for messages ("token request of auth method
+    /// `cc`").
+    pub label: String,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Full URL, query included.
+    pub url: url::Url,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Option<RequestBody>,
+}
+
+/// A rendered body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    /// Form-encoded text.
+    Form(String),
+    /// A JSON document.
+    Json(Value),
+    /// Raw text.
+    Raw(String),
+}
+
+impl RequestBody {
+    /// The bytes sent.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            RequestBody::Form(text) | RequestBody::Raw(text) => text.clone().into_bytes(),
+            RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+}
+
+/// `RFC 6749 §2.3.1`: client id and secret are form-encoded before they
+/// are joined and base64-encoded (unless a server wants them raw).
+pub fn client_basic_auth(client_id: &str, client_secret: &str, encoding: BasicEncoding) -> String {
+    let encode = |text: &str| match encoding {
+        BasicEncoding::Form => {
+            url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+        }
+        BasicEncoding::Raw => text.to_owned(),
+    };
+    basic(&encode(client_id), &encode(client_secret))
+}
+
+/// `Basic base64(user:password)` (RFC 7617).
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+fn text_of(context: &Context, key: &str) -> String {
+    match context.get(key) {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+fn entry_value(
+    entry: &PlanEntry,
+    renderer: &Renderer,
+    context: &Context,
+    header: bool,
+    what: &dyn Fn(&str) -> String,
+) -> Result<String> {
+    let render_error = |message: String| Error::Render {
+        what: what(&entry.name),
+        message,
+    };
+    match &entry.value {
+        EntryValue::Literal(text) => Ok(text.clone()),
+        EntryValue::Template(template) if header => {
+            renderer.header(template, context).map_err(render_error)
+        }
+        EntryValue::Template(template) => renderer.text(template, context).map_err(render_error),
+        EntryValue::Computed(ComputedValue::ClientBasicAuth { encoding }) => Ok(client_basic_auth(
+            &text_of(context, "client_id"),
+            &text_of(context, "client_secret"),
+            *encoding,
+        )),
+        EntryValue::Computed(ComputedValue::UserBasicAuth) => Ok(basic(
+            &text_of(context, "username"),
+            &text_of(context, "password"),
+        )),
+    }
+}
+
+/// Renders a plan's request.
+pub fn build(
+    label: &str,
+    plan: &RequestPlan,
+    renderer: &Renderer,
+    context: &Context,
+) -> Result<HttpRequest> {
+    let what = |part: &str| format!("{label}: {part}");
+    let mut url = renderer
+        .url(&plan.url.value, context)
+        .map_err(|message| Error::Render {
+            what: what("URL"),
+            message,
+        })?;
+    if !plan.query.is_empty() {
+        let mut pairs = Vec::with_capacity(plan.query.len());
+        for entry in &plan.query {
+            let value = entry_value(entry, renderer, context, false, &|n| {
+                what(&format!("query `{n}`"))
+            })?;
+            if !(entry.omit_if_empty && value.is_empty()) {
+                pairs.push((entry.name.as_str(), value));
+            }
+        }
+        if !pairs.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in &pairs {
+                query.append_pair(name, value);
+            }
+        }
+    }
+    let mut headers = Vec::with_capacity(plan.headers.len());
+    for entry in &plan.headers {
+        let value = entry_value(entry, renderer, context, true, &|n| {
+            what(&format!("header `{n}`"))
+        })?;
+        if !(entry.omit_if_empty && value.is_empty()) {
+            headers.push((entry.name.clone(), value));
+        }
+    }
+    let body = match &plan.body {
+        None => None,
+        Some(BodyPlan::Form { fields }) => {
+            let mut pairs = Vec::with_capacity(fields.len());
+            for entry in fields {
+                let value = entry_value(entry, renderer, context, false, &|n| {
+                    what(&format!("form field `{n}`"))
+                })?;
+                if !(entry.omit_if_empty && value.is_empty()) {
+                    pairs.push((entry.name.as_str(), value));
+                }
+            }
+            Some(RequestBody::Form(form_encode(
+                pairs.iter().map(|(n, v)| (*n, v.as_str())),
+            )))
+        }
+        Some(BodyPlan::JsonFields { fields }) => {
+            let mut object = serde_json::Map::new();
+            for field in fields {
+                let value =
+                    renderer
+                        .json(&field.value, context)
+                        .map_err(|message| Error::Render {
+                            what: what(&format!("body field `{}`", field.name)),
+                            message,
+                        })?;
+                let empty = value.as_str().is_some_and(str::is_empty) || value.is_null();
+                if !(field.omit_if_empty && empty) {
+                    object.insert(field.name.clone(), value);
+                }
+            }
+            Some(RequestBody::Json(Value::Object(object)))
+        }
+        Some(BodyPlan::Json { content, .. }) => {
+            Some(RequestBody::Json(renderer.json(content, context).map_err(
+                |message| Error::Render {
+                    what: what("body"),
+                    message,
+                },
+            )?))
+        }
+        Some(BodyPlan::Raw { content, .. }) => {
+            Some(RequestBody::Raw(renderer.text(content, context).map_err(
+                |message| Error::Render {
+                    what: what("body"),
+                    message,
+                },
+            )?))
+        }
+    };
+    Ok(HttpRequest {
+        label: label.to_owned(),
+        method: plan.method.value,
+        url,
+        headers,
+        body,
+    })
+}
+
+fn method_name(method: HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Options => "OPTIONS",
+    }
+}
+
+impl HttpRequest {
+    /// The method's name.
+    pub fn method_name(&self) -> &'static str {
+        method_name(self.method)
+    }
+
+    /// A curl command that sends this request, secrets redacted (and the
+    /// `Authorization` header's credential always masked).
+    pub fn to_curl(&self, redactor: &Redactor) -> String {
+        let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+        let mut command = format!(
+            "curl -X {} {}",
+            self.method_name(),
+            quote(&redactor.redact(self.url.as_str()))
+        );
+        for (name, value) in &self.headers {
+            let value = if name.eq_ignore_ascii_case("authorization") {
+                // The scheme stays readable; the credential never does.
+                match value.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} {}", crate::secret::REDACTED),
+                    None => crate::secret::REDACTED.to_owned(),
+                }
+            } else {
+                redactor.redact(value)
+            };
+            let _ = write!(command, " \\\n  -H {}", quote(&format!("{name}: {value}")));
+        }
+        if let Some(body) = &self.body {
+            let text = String::from_utf8_lossy(&body.to_bytes()).into_owned();
+            let _ = write!(
+                command,
+                " \\\n  --data-raw {}",
+                quote(&redactor.redact(&text))
+            );
+        }
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_6749_client_basic_auth_form_encodes() {
+        // RFC 6749 §2.3.1 via RFC 6749 Appendix B: a space becomes `+`,
+        // reserved characters are percent-encoded.
+        assert_eq!(
+            client_basic_auth("s6BhdRkqt3", "gX1fBat3bV", BasicEncoding::Form),
+            "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW"
+        );
+        let encoded = client_basic_auth("id:1", "a+b %", BasicEncoding::Form);
+        assert_eq!(encoded, basic("id%3A1", "a%2Bb+%25"));
+        assert_eq!(
+            client_basic_auth("id:1", "a+b %", BasicEncoding::Raw),
+            basic("id:1", "a+b %")
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Tokens: acquiring them, reading token responses, and caching them per
+//! connection with at most one token request in flight.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use indexmap::IndexMap;
+use patchbay_compiler::plan::TokenResponsePlan;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::http::Response;
+use crate::secret::Secret;
+
+/// An access token and what came with it.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// The token (redacted in `Debug`).
+    pub access_token: Secret,
+    /// `token_type`, if the response gave one.
+    pub token_type: Option<String>,
+    /// When it expires, if known.
+    pub expires_at: Option<SystemTime>,
+    /// The refresh token, if any.
+    pub refresh_token: Option<Secret>,
+    /// Granted scope, if the response said.
+    pub scope: Option<String>,
+    /// Captured fields (runtime values for endpoint templates).
+    pub captures: IndexMap<String, Value>,
+}
+
+/// What may be shown of a token: never the token itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    /// `token_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// Seconds until expiry, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// Granted scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Whether a refresh token came with it.
+    pub refreshable: bool,
+    /// Captured field names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<String>,
+}
+
+impl Token {
+    /// Whether it is still good for `margin` more.
+    pub fn is_fresh(&self, margin: Duration) -> bool {
+        self.expires_at.is_none_or(|at| {
+            at.duration_since(SystemTime::now())
+                .is_ok_and(|left| left > margin)
+        })
+    }
+
+    /// Its shareable metadata.
+    pub fn info(&self) -> TokenInfo {
+        TokenInfo {
+            token_type: self.token_type.clone(),
+            expires_in: self.expires_at.map(|at| {
+                at.duration_since(SystemTime::now())
+                    .unwrap_or_default()
+                    .as_secs()
+            }),
+            scope: self.scope.clone(),
+            refreshable: self.refresh_token.is_some(),
+            captured: self.captures.keys().cloned().collect(),
+        }
+    }
+}
+
+/// A value at a path: a JSON pointer when it starts with `/`, a dotted
+/// path otherwise.
+pub fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.starts_with('/') {
+        return value.pointer(path);
+    }
+    path.split('.')
+        .try_fold(value, |current, segment| match current {
+            Value::Object(members) => members.get(segment),
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?),
+            _ => None,
+        })
+}
+
+fn as_seconds(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        // Some providers (NetSuite, Azure AD v1) send numbers as strings.
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) -> Option<Error> {
+    let error = body.get(field)?;
+    let error = match error {
+        Value::String(code) => code.clone(),
+        other => other.to_string(),
+    };
+    Some(Error::OAuth {
+        request: request.to_owned(),
+        error,
+        description: body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        status,
+    })
+}
+
+/// Reads a token response as the plan says. An OAuth `error` is an error
+/// even with HTTP 200; secrets are never quoted.
+pub fn read_token_response(
+    request: &str,
+    response: &Response,
+    plan: &TokenResponsePlan,
+    previous_refresh: Option<&Secret>,
+) -> Result<Token> {
+    let body: Option<Value> = response.json().ok();
+    let error_field = plan.error.as_deref().unwrap_or("error");
+    if !response.is_success() {
+        if let Some(error) = body
+            .as_ref()
+            .and_then(|b| oauth_error(request, b, error_field, Some(response.status)))
+        {
+            return Err(error);
+        }
+        return Err(Error::Status {
+            request: request.to_owned(),
+            status: response.status,
+            // The body of a failed token request may echo credentials:
+            // say only how long it was.
+            body: Some(format!("{} bytes of response body", response.body.len())),
+        });
+    }
+    let body =
+        body.ok_or_else(|| Error::TokenResponse(format!("{request}: the response is not JSON")))?;
+    if plan.error.is_some()
+        && let Some(error) = oauth_error(request, &body, error_field, Some(response.status))
+    {
+        return Err(error);
+    }
+    let path = &plan.access_token.value;
+    let access_token = match at_path(&body, path) {
+        Some(Value::String(token)) if !token.is_empty() => Secret::new(token.as_str()),
+        Some(_) => {
+            return Err(Error::TokenResponse(format!(
+                "{request}: the value at `{path}` is not a non-empty string"
+            )));
+        }
+        None => {
+            let fields: Vec<&str> = body
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            return Err(Error::TokenResponse(format!(
+                "{request}: no access token at `{path}`; the response has the fields: {}",
+                fields.join(", ")
+            )));
+        }
+    };
+    let now = SystemTime::now();
+    let lifetime = plan
+        .expires_in
+        .as_ref()
+        .and_then(|p| at_path(&body, &p.value))
+        .and_then(as_seconds)
+        .map(|s| now + Duration::from_secs(s));
+    let absolute = plan
+        .expires_at
+        .as_ref()
+        .and_then(|p| at_path(&body, &p.value))
+        .and_then(as_seconds)
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s));
+    let expires_at = lifetime.or(absolute).or_else(|| {
+        plan.default_expires_in
+            .map(|s| now + Duration::from_secs(s))
+    });
+    let refresh_token = at_path(&body, &plan.refresh_token.value)
+        .and_then(Value::as_str)
+        .map(Secret::new)
+        // RFC 6749 §6: a refresh response may omit it; the old one stays.
+        .or_else(|| previous_refresh.cloned());
+    let mut captures = IndexMap::new();
+    for (name, path) in &plan.capture {
+        let value = at_path(&body, path).ok_or_else(|| {
+            Error::TokenResponse(format!(
+                "{request}: nothing at `{path}` to capture as `{name}`"
+            ))
+        })?;
+        captures.insert(name.clone(), value.clone());
+    }
+    Ok(Token {
+        access_token,
+        token_type: body
+            .get("token_type")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        expires_at,
+        refresh_token,
+        scope: body.get("scope").and_then(Value::as_str).map(str::to_owned),
+        captures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_are_pointers_or_dotted() {
+        let body = json!({ "data": { "session": { "token": "t" } }, "list": [1, 2] });
+        assert_eq!(at_path(&body, "/data/session/token"), Some(&json!("t")));
+        assert_eq!(at_path(&body, "data.session.token"), Some(&json!("t")));
+        assert_eq!(at_path(&body, "list.1"), Some(&json!(2)));
+        assert_eq!(at_path(&body, "data.missing"), None);
+    }
+
+    #[test]
+    fn numeric_strings_are_seconds() {
+        assert_eq!(as_seconds(&json!("3600")), Some(3600));
+        assert_eq!(as_seconds(&json!(3600)), Some(3600));
+        assert_eq!(as_seconds(&json!("soon")), None);
+    }
+}
