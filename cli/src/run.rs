@@ -44,7 +44,7 @@ fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Result<Connection, Ex
         std::env::var(name).ok()
     })?;
     // The CLI runs on its user's own machine: no egress guard.
-    let connection = Connection::new(&Runtime::new(Options::default()), &connector, instance)?;
+    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, instance)?;
     Ok(Ok(connection))
 }
 

@@ -18,27 +18,26 @@ use crate::request::{HttpRequest, build};
 use crate::secret::{Redactor, Secret};
 use crate::token::{Token, at_path, read_token_response};
 
-/// Sends requests. Cheap to clone; share one per process.
+/// Sends requests: one HTTP client (connection pool) for every connection
+/// made through it. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     options: Options,
+    client: reqwest::Client,
 }
 
 impl Runtime {
     /// A runtime with these options.
-    pub fn new(options: Options) -> Self {
-        Runtime { options }
+    pub fn new(options: Options) -> Result<Self> {
+        Ok(Runtime {
+            client: crate::http::client(&options)?,
+            options,
+        })
     }
 
     /// Its options.
     pub fn options(&self) -> &Options {
         &self.options
-    }
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        Runtime::new(Options::default())
     }
 }
 
@@ -80,8 +79,12 @@ pub struct Call {
 pub struct Connection {
     connector: Connector,
     instance: Instance,
+    /// The instance's values, converted for templates once.
+    base: Context,
     http: Arc<Http>,
     token: Arc<Mutex<Option<Token>>>,
+    /// The instance's secrets and the current tokens.
+    redactor: Arc<std::sync::RwLock<Arc<Redactor>>>,
 }
 
 /// Placeholder for the access token in dry runs.
@@ -96,9 +99,24 @@ impl Connection {
             .rate_limit
             .as_ref()
             .map(|r| (r.requests, period(r.per)));
+        let mut base = Context::default();
+        for (key, value) in instance.values() {
+            base.set(key.clone(), value.clone());
+        }
+        for key in instance.url_keys() {
+            base.mark_url(key.clone());
+        }
         Ok(Connection {
             connector: connector.clone(),
-            http: Arc::new(Http::new(runtime.options.clone(), limit)?),
+            http: Arc::new(Http::new(
+                runtime.client.clone(),
+                runtime.options.clone(),
+                limit,
+            )),
+            base: base.into_base(),
+            redactor: Arc::new(std::sync::RwLock::new(Arc::new(
+                instance.redactor().clone(),
+            ))),
             instance,
             token: Arc::new(Mutex::new(None)),
         })
@@ -122,26 +140,33 @@ impl Connection {
     }
 
     /// A redactor that knows this connection's secrets, tokens included.
-    pub async fn redactor(&self) -> Redactor {
-        let mut redactor = self.instance.redactor().clone();
-        if let Some(token) = self.token.lock().await.as_ref() {
-            redactor.add(&token.access_token);
-            if let Some(refresh) = &token.refresh_token {
-                redactor.add(refresh);
-            }
+    pub async fn redactor(&self) -> Arc<Redactor> {
+        self.current_redactor()
+    }
+
+    fn current_redactor(&self) -> Arc<Redactor> {
+        match self.redactor.read() {
+            Ok(redactor) => Arc::clone(&redactor),
+            // A panic elsewhere while replacing it: the instance's secrets
+            // are still known.
+            Err(_) => Arc::new(self.instance.redactor().clone()),
         }
-        redactor
+    }
+
+    /// Teaches the redactor a new token's secrets.
+    fn remember_secrets(&self, token: &Token) {
+        let mut redactor = self.instance.redactor().clone();
+        redactor.add(&token.access_token);
+        if let Some(refresh) = &token.refresh_token {
+            redactor.add(refresh);
+        }
+        if let Ok(mut shared) = self.redactor.write() {
+            *shared = Arc::new(redactor);
+        }
     }
 
     fn base_context(&self) -> Context {
-        let mut context = Context::default();
-        for (key, value) in self.instance.values() {
-            context.set(key.clone(), value.clone());
-        }
-        for key in self.instance.url_keys() {
-            context.mark_url(key.clone());
-        }
-        context
+        self.base.clone()
     }
 
     fn token_request(&self) -> Result<HttpRequest> {
@@ -195,6 +220,7 @@ impl Connection {
         let token =
             read_token_response(&request.label, &response, plan, previous_refresh.as_ref())?;
         tracing::debug!(method = self.instance.method(), info = ?token.info(), "token acquired");
+        self.remember_secrets(&token);
         *slot = Some(token.clone());
         Ok(token)
     }
@@ -250,13 +276,7 @@ impl Connection {
             context.set("payload", payload.clone());
         }
         if let Some(token) = token {
-            context.set(
-                "access_token",
-                Value::String(token.access_token.expose().to_owned()),
-            );
-            for (name, value) in &token.captures {
-                context.set(name.clone(), value.clone());
-            }
+            add_token(&mut context, token);
         } else if placeholder {
             context.set("access_token", Value::String(TOKEN_PLACEHOLDER.to_owned()));
         }
@@ -272,11 +292,20 @@ impl Connection {
     ) -> Result<HttpRequest> {
         let endpoint = self.endpoint(name)?;
         let context = self.endpoint_context(endpoint, call, token, placeholder)?;
+        self.render_endpoint(name, endpoint, &context)
+    }
+
+    fn render_endpoint(
+        &self,
+        name: &str,
+        endpoint: &EndpointPlan,
+        context: &Context,
+    ) -> Result<HttpRequest> {
         build(
             &format!("endpoint `{name}`"),
             &endpoint.request,
             &self.connector.renderer,
-            &context,
+            context,
         )
     }
 
@@ -306,26 +335,35 @@ impl Connection {
         call: &Call,
         adjust: impl Fn(HttpRequest) -> HttpRequest,
     ) -> Result<Response> {
+        // The call's variables are checked before any token is fetched.
+        let plan = self.endpoint(endpoint)?;
+        let context = self.endpoint_context(plan, call, None, false)?;
+        let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
+            let mut context = context.clone();
+            if let Some(token) = token {
+                add_token(&mut context, token);
+            }
+            Ok(adjust(self.render_endpoint(endpoint, plan, &context)?))
+        };
         let token = if self.uses_tokens() {
             Some(self.token().await?)
         } else {
             None
         };
-        let request = adjust(self.endpoint_request(endpoint, call, token.as_ref(), false)?);
+        let request = with_token(token.as_ref())?;
         let response = self.send_checked(&request).await;
         match (response, token) {
             (Err(Error::Status { status: 401, .. }), Some(refused)) => {
                 tracing::debug!(endpoint, "401: renewing the token once");
                 let fresh = self.token_replacing(Some(&refused.access_token)).await?;
-                let request = adjust(self.endpoint_request(endpoint, call, Some(&fresh), false)?);
-                self.send_checked(&request).await
+                self.send_checked(&with_token(Some(&fresh))?).await
             }
             (response, _) => response,
         }
     }
 
     async fn send_checked(&self, request: &HttpRequest) -> Result<Response> {
-        let redactor = self.redactor().await;
+        let redactor = self.current_redactor();
         let response = self.http.send(request, &redactor).await?;
         if response.is_success() {
             return Ok(response);
@@ -352,7 +390,22 @@ impl Connection {
             records: plan.response.records.clone(),
             state: PageState::First,
             fetched: 0,
+            first_origin: None,
         })
+    }
+}
+
+/// The token and its captured fields as runtime values. A captured value
+/// may start a URL (Salesforce's `instance_url`), validated there like a
+/// `url` variable.
+fn add_token(context: &mut Context, token: &Token) {
+    context.set(
+        "access_token",
+        Value::String(token.access_token.expose().to_owned()),
+    );
+    for (name, value) in &token.captures {
+        context.set(name.clone(), value.clone());
+        context.mark_url(name.clone());
     }
 }
 
@@ -385,6 +438,7 @@ pub struct Pages<'c> {
     records: Option<String>,
     state: PageState,
     fetched: u32,
+    first_origin: Option<url::Origin>,
 }
 
 fn set_query(url: &mut url::Url, name: &str, value: &str) {
@@ -489,10 +543,16 @@ impl Pages<'_> {
             }
             request
         };
+        if let PageState::Url(next) = &self.state {
+            self.check_same_origin(next)?;
+        }
         let response = self
             .connection
             .call_with(&self.endpoint, &self.call, adjust)
             .await?;
+        if self.first_origin.is_none() {
+            self.first_origin = Some(response.url.origin());
+        }
         self.fetched += 1;
         let body: Value = if response.body.is_empty() {
             Value::Null
@@ -516,6 +576,25 @@ impl Pages<'_> {
         };
         self.state = self.next_state(&body, &response, records.len(), limit);
         Ok(Page { records, response })
+    }
+
+    /// A next-page link is followed only on the origin the first page came
+    /// from: the credential is attached to it.
+    fn check_same_origin(&self, next: &url::Url) -> Result<()> {
+        if self
+            .first_origin
+            .as_ref()
+            .is_some_and(|origin| *origin != next.origin())
+        {
+            return Err(Error::Response {
+                request: format!("endpoint `{}`", self.endpoint),
+                message: format!(
+                    "the next page is on another origin ({}); it is not followed, so the credential is not sent there",
+                    next.origin().ascii_serialization()
+                ),
+            });
+        }
+        Ok(())
     }
 
     fn next_state(

@@ -64,7 +64,7 @@ pub struct Response {
     /// The URL that answered (after redirects).
     pub url: url::Url,
     /// The body, unchanged.
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 impl Response {
@@ -233,7 +233,74 @@ fn check_url(url: &url::Url, egress_guard: bool) -> Result<()> {
     Ok(())
 }
 
-/// The HTTP side of the runtime: one client, shared.
+/// The HTTP client a runtime shares between its connections. Redirects are
+/// followed by [`Http::send`], not by reqwest, so that credentials never
+/// follow a redirect to another origin.
+pub(crate) fn client(options: &Options) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("patchbay/", env!("CARGO_PKG_VERSION")));
+    if options.egress_guard {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver));
+    }
+    builder.build().map_err(|e| Error::Transport {
+        request: "HTTP client".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Redirects followed at most.
+const MAX_REDIRECTS: usize = 10;
+
+/// Headers kept on a redirect to another origin: content negotiation only,
+/// never a credential (whatever its name).
+const CROSS_ORIGIN_HEADERS: &[&str] = &["accept", "accept-language", "content-type", "user-agent"];
+
+/// The request a redirect asks for, or `None` if the response is not one.
+fn redirected(request: &HttpRequest, response: &reqwest::Response) -> Option<Result<HttpRequest>> {
+    let status = response.status().as_u16();
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    let next = match request.url.join(location) {
+        Ok(next) => next,
+        Err(e) => {
+            return Some(Err(Error::Response {
+                request: request.label.clone(),
+                message: format!("the redirect's Location is not a URL ({e})"),
+            }));
+        }
+    };
+    let mut followed = request.clone();
+    if next.origin() != request.url.origin() {
+        followed.headers.retain(|(name, _)| {
+            CROSS_ORIGIN_HEADERS
+                .iter()
+                .any(|safe| name.eq_ignore_ascii_case(safe))
+        });
+    }
+    // 303, and 301/302 after a POST, turn into a GET without a body (as
+    // browsers and RFC 9110 §15.4 allow).
+    if status == 303
+        || (matches!(status, 301 | 302) && request.method == patchbay_schema::HttpMethod::Post)
+    {
+        followed.method = patchbay_schema::HttpMethod::Get;
+        followed.body = None;
+        followed
+            .headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+    }
+    followed.url = next;
+    Some(Ok(followed))
+}
+
+/// The HTTP side of a connection: the shared client, its rate limit.
 #[derive(Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
@@ -242,38 +309,21 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub(crate) fn new(options: Options, connector_limit: Option<(u32, Duration)>) -> Result<Self> {
-        let guard = options.egress_guard;
-        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 10 {
-                return attempt.error("too many redirects");
-            }
-            match check_url(attempt.url(), guard) {
-                Ok(()) => attempt.follow(),
-                Err(error) => attempt.error(error.to_string()),
-            }
-        });
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .redirect(redirects)
-            .user_agent(concat!("patchbay/", env!("CARGO_PKG_VERSION")));
-        if options.egress_guard {
-            builder = builder.dns_resolver(Arc::new(GuardedResolver));
-        }
-        let client = builder.build().map_err(|e| Error::Transport {
-            request: "HTTP client".into(),
-            message: e.to_string(),
-        })?;
+    pub(crate) fn new(
+        client: reqwest::Client,
+        options: Options,
+        connector_limit: Option<(u32, Duration)>,
+    ) -> Self {
         // The lower of the connector's limit and the instance's.
         let limit = match (connector_limit, options.rate_limit) {
             (Some(a), Some(b)) => Some(if rate(a) <= rate(b) { a } else { b }),
             (a, b) => a.or(b),
         };
-        Ok(Http {
+        Http {
             client,
             limiter: limit.map(|(requests, per)| RateLimiter::new(requests, per)),
             options,
-        })
+        }
     }
 
     pub(crate) fn options(&self) -> &Options {
@@ -297,6 +347,21 @@ impl Http {
         request: &HttpRequest,
         redactor: &Redactor,
     ) -> Result<Response> {
+        let mut current = std::borrow::Cow::Borrowed(request);
+        for _ in 0..=MAX_REDIRECTS {
+            match self.send_once(&current, redactor).await? {
+                Sent::Response(response) => return Ok(response),
+                Sent::Redirect(next) => current = std::borrow::Cow::Owned(next),
+            }
+        }
+        Err(Error::Response {
+            request: request.label.clone(),
+            message: format!("more than {MAX_REDIRECTS} redirects"),
+        })
+    }
+
+    /// One request with its retries; a redirect is returned to follow.
+    async fn send_once(&self, request: &HttpRequest, redactor: &Redactor) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
         let mut last_failure = String::new();
         for attempt in 0..=self.options.max_retries {
@@ -307,9 +372,19 @@ impl Http {
             let outcome = self.client.execute(self.to_reqwest(request)?).await;
             let retry_in = match outcome {
                 Ok(response) => {
+                    if let Some(next) = redirected(request, &response) {
+                        return next.map(Sent::Redirect);
+                    }
                     let status = response.status().as_u16();
-                    if matches!(status, 429 | 502 | 503 | 504) && attempt < self.options.max_retries
-                    {
+                    let retryable = matches!(status, 429 | 502 | 503 | 504);
+                    if retryable && attempt == self.options.max_retries && attempt > 0 {
+                        return Err(Error::RetriesExhausted {
+                            request: request.label.clone(),
+                            attempts: attempt + 1,
+                            last: format!("HTTP {status}"),
+                        });
+                    }
+                    if retryable && attempt < self.options.max_retries {
                         let wait = match retry_after(response.headers()) {
                             Some(wait) if wait > self.options.max_retry_after => {
                                 return Err(Error::Status {
@@ -327,7 +402,7 @@ impl Http {
                         last_failure = format!("HTTP {status}");
                         wait
                     } else {
-                        return read(response, request, redactor).await;
+                        return read(response, request, redactor).await.map(Sent::Response);
                     }
                 }
                 Err(error) if error.is_timeout() => {
@@ -398,6 +473,12 @@ impl Http {
     }
 }
 
+/// What one send gave: a response, or a redirect to follow.
+enum Sent {
+    Response(Response),
+    Redirect(HttpRequest),
+}
+
 /// Requests per second of a limit, for comparing two.
 fn rate((requests, per): (u32, Duration)) -> f64 {
     f64::from(requests) / per.as_secs_f64()
@@ -419,7 +500,7 @@ async fn read(
         status,
         headers,
         url,
-        body: body.to_vec(),
+        body,
     })
 }
 

@@ -207,7 +207,12 @@ impl Instance {
                         ),
                     ));
                 }
-                None => continue,
+                // An optional value not given renders empty (and entries
+                // marked omit-if-empty, like `scope`, are left out).
+                None => {
+                    values.insert(input.key.clone(), Value::String(String::new()));
+                    continue;
+                }
             };
             check_value(input, &value)?;
             if input.secret {

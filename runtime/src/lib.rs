@@ -11,7 +11,7 @@
 //! let connector = Connector::new(patchbay_compiler::compile_source(&spec)?.plan);
 //! // Instance values come from a service's users: keep their requests off
 //! // private networks.
-//! let runtime = Runtime::new(Options { egress_guard: true, ..Options::default() });
+//! let runtime = Runtime::new(Options { egress_guard: true, ..Options::default() })?;
 //!
 //! let file = InstanceFile::read("shop.instance.toml".as_ref())?;
 //! let instance = Instance::bind(connector.plan(), &file, ".".as_ref(), &|k| std::env::var(k).ok())?;

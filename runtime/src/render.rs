@@ -29,9 +29,20 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The values a request's templates see.
+/// Values shared by every request of a connection (the instance's),
+/// converted for MiniJinja once.
+#[derive(Debug)]
+struct Base {
+    values: BTreeMap<String, Value>,
+    url_keys: BTreeSet<String>,
+    converted: minijinja::Value,
+}
+
+/// The values a request's templates see: the call's own, over a shared
+/// base layer.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
+    base: Option<std::sync::Arc<Base>>,
     values: BTreeMap<String, Value>,
     url_keys: BTreeSet<String>,
     /// The values as MiniJinja sees them, made once per request.
@@ -45,23 +56,61 @@ impl Context {
         self.converted = std::sync::OnceLock::new();
     }
 
-    fn converted(&self) -> &minijinja::Value {
-        self.converted
-            .get_or_init(|| minijinja::Value::from(minijinja::value::Serde(&self.values)))
-    }
-
     /// Marks a key as holding a `url` value (allowed at a URL's start).
     pub fn mark_url(&mut self, key: impl Into<String>) {
         self.url_keys.insert(key.into());
     }
 
+    /// This context as the shared base of others: its values are converted
+    /// once, and each derived context adds its own.
+    pub fn into_base(self) -> Context {
+        let converted = minijinja::Value::from(minijinja::value::Serde(&self.values));
+        Context {
+            base: Some(std::sync::Arc::new(Base {
+                values: self.values,
+                url_keys: self.url_keys,
+                converted,
+            })),
+            ..Context::default()
+        }
+    }
+
     /// A value.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.values.get(key)
+        self.values
+            .get(key)
+            .or_else(|| self.base.as_ref().and_then(|b| b.values.get(key)))
     }
 
     fn is_url(&self, key: &str) -> bool {
-        self.url_keys.contains(key)
+        self.url_keys.contains(key) || self.base.as_ref().is_some_and(|b| b.url_keys.contains(key))
+    }
+
+    fn converted(&self) -> &minijinja::Value {
+        self.converted.get_or_init(|| {
+            let own = minijinja::Value::from(minijinja::value::Serde(&self.values));
+            match &self.base {
+                Some(base) => minijinja::value::merge_maps([own, base.converted.clone()]),
+                None => own,
+            }
+        })
+    }
+}
+
+/// A scalar as MiniJinja prints it, or `None` for anything MiniJinja must
+/// format itself.
+fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match value {
+        Value::String(text) => Some(std::borrow::Cow::Borrowed(text)),
+        Value::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b {
+            "true"
+        } else {
+            "false"
+        })),
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            Some(std::borrow::Cow::Owned(n.to_string()))
+        }
+        _ => None,
     }
 }
 
@@ -126,6 +175,9 @@ impl Renderer {
     pub fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Templates are named by their own text: never let a name ending in
+        // `.html` switch on HTML escaping. Encoding is done per context.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         // Templates come from specs; keep them from looping forever.
         env.set_recursion_limit(64);
         Renderer { env }
@@ -152,6 +204,9 @@ impl Renderer {
     pub fn text(&self, template: &str, context: &Context) -> Result<String, String> {
         if !template.contains('{') {
             return Ok(template.to_owned());
+        }
+        if let Some(text) = interpolate(template, context) {
+            return Ok(text);
         }
         let rendered = match self.env.get_template(template) {
             Ok(compiled) => compiled.render(context.converted()),
@@ -281,6 +336,29 @@ impl Renderer {
     }
 }
 
+/// A template of text and `{{ name }}` expressions whose values are
+/// scalars, filled in directly; `None` for anything else (MiniJinja renders
+/// it, and reports what is missing).
+fn interpolate(template: &str, context: &Context) -> Option<String> {
+    if template.contains("{%") || template.contains("{#") {
+        return None;
+    }
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut last = 0;
+    for expression in expressions(template) {
+        out.push_str(&template[last..expression.range.start]);
+        out.push_str(&scalar_text(context.get(expression.simple_name()?)?)?);
+        last = expression.range.end;
+    }
+    // An unclosed `{{` is MiniJinja's to report.
+    let rest = &template[last..];
+    if rest.contains("{{") {
+        return None;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Every string of a plan that holds template syntax.
 fn collect_templates(value: &Value, out: &mut BTreeSet<String>) {
     match value {
@@ -397,6 +475,38 @@ mod tests {
         let mut c = context();
         c.set("v", json!("{{ count }}"));
         assert_eq!(r.text("{{ v }}", &c).unwrap(), "{{ count }}");
+    }
+
+    #[test]
+    fn template_names_never_switch_on_html_escaping() {
+        let r = Renderer::new();
+        let mut c = context();
+        c.set("v", json!("a&b"));
+        c.set("n", json!([1]));
+        // A non-scalar goes through MiniJinja, with the name ending in .html.
+        assert_eq!(
+            r.text("{{ v }}{{ n | length }}/x.html", &c).unwrap(),
+            "a&b1/x.html"
+        );
+    }
+
+    #[test]
+    fn layered_contexts_see_both_layers() {
+        let r = Renderer::new();
+        let mut base = Context::default();
+        base.set("base", json!("https://shop.example.com"));
+        base.mark_url("base");
+        let base = base.into_base();
+        let mut call = base.clone();
+        call.set("id", json!(7));
+        assert_eq!(
+            r.url("{{ base }}/orders/{{ id }}", &call).unwrap().as_str(),
+            "https://shop.example.com/orders/7"
+        );
+        assert_eq!(
+            r.text("{{ base }}/{{ id | string }}", &call).unwrap(),
+            "https://shop.example.com/7"
+        );
     }
 
     #[test]

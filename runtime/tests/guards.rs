@@ -1,0 +1,269 @@
+//! Transport guards: plain http only to loopback, the egress guard, and
+//! credentials that stay with their origin.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use common::{
+    assert_no_secrets, connect, connect_to, connect_with, expect_err, fast, header, received,
+};
+use patchbay_runtime::{Call, Error, Options};
+use serde_json::json;
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "guarded-key-123";
+
+const SPEC: &str = r#"
+[auth.k]
+type = "api_key"
+name = "X-API-Key"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#;
+
+const CLIENT_CREDENTIALS: &str = r#"
+[auth.cc]
+type = "oauth2_client_credentials"
+use = ["base"]
+token_url = "{{ base }}/token"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#;
+
+fn guarded() -> Options {
+    Options {
+        egress_guard: true,
+        ..fast()
+    }
+}
+
+async fn answering() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "access_token": "at" })))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn the_egress_guard_blocks_loopback_addresses() {
+    let server = answering().await;
+    let connection = connect_with(&server, SPEC, json!({ "api_key": KEY }), guarded());
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    match &error {
+        Error::EgressBlocked { host, address } => {
+            assert_eq!(host, "127.0.0.1");
+            assert_eq!(address, "127.0.0.1");
+        }
+        other => panic!("expected Error::EgressBlocked, got {other:?}"),
+    }
+    assert!(error.to_string().contains("egress guard"), "{error}");
+    assert_no_secrets(&error, &[KEY]);
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_egress_guard_checks_resolved_names() {
+    // `localhost` is a name: the guard checks what it resolves to.
+    let server = answering().await;
+    let base = format!("http://localhost:{}", server.address().port());
+    let connection = connect_to(&base, SPEC, json!({ "api_key": KEY }), guarded());
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    assert!(
+        matches!(&error, Error::EgressBlocked { host, .. } if host == "localhost"),
+        "{error:?}"
+    );
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_egress_guard_blocks_token_requests() {
+    let server = answering().await;
+    let secret = "cc-secret-456";
+    let connection = connect_with(
+        &server,
+        CLIENT_CREDENTIALS,
+        json!({ "client_id": "id", "client_secret": secret, "scope": "" }),
+        guarded(),
+    );
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    assert!(matches!(error, Error::EgressBlocked { .. }), "{error:?}");
+    assert_no_secrets(&error, &[secret]);
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn without_the_guard_loopback_is_reachable() {
+    let server = answering().await;
+    let connection = connect(&server, SPEC, json!({ "api_key": KEY }));
+    connection.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused() {
+    // Never contacted: refused before any lookup.
+    let connection = connect_to(
+        "http://example.invalid/x",
+        SPEC,
+        json!({ "api_key": KEY }),
+        fast(),
+    );
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    assert!(
+        matches!(&error, Error::InsecureUrl { host } if host == "example.invalid"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("https"), "{error}");
+    assert_no_secrets(&error, &[KEY]);
+}
+
+#[tokio::test]
+async fn plain_http_token_requests_to_a_remote_host_are_refused() {
+    let secret = "cc-secret-789";
+    let connection = connect_to(
+        "http://example.invalid",
+        CLIENT_CREDENTIALS,
+        json!({ "client_id": "id", "client_secret": secret, "scope": "" }),
+        fast(),
+    );
+    let error = expect_err(connection.token().await);
+    assert!(
+        matches!(&error, Error::InsecureUrl { host } if host == "example.invalid"),
+        "{error:?}"
+    );
+    assert_no_secrets(&error, &[secret]);
+}
+
+#[tokio::test]
+async fn a_redirect_to_plain_http_on_a_remote_host_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("Location", "http://example.invalid/steal"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connection = connect(&server, SPEC, json!({ "api_key": KEY }));
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    assert!(error.to_string().contains("plain http"), "{error}");
+    assert_no_secrets(&error, &[KEY]);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn redirects_within_loopback_are_followed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(ResponseTemplate::new(301).insert_header("Location", "/v2/orders"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([1])))
+        .mount(&server)
+        .await;
+    let connection = connect(&server, SPEC, json!({ "api_key": KEY }));
+    let response = connection.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(response.json().unwrap(), json!([1]));
+    assert_eq!(response.url.path(), "/v2/orders");
+}
+
+#[tokio::test]
+
+async fn a_next_url_to_another_origin_does_not_get_the_credential() {
+    let api = MockServer::start().await;
+    let other = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "data": [1], "next": format!("{}/collect", other.uri()) })),
+        )
+        .mount(&api)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": [2] })))
+        .mount(&other)
+        .await;
+    let spec = format!(
+        "{SPEC}response = {{ records = \"/data\" }}\npagination = {{ type = \"next_url\", path = \"/next\" }}\n"
+    );
+    let connection = connect(&api, &spec, json!({ "api_key": KEY }));
+    let mut pages = connection.pages("orders", Call::default()).unwrap();
+    while let Some(page) = pages.next().await {
+        // Refusing the foreign page is fine; sending the key there is not.
+        if page.is_err() {
+            break;
+        }
+    }
+    for request in received(&other).await {
+        assert_eq!(
+            header(&request, "x-api-key"),
+            None,
+            "the API key went to another origin"
+        );
+    }
+}
+
+/// A server that redirects `/orders` to `other`'s `/landing`.
+async fn redirecting_to(other: &MockServer) -> MockServer {
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/landing", other.uri()).as_str()),
+        )
+        .mount(&api)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(other)
+        .await;
+    api
+}
+
+#[tokio::test]
+async fn a_cross_origin_redirect_drops_the_authorization_header() {
+    let other = MockServer::start().await;
+    let api = redirecting_to(&other).await;
+    let spec = "[auth.t]\ntype = \"bearer\"\n\n[endpoints.orders]\nurl = \"{{ base }}/orders\"\n";
+    let connection = connect(&api, spec, json!({ "token": "bearer-secret" }));
+    connection.call("orders", &Call::default()).await.unwrap();
+    let landed = received(&other).await;
+    assert_eq!(landed.len(), 1);
+    assert_eq!(header(&landed[0], "authorization"), None);
+    assert_eq!(
+        header(&received(&api).await[0], "authorization"),
+        Some("Bearer bearer-secret")
+    );
+}
+
+#[tokio::test]
+
+async fn a_cross_origin_redirect_drops_a_custom_credential_header() {
+    let other = MockServer::start().await;
+    let api = redirecting_to(&other).await;
+    let connection = connect(&api, SPEC, json!({ "api_key": KEY }));
+    // Refusing the redirect is fine; forwarding the key is not.
+    let _ = connection.call("orders", &Call::default()).await;
+    assert_eq!(header(&received(&api).await[0], "x-api-key"), Some(KEY));
+    for request in received(&other).await {
+        assert_eq!(
+            header(&request, "x-api-key"),
+            None,
+            "the API key went to another origin"
+        );
+    }
+}
