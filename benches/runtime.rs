@@ -169,9 +169,11 @@ fn main() {
         let rate = |d: Duration| f64::from(requests) / d.as_secs_f64();
         println!("plain reqwest loop:   {:>8.0} requests/s", rate(plain));
         println!("patchbay Connection:  {:>8.0} requests/s", rate(ours));
+        let per_request = |d: Duration| d.as_secs_f64() / f64::from(requests) * 1e6;
         println!(
-            "overhead: {:+.1}% (time per request through the runtime vs plain reqwest; median of 6 rounds × {requests})",
-            (ours.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
+            "overhead: {:+.1}%, {:.2} µs per request (runtime vs plain reqwest; median of 6 rounds × {requests})",
+            (ours.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0,
+            per_request(ours) - per_request(plain)
         );
     });
 }

@@ -191,6 +191,22 @@ impl Instance {
                 ));
             }
         }
+        // A scope may be given as a list: joined with the method's
+        // separator (a space by default, a comma for Slack).
+        let separator = method.client.as_ref().map(|c| c.scope_separator.as_str());
+        let given: IndexMap<String, Value> = given
+            .into_iter()
+            .map(|(key, value)| match (&value, separator) {
+                (Value::Array(items), Some(separator)) if key == "scope" => {
+                    let scopes: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                    match scopes {
+                        Some(scopes) => (key, Value::String(scopes.join(separator))),
+                        None => (key, value),
+                    }
+                }
+                _ => (key, value),
+            })
+            .collect();
         let mut values = IndexMap::new();
         let mut secret_keys = BTreeSet::new();
         let mut url_keys = BTreeSet::new();

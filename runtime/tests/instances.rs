@@ -293,3 +293,41 @@ fn a_malformed_instance_file_does_not_quote_its_secrets() {
     ));
     assert!(error.to_string().contains("value"), "{error}");
 }
+
+#[test]
+fn a_scope_list_is_joined_with_the_methods_separator() {
+    let spec = r#"
+format = 1
+[connector]
+id = "t"
+name = "T"
+version = "1.0.0"
+[variables.base]
+type = "url"
+required = true
+[auth.slack]
+type = "oauth2_client_credentials"
+use = ["base"]
+token_url = "{{ base }}/token"
+scope_separator = ","
+[endpoints.e]
+url = "{{ base }}/e"
+"#;
+    let plan = patchbay_compiler::compile_source(&patchbay_schema::SourceFile::new("t.toml", spec))
+        .unwrap()
+        .plan;
+    let values: indexmap::IndexMap<String, serde_json::Value> = [
+        ("base".to_owned(), serde_json::json!("https://x.example")),
+        ("client_id".to_owned(), serde_json::json!("id")),
+        ("client_secret".to_owned(), serde_json::json!("secret-1")),
+        (
+            "scope".to_owned(),
+            serde_json::json!(["chat:write", "channels:read"]),
+        ),
+    ]
+    .into();
+    let instance =
+        patchbay_runtime::Instance::from_values(&plan, "slack", &plan.methods["slack"], values)
+            .unwrap();
+    assert_eq!(instance.values()["scope"], "chat:write,channels:read");
+}
