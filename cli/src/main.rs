@@ -3,6 +3,7 @@
 mod compile;
 mod files;
 mod lint;
+mod login;
 mod output;
 mod run;
 
@@ -96,6 +97,39 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuthCommand {
+    /// Log in with the authorization-code flow and store the tokens.
+    Login {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// The instance file.
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+        /// Port of the callback listener on 127.0.0.1 (default: a free one).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// Print the URL only; do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Show what is stored for an instance (never the tokens).
+    Status {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// The instance file.
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+    },
+    /// Revoke the tokens (when the method has a `revoke_url`) and forget them.
+    Logout {
+        /// The spec file.
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// The instance file.
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+    },
     /// Acquire (or renew) a token and print its metadata.
     Token {
         /// The spec file.
@@ -195,14 +229,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             &mut stdout,
         ),
-        Command::Auth {
-            command:
-                AuthCommand::Token {
-                    spec,
-                    instance,
-                    show_secret,
-                },
-        } => run::token(&spec, &instance, show_secret, &mut stdout),
+        Command::Auth { command } => match command {
+            AuthCommand::Token {
+                spec,
+                instance,
+                show_secret,
+            } => run::token(&spec, &instance, show_secret, &mut stdout),
+            AuthCommand::Login {
+                spec,
+                instance,
+                port,
+                no_browser,
+            } => login::login(&spec, &instance, port, no_browser, &mut stdout),
+            AuthCommand::Status { spec, instance } => login::status(&spec, &instance, &mut stdout),
+            AuthCommand::Logout { spec, instance } => login::logout(&spec, &instance, &mut stdout),
+        },
         Command::Schema { plan } => {
             let schema = if plan {
                 patchbay_compiler::plan_schema()

@@ -3,11 +3,14 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
 use patchbay_compiler::compile_source;
-use patchbay_runtime::{Call, Connection, Connector, Instance, InstanceFile, Options, Runtime};
+use patchbay_runtime::{
+    Call, Connection, Connector, FileStore, Instance, InstanceFile, Options, Runtime,
+};
 use patchbay_schema::VariableType;
 use serde_json::Value;
 
@@ -23,8 +26,29 @@ pub(crate) struct RunArgs {
     pub(crate) dry_run: bool,
 }
 
+/// The store key of an instance file: its connector, method, name, and a
+/// hash of its full path (two `prod.toml` in different folders differ).
+fn store_key(connector: &str, method: &str, instance: &Path) -> String {
+    let full = std::fs::canonicalize(instance).unwrap_or_else(|_| instance.to_path_buf());
+    // FNV-1a: stable across runs and platforms, no dependency.
+    let hash = full
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let name = instance
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{connector}/{method}/{name}-{:08x}", hash as u32)
+}
+
 /// The connection, or the exit code of a spec that does not compile.
-fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Result<Connection, ExitCode>> {
+pub(crate) fn connect(
+    spec: &Path,
+    instance: &Path,
+) -> anyhow::Result<Result<Connection, ExitCode>> {
     let source = crate::files::read_spec(spec)?;
     let compiled = match compile_source(&source) {
         Ok(compiled) => compiled,
@@ -40,15 +64,17 @@ fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Result<Connection, Ex
     let connector = Connector::new(compiled.plan);
     let file = InstanceFile::read(instance)?;
     let base = instance.parent().unwrap_or(Path::new("."));
-    let instance = Instance::bind(connector.plan(), &file, base, &|name| {
+    let bound = Instance::bind(connector.plan(), &file, base, &|name| {
         std::env::var(name).ok()
     })?;
+    let key = store_key(&file.connector, &file.auth, instance);
     // The CLI runs on its user's own machine: no egress guard.
-    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, instance)?;
+    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
+        .with_store(Arc::new(FileStore::default_location()?), key);
     Ok(Ok(connection))
 }
 
-fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -57,7 +83,7 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
 }
 
 /// A runtime failure: reported (redacted) on stderr, exit 1.
-async fn fail(connection: &Connection, error: patchbay_runtime::Error) -> ExitCode {
+pub(crate) async fn fail(connection: &Connection, error: patchbay_runtime::Error) -> ExitCode {
     let message = connection.redactor().await.redact(&error.to_string());
     let _ = writeln!(std::io::stderr(), "patchbay: error: {message}");
     ExitCode::FAILURE

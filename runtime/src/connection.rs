@@ -2,20 +2,24 @@
 //! compiled plan, rendered from), and a [`Connection`] (one instance of it,
 //! with its token cache).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
 use patchbay_compiler::plan::{EndpointPlan, MethodPlan, PaginationPlan};
+use patchbay_schema::Pkce;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::http::{Http, Options, Response, period};
 use crate::instance::{Instance, check_value};
+use crate::login::{PendingLogin, constant_time_eq, pkce_challenge};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
 use crate::secret::{Redactor, Secret};
+use crate::store::{StoredToken, TokenStore};
 use crate::token::{Token, at_path, read_token_response};
 
 /// Sends requests: one HTTP client (connection pool) for every connection
@@ -85,6 +89,10 @@ pub struct Connection {
     token: Arc<Mutex<Option<Token>>>,
     /// The instance's secrets and the current tokens.
     redactor: Arc<std::sync::RwLock<Arc<Redactor>>>,
+    /// Where authorization-code tokens persist, and this connection's key.
+    store: Option<(Arc<dyn TokenStore>, String)>,
+    /// `state`s of completed logins: a replayed callback is refused.
+    used_states: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 /// Placeholder for the access token in dry runs.
@@ -119,7 +127,305 @@ impl Connection {
             ))),
             instance,
             token: Arc::new(Mutex::new(None)),
+            store: None,
+            used_states: Arc::default(),
         })
+    }
+
+    /// Keeps this connection's tokens in `store` under `key` (its identity,
+    /// e.g. `connector/method/instance`), so that they survive the process
+    /// and refreshes are serialised across processes.
+    pub fn with_store(mut self, store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
+        self.store = Some((store, key.into()));
+        self
+    }
+
+    fn is_authorization_code(&self) -> bool {
+        self.method().is_ok_and(|m| m.requests.authorize.is_some())
+    }
+
+    /// Starts an authorization-code login: the URL to send the user to, and
+    /// the pending login to keep until the callback. Each attempt has a
+    /// fresh 128-bit `state` and, unless the method opts out, a fresh PKCE
+    /// verifier.
+    pub fn start_login(&self, redirect_uri: &str) -> Result<(url::Url, PendingLogin)> {
+        let method = self.method()?;
+        let plan = method.requests.authorize.as_ref().ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} has no authorization-code login",
+                self.describe_method()
+            ))
+        })?;
+        let pkce = method
+            .client
+            .as_ref()
+            .is_some_and(|c| c.pkce == Some(Pkce::S256));
+        let pending = PendingLogin::new(redirect_uri, pkce)?;
+        let mut context = self.base_context();
+        context.set("redirect_uri", Value::String(redirect_uri.to_owned()));
+        context.set("state", Value::String(pending.state.clone()));
+        if let Some(verifier) = &pending.code_verifier {
+            context.set("code_challenge", Value::String(pkce_challenge(verifier)));
+        }
+        let request = build(
+            &format!("authorize request of {}", self.describe_method()),
+            plan,
+            &self.connector.renderer,
+            &context,
+        )?;
+        Ok((request.url, pending))
+    }
+
+    /// Completes a login from the callback's query string: the state must
+    /// match (else nothing is exchanged), an OAuth `error` is reported as
+    /// such, the `code` is exchanged with the same redirect URI (and the
+    /// PKCE verifier), callback values are captured, and the tokens stored.
+    pub async fn complete_login(
+        &self,
+        pending: PendingLogin,
+        callback_query: &str,
+    ) -> Result<Token> {
+        let query: HashMap<String, String> =
+            url::form_urlencoded::parse(callback_query.trim_start_matches('?').as_bytes())
+                .into_owned()
+                .collect();
+        let state_matches = query
+            .get("state")
+            .is_some_and(|state| constant_time_eq(state, &pending.state));
+        // An error sent back with our state is the provider's answer.
+        if let Some(error) = query.get("error")
+            && state_matches
+        {
+            return Err(Error::OAuth {
+                request: format!("authorization of {}", self.describe_method()),
+                error: error.clone(),
+                description: query.get("error_description").cloned(),
+                status: None,
+            });
+        }
+        if !state_matches {
+            return Err(Error::Callback(
+                "its `state` does not match the login that was started: it was tampered with, or belongs to another login attempt".into(),
+            ));
+        }
+        if pending.is_expired() {
+            return Err(Error::Callback(
+                "the login attempt is older than 15 minutes; start it again".into(),
+            ));
+        }
+        let first_use = self
+            .used_states
+            .lock()
+            .map(|mut used| used.insert(pending.state.clone()))
+            .unwrap_or(false);
+        if !first_use {
+            return Err(Error::Callback(
+                "this callback was already used; a code is exchanged once".into(),
+            ));
+        }
+        let code = query
+            .get("code")
+            .ok_or_else(|| Error::Callback("it has no `code`".into()))?;
+        let method = self.method()?;
+        let mut captures = IndexMap::new();
+        for (name, parameter) in &method.authorize_captures {
+            let value = query.get(parameter).ok_or_else(|| {
+                Error::Callback(format!("it has no `{parameter}` to capture as `{name}`"))
+            })?;
+            captures.insert(name.clone(), Value::String(value.clone()));
+        }
+        let plan = method.requests.token.as_ref().ok_or_else(|| {
+            Error::NotFound(format!("{} has no token request", self.describe_method()))
+        })?;
+        let mut context = self.base_context();
+        context.set("code", Value::String(code.clone()));
+        context.set("redirect_uri", Value::String(pending.redirect_uri.clone()));
+        if let Some(verifier) = &pending.code_verifier {
+            context.set("code_verifier", Value::String(verifier.clone()));
+        }
+        let request = build(
+            &format!("token request of {}", self.describe_method()),
+            plan,
+            &self.connector.renderer,
+            &context,
+        )?;
+        let mut redactor = self.instance.redactor().clone();
+        redactor.add(&Secret::new(code.as_str()));
+        let response = self.http.send(&request, &redactor).await?;
+        let response_plan = self.token_response_plan()?;
+        let mut token = read_token_response(&request.label, &response, response_plan, None)?;
+        for (name, value) in captures {
+            token.captures.entry(name).or_insert(value);
+        }
+        let mut slot = self.token.lock().await;
+        self.persist(&token).await?;
+        self.remember_secrets(&token);
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    /// The tokens stored for this connection, if any (for `auth status`).
+    pub fn stored_token(&self) -> Result<Option<Token>> {
+        match &self.store {
+            Some((store, key)) => Ok(store.load(key)?.map(Token::from)),
+            None => Ok(None),
+        }
+    }
+
+    /// Revokes the refresh token (or the access token) at `revoke_url`
+    /// when the method has one (RFC 7009), then forgets the tokens. Returns
+    /// whether a revocation request was made.
+    pub async fn logout(&self) -> Result<bool> {
+        let stored = self.stored_token()?;
+        let mut slot = self.token.lock().await;
+        let token = stored.or_else(|| slot.clone());
+        let method = self.method()?;
+        let mut revoked = false;
+        if let (Some(plan), Some(token)) = (method.requests.revoke.as_ref(), token.as_ref()) {
+            let (value, hint) = match &token.refresh_token {
+                Some(refresh) => (refresh.expose().to_owned(), "refresh_token"),
+                None => (token.access_token.expose().to_owned(), "access_token"),
+            };
+            let mut context = self.base_context();
+            context.set("token", Value::String(value));
+            context.set("token_type_hint", Value::String(hint.to_owned()));
+            let request = build(
+                &format!("revocation request of {}", self.describe_method()),
+                plan,
+                &self.connector.renderer,
+                &context,
+            )?;
+            self.remember_secrets(token);
+            let response = self.http.send(&request, &self.current_redactor()).await?;
+            if !response.is_success() {
+                return Err(Error::Status {
+                    request: request.label,
+                    status: response.status,
+                    body: None,
+                });
+            }
+            revoked = true;
+        }
+        if let Some((store, key)) = &self.store {
+            store.delete(key)?;
+        }
+        *slot = None;
+        Ok(revoked)
+    }
+
+    /// Saves a token to the store (under its cross-process lock).
+    async fn persist(&self, token: &Token) -> Result<()> {
+        let Some((store, key)) = self.store.clone() else {
+            return Ok(());
+        };
+        let stored = StoredToken::from(token);
+        tokio::task::spawn_blocking(move || {
+            let _lock = store.lock(&key)?;
+            store.save(&key, &stored)
+        })
+        .await
+        .map_err(|e| Error::Store(e.to_string()))?
+    }
+
+    fn token_response_plan(&self) -> Result<&patchbay_compiler::plan::TokenResponsePlan> {
+        self.method()?.token_response.as_ref().ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} does not request tokens",
+                self.describe_method()
+            ))
+        })
+    }
+
+    /// Renews an authorization-code token: under the store's lock, re-read
+    /// the stored tokens (another process may have refreshed), and refresh
+    /// only if they are still stale. A rotated refresh token is saved before
+    /// the new access token is used; `invalid_grant` means a new login.
+    async fn refresh(&self, current: Option<Token>, stale: Option<&Secret>) -> Result<Token> {
+        let margin = self.http.options().token_margin;
+        let usable = |token: &Token| {
+            token.is_fresh(margin) && stale.is_none_or(|s| s != &token.access_token)
+        };
+        let store = self.store.clone();
+        let lock = match &store {
+            Some((store, key)) => {
+                let (store, key) = (Arc::clone(store), key.clone());
+                let guard = tokio::task::spawn_blocking(move || -> Result<_> {
+                    let lock = store.lock(&key)?;
+                    let stored = store.load(&key)?;
+                    Ok((lock, stored))
+                })
+                .await
+                .map_err(|e| Error::Store(e.to_string()))??;
+                Some(guard)
+            }
+            None => None,
+        };
+        let (_lock, stored) = match lock {
+            Some((lock, stored)) => (Some(lock), stored.map(Token::from)),
+            None => (None, None),
+        };
+        let candidate = stored.or(current);
+        if let Some(token) = candidate.as_ref().filter(|t| usable(t)) {
+            return Ok(token.clone());
+        }
+        let method_name = self.instance.method().to_owned();
+        let Some(candidate) = candidate else {
+            return Err(Error::login_required(
+                &method_name,
+                "no tokens are stored for this instance",
+            ));
+        };
+        let Some(refresh_token) = candidate.refresh_token.clone() else {
+            return Err(Error::login_required(
+                &method_name,
+                "the token expired and no refresh token was issued",
+            ));
+        };
+        let method = self.method()?;
+        let plan = method.requests.refresh.as_ref().ok_or_else(|| {
+            Error::NotFound(format!("{} has no refresh request", self.describe_method()))
+        })?;
+        let mut context = self.base_context();
+        context.set(
+            "refresh_token",
+            Value::String(refresh_token.expose().to_owned()),
+        );
+        let request = build(
+            &format!("refresh request of {}", self.describe_method()),
+            plan,
+            &self.connector.renderer,
+            &context,
+        )?;
+        let mut redactor = self.instance.redactor().clone();
+        redactor.add(&refresh_token);
+        redactor.add(&candidate.access_token);
+        let response = self.http.send(&request, &redactor).await?;
+        let mut token = match read_token_response(
+            &request.label,
+            &response,
+            self.token_response_plan()?,
+            Some(&refresh_token),
+        ) {
+            Err(Error::OAuth { error, .. }) if error == "invalid_grant" => {
+                if let Some((store, key)) = &store {
+                    store.delete(key)?;
+                }
+                return Err(Error::login_required(
+                    &method_name,
+                    "the provider refused the refresh token (invalid_grant): it was revoked, expired or already used",
+                ));
+            }
+            other => other?,
+        };
+        // Callback captures (QuickBooks' realmId) outlive refreshes.
+        for (name, value) in candidate.captures {
+            token.captures.entry(name).or_insert(value);
+        }
+        if let Some((store, key)) = &store {
+            store.save(key, &StoredToken::from(&token))?;
+        }
+        tracing::debug!(method = %method_name, info = ?token.info(), "token refreshed");
+        Ok(token)
     }
 
     /// The plan of the connector.
@@ -205,6 +511,12 @@ impl Connection {
             if !refused && token.is_fresh(self.http.options().token_margin) {
                 return Ok(token.clone());
             }
+        }
+        if self.is_authorization_code() {
+            let token = self.refresh(slot.clone(), stale).await?;
+            self.remember_secrets(&token);
+            *slot = Some(token.clone());
+            return Ok(token);
         }
         let method = self.method()?;
         let plan = method.token_response.as_ref().ok_or_else(|| {
@@ -315,7 +627,8 @@ impl Connection {
     /// [`HttpRequest::to_curl`] and [`Connection::redactor`].
     pub fn dry_run(&self, endpoint: &str, call: &Call) -> Result<Vec<HttpRequest>> {
         let mut requests = Vec::new();
-        if self.uses_tokens() {
+        // An authorization-code token comes from a login, not a request.
+        if self.uses_tokens() && !self.is_authorization_code() {
             requests.push(self.token_request()?);
         }
         requests.push(self.endpoint_request(endpoint, call, None, true)?);

@@ -1,6 +1,7 @@
 //! What can go wrong when rendering and executing a plan. Every message
 //! names what failed and never carries a secret.
 
+use std::fmt;
 use std::time::Duration;
 
 /// A runtime error.
@@ -96,6 +97,20 @@ pub enum Error {
         /// The timeout.
         timeout: Duration,
     },
+    /// The token store failed.
+    #[error("token store: {0}")]
+    Store(String),
+    /// The connection needs its user to log in (again).
+    #[error("auth method `{method}` needs a new login: {reason}; run `patchbay auth login`")]
+    LoginRequired {
+        /// The auth method.
+        method: String,
+        /// Why.
+        reason: String,
+    },
+    /// An authorization callback was refused before any code exchange.
+    #[error("authorization callback refused: {0}")]
+    Callback(String),
     /// A response could not be read as the plan says.
     #[error("{request}: {message}")]
     Response {
@@ -104,6 +119,16 @@ pub enum Error {
         /// Why.
         message: String,
     },
+}
+
+/// More error kinds, for the authorization-code flow.
+impl Error {
+    pub(crate) fn login_required(method: &str, reason: impl fmt::Display) -> Self {
+        Error::LoginRequired {
+            method: method.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 impl Error {

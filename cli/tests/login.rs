@@ -1,0 +1,327 @@
+//! `patchbay auth login` against a real OAuth server (oidc-provider on
+//! loopback), driven without a browser: the test follows the authorize
+//! redirect, submits the provider's login and consent forms over HTTP, and
+//! delivers the callback to the CLI's listener. Then `run` uses and
+//! refreshes the stored tokens, `status` shows them, `logout` revokes them.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// A server whose access tokens live `ttl` seconds (below the runtime's
+    /// renewal margin, so every use refreshes).
+    fn start(ttl: u32) -> Server {
+        let folder = workspace().join("runtime/tests/oidc");
+        assert!(
+            folder.join("node_modules/oidc-provider").exists(),
+            "the OAuth test server is not installed: run scripts/test"
+        );
+        let mut child = Command::new("node")
+            .arg("server.mjs")
+            .current_dir(&folder)
+            .env("ACCESS_TOKEN_TTL", ttl.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_owned();
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: status, headers.
+fn http(
+    method: &str,
+    url: &str,
+    cookies: &BTreeMap<String, String>,
+    form: Option<&str>,
+) -> (u16, Vec<(String, String)>) {
+    let url = url::Url::parse(url).unwrap();
+    let mut stream = TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let cookie = cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body = form.unwrap_or("");
+    let mut request = format!(
+        "{method} {target} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncookie: {cookie}\r\ncontent-length: {}\r\n",
+        url.authority(),
+        body.len()
+    );
+    if form.is_some() {
+        request.push_str("content-type: application/x-www-form-urlencoded\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let mut lines = response.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    (status, headers)
+}
+
+/// Follows the login from the authorize URL to the callback, submitting
+/// the provider's login and consent forms.
+fn log_in_without_browser(authorize_url: &str) {
+    let mut cookies = BTreeMap::new();
+    let mut next = authorize_url.to_owned();
+    let mut submitted_login = false;
+    for _ in 0..12 {
+        let (status, headers) = if next.contains("/interaction/") {
+            let form = if submitted_login {
+                "prompt=consent"
+            } else {
+                "prompt=login&login=alice"
+            };
+            submitted_login = true;
+            http("POST", &next, &cookies, Some(form))
+        } else {
+            http("GET", &next, &cookies, None)
+        };
+        for (name, value) in &headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap();
+                let (k, v) = pair.split_once('=').unwrap();
+                cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        if next.contains("/callback?") {
+            assert_eq!(status, 200, "the CLI's callback page");
+            return;
+        }
+        let location = headers
+            .iter()
+            .find(|(k, _)| k == "location")
+            .unwrap_or_else(|| panic!("no redirect from {next} (status {status})"))
+            .1
+            .clone();
+        next = url::Url::parse(&next)
+            .unwrap()
+            .join(&location)
+            .unwrap()
+            .to_string();
+    }
+    panic!("the login did not reach the callback");
+}
+
+const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
+
+fn patchbay(home: &Path, secret: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(args)
+        .current_dir(workspace())
+        .env("PATCHBAY_HOME", home)
+        .env("CLIENT_SECRET", secret)
+        .output()
+        .unwrap()
+}
+
+fn stored_refresh_token(home: &Path) -> String {
+    let folder = home.join("tokens");
+    let file = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a stored token file");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    stored["refresh_token"].as_str().unwrap().to_owned()
+}
+
+fn login_then_run(method: &str, client: &str, secret_line: &str, secret: &str) {
+    let server = Server::start(2);
+    let home = std::env::temp_dir().join(format!("patchbay-login-{method}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let instance = home.join("instance.toml");
+    std::fs::write(
+        &instance,
+        format!("connector = \"oauth-test-server\"\nauth = \"{method}\"\n[values]\nbase = \"{}\"\nclient_id = \"{client}\"\n{secret_line}", server.base),
+    )
+    .unwrap();
+    let instance = instance.to_str().unwrap();
+
+    // Not logged in yet: a call says so.
+    let before = patchbay(
+        &home,
+        secret,
+        &["run", SPEC, "--instance", instance, "--endpoint", "me"],
+    );
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&before.stderr).contains("needs a new login"),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+
+    let mut login = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args([
+            "auth",
+            "login",
+            SPEC,
+            "--instance",
+            instance,
+            "--no-browser",
+        ])
+        .current_dir(workspace())
+        .env("PATCHBAY_HOME", &home)
+        .env("CLIENT_SECRET", secret)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(login.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim();
+    assert!(url.starts_with(&format!("{}/auth?", server.base)), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{url}"
+    );
+    log_in_without_browser(url);
+    let status = login.wait().unwrap();
+    let mut stderr = String::new();
+    login
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("Logged in"), "{stderr}");
+
+    let first_refresh = stored_refresh_token(&home);
+    // The access token lives 2 s, less than the renewal margin: this call
+    // refreshes, and the provider rotates the refresh token.
+    let run = patchbay(
+        &home,
+        secret,
+        &["run", SPEC, "--instance", instance, "--endpoint", "me"],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let me: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(me["client_id"], client);
+    assert_eq!(me["sub"], "alice");
+    let second_refresh = stored_refresh_token(&home);
+    assert_ne!(
+        first_refresh, second_refresh,
+        "the rotated refresh token is stored"
+    );
+    // And the rotated one works for the next refresh.
+    let again = patchbay(
+        &home,
+        secret,
+        &["run", SPEC, "--instance", instance, "--endpoint", "me"],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let status = patchbay(
+        &home,
+        secret,
+        &["auth", "status", SPEC, "--instance", instance],
+    );
+    let shown = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        shown.contains("logged in") && shown.contains("refresh token: yes"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(&stored_refresh_token(&home)),
+        "status never shows a token"
+    );
+
+    let logout = patchbay(
+        &home,
+        secret,
+        &["auth", "logout", SPEC, "--instance", instance],
+    );
+    assert_eq!(
+        logout.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&logout.stderr)
+    );
+    assert!(String::from_utf8_lossy(&logout.stdout).contains("revoked"));
+    let after = patchbay(
+        &home,
+        secret,
+        &["auth", "status", SPEC, "--instance", instance],
+    );
+    assert_eq!(after.status.code(), Some(1));
+    std::fs::remove_dir_all(&home).unwrap();
+}
+
+#[test]
+fn login_with_a_confidential_client_then_run_and_refresh() {
+    login_then_run(
+        "code_confidential",
+        "code-confidential",
+        "client_secret = { env = \"CLIENT_SECRET\" }\n",
+        "code+secret:1",
+    );
+}
+
+#[test]
+fn login_with_a_public_client_then_run_and_refresh() {
+    login_then_run("code_public", "code-public", "", "");
+}

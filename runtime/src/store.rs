@@ -1,0 +1,330 @@
+//! Token stores: where an authorization-code connection keeps its tokens
+//! between processes.
+//!
+//! The default [`FileStore`] keeps one JSON file per connection in the
+//! user's data directory, mode 0600. Writes are atomic (temporary file,
+//! fsync, rename, fsync of the folder), so a process killed mid-write leaves
+//! the old tokens or the new ones, never a torn file. A lock file per
+//! connection serialises refreshes across processes: the runtime takes it,
+//! re-reads the tokens (another process may have refreshed already), and
+//! only then refreshes, saving a rotated refresh token before the new
+//! access token is used.
+//!
+//! A service plugs in its own store (a database row per connection, with a
+//! row lock or advisory lock as [`TokenStore::lock`]) by implementing the
+//! trait.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::Token;
+
+/// Tokens as stored.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredToken {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// `token_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// Expiry, seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// Granted scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Captured fields (from the callback and the token response).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub captures: BTreeMap<String, Value>,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .field("refreshable", &self.refresh_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&Token> for StoredToken {
+    fn from(token: &Token) -> Self {
+        StoredToken {
+            access_token: token.access_token.expose().to_owned(),
+            refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_owned()),
+            token_type: token.token_type.clone(),
+            expires_at: token
+                .expires_at
+                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs()),
+            scope: token.scope.clone(),
+            captures: token
+                .captures
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl From<StoredToken> for Token {
+    fn from(stored: StoredToken) -> Self {
+        Token {
+            access_token: Secret::new(stored.access_token),
+            token_type: stored.token_type,
+            expires_at: stored
+                .expires_at
+                .map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+            refresh_token: stored.refresh_token.map(Secret::new),
+            scope: stored.scope,
+            captures: stored.captures.into_iter().collect::<IndexMap<_, _>>(),
+        }
+    }
+}
+
+/// A held cross-process lock; released when dropped.
+pub trait StoreLock: Send {}
+
+/// Where tokens are kept. Keys are the connection's identity
+/// (`connector/method/instance`).
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// The stored tokens, if any.
+    fn load(&self, key: &str) -> Result<Option<StoredToken>>;
+    /// Replaces the stored tokens, atomically.
+    fn save(&self, key: &str, token: &StoredToken) -> Result<()>;
+    /// Forgets the tokens.
+    fn delete(&self, key: &str) -> Result<()>;
+    /// Takes the key's exclusive lock, across processes, blocking until it
+    /// is free. Refreshes happen under it.
+    fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>>;
+}
+
+/// The default store: a folder of JSON files, mode 0600.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    folder: PathBuf,
+}
+
+struct FileLock(#[allow(dead_code)] File);
+
+impl StoreLock for FileLock {}
+
+fn store_error(what: &str, path: &Path, error: impl fmt::Display) -> Error {
+    Error::Store(format!("{what} {}: {error}", path.display()))
+}
+
+impl FileStore {
+    /// A store in `folder` (created if missing, mode 0700).
+    pub fn new(folder: impl Into<PathBuf>) -> Result<Self> {
+        let folder = folder.into();
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder
+            .create(&folder)
+            .map_err(|e| store_error("cannot create", &folder, e))?;
+        Ok(FileStore { folder })
+    }
+
+    /// The store in the user's data directory (`$PATCHBAY_HOME/tokens` when
+    /// set, else e.g. `~/.local/share/patchbay/tokens` on Linux).
+    pub fn default_location() -> Result<Self> {
+        let base = match std::env::var_os("PATCHBAY_HOME") {
+            Some(home) => PathBuf::from(home),
+            None => dirs::data_dir()
+                .ok_or_else(|| {
+                    Error::Store("no data directory for this user; set PATCHBAY_HOME".into())
+                })?
+                .join("patchbay"),
+        };
+        Self::new(base.join("tokens"))
+    }
+
+    /// Where a key's tokens are kept.
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.folder.join(format!("{}.json", file_name(key)))
+    }
+
+    fn options() -> OpenOptions {
+        let mut options = OpenOptions::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options
+    }
+}
+
+/// A key as a file name: safe characters kept, others replaced.
+fn file_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl TokenStore for FileStore {
+    fn load(&self, key: &str) -> Result<Option<StoredToken>> {
+        let path = self.path(key);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(store_error("cannot read", &path, e)),
+        };
+        // serde_json's message names the place, never the content.
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| store_error("cannot parse", &path, e))
+    }
+
+    fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
+        let path = self.path(key);
+        let temporary = self.folder.join(format!(
+            ".{}.{}.{}.tmp",
+            file_name(key),
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut file = Self::options()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)?;
+            file.write_all(&serde_json::to_vec_pretty(token).map_err(std::io::Error::other)?)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)?;
+            // The rename itself is durable once the folder is synced.
+            File::open(&self.folder)?.sync_all()
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            store_error("cannot write", &path, e)
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let path = self.path(key);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(store_error("cannot delete", &path, e)),
+        }
+    }
+
+    fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
+        let path = self.folder.join(format!("{}.lock", file_name(key)));
+        let file = Self::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| store_error("cannot open", &path, e))?;
+        file.lock()
+            .map_err(|e| store_error("cannot lock", &path, e))?;
+        Ok(Box::new(FileLock(file)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_store(name: &str) -> FileStore {
+        let folder =
+            std::env::temp_dir().join(format!("patchbay-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        FileStore::new(folder).unwrap()
+    }
+
+    fn token(access: &str) -> StoredToken {
+        StoredToken {
+            access_token: access.into(),
+            refresh_token: Some("r-1".into()),
+            token_type: Some("Bearer".into()),
+            expires_at: Some(2_000_000_000),
+            scope: None,
+            captures: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn saves_loads_and_deletes() {
+        let store = temp_store("roundtrip");
+        assert_eq!(store.load("a/b/c").unwrap(), None);
+        store.save("a/b/c", &token("t-1")).unwrap();
+        store.save("a/b/c", &token("t-2")).unwrap();
+        assert_eq!(store.load("a/b/c").unwrap(), Some(token("t-2")));
+        store.delete("a/b/c").unwrap();
+        assert_eq!(store.load("a/b/c").unwrap(), None);
+        store.delete("a/b/c").unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let store = temp_store("mode");
+        store.save("k", &token("t")).unwrap();
+        let mode = std::fs::metadata(store.path("k"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn debug_hides_the_tokens() {
+        let shown = format!("{:?}", token("SENTINEL-access"));
+        assert!(
+            !shown.contains("SENTINEL") && !shown.contains("r-1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let store = temp_store("lock");
+        let held = store.lock("k").unwrap();
+        let store2 = store.clone();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let _lock = store2.lock("k").unwrap();
+            sender.send(()).unwrap();
+        });
+        assert!(
+            receiver.recv_timeout(Duration::from_millis(200)).is_err(),
+            "the second lock must wait"
+        );
+        drop(held);
+        receiver.recv_timeout(Duration::from_secs(5)).unwrap();
+        waiter.join().unwrap();
+    }
+}
