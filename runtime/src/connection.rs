@@ -631,7 +631,14 @@ impl Connection {
         if self.uses_tokens() && !self.is_authorization_code() {
             requests.push(self.token_request()?);
         }
-        requests.push(self.endpoint_request(endpoint, call, None, true)?);
+        let mut request = self.endpoint_request(endpoint, call, None, true)?;
+        // Exactly what the first page sends.
+        paginate(
+            &mut request,
+            &self.endpoint(endpoint)?.pagination,
+            &PageState::First,
+        );
+        requests.push(request);
         Ok(requests)
     }
 
@@ -768,6 +775,46 @@ fn set_query(url: &mut url::Url, name: &str, value: &str) {
     pairs.append_pair(name, value);
 }
 
+/// Page size of a pagination.
+fn page_size_of(pagination: &PaginationPlan) -> (Option<&str>, Option<u32>) {
+    let size = match pagination {
+        PaginationPlan::PageNumber { page_size, .. }
+        | PaginationPlan::Offset { page_size, .. }
+        | PaginationPlan::Cursor { page_size, .. } => page_size.as_ref(),
+        _ => None,
+    };
+    (
+        size.and_then(|s| s.param.as_deref()),
+        size.and_then(|s| s.limit),
+    )
+}
+
+/// Adds the pagination parameters of a page to its request.
+fn paginate(request: &mut HttpRequest, pagination: &PaginationPlan, state: &PageState) {
+    if let (Some(param), Some(limit)) = page_size_of(pagination) {
+        set_query(&mut request.url, param, &limit.to_string());
+    }
+    match (pagination, state) {
+        (PaginationPlan::PageNumber { param, start, .. }, PageState::First) => {
+            set_query(&mut request.url, param, &start.value.to_string());
+        }
+        (PaginationPlan::PageNumber { param, .. }, PageState::Number(n)) => {
+            set_query(&mut request.url, param, &n.to_string());
+        }
+        (PaginationPlan::Offset { param, .. }, PageState::First) => {
+            set_query(&mut request.url, param, "0")
+        }
+        (PaginationPlan::Offset { param, .. }, PageState::Offset(n)) => {
+            set_query(&mut request.url, param, &n.to_string());
+        }
+        (PaginationPlan::Cursor { param, .. }, PageState::Cursor(token)) => {
+            set_query(&mut request.url, param, token);
+        }
+        (_, PageState::Url(next)) => request.url = next.clone(),
+        _ => {}
+    }
+}
+
 /// The `rel` target of an RFC 8288 `Link` header.
 pub fn link_target(header: &str, rel: &str) -> Option<String> {
     header.split(',').find_map(|link| {
@@ -787,16 +834,7 @@ pub fn link_target(header: &str, rel: &str) -> Option<String> {
 
 impl Pages<'_> {
     fn page_size(&self) -> (Option<&str>, Option<u32>) {
-        let size = match &self.pagination {
-            PaginationPlan::PageNumber { page_size, .. }
-            | PaginationPlan::Offset { page_size, .. }
-            | PaginationPlan::Cursor { page_size, .. } => page_size.as_ref(),
-            _ => None,
-        };
-        (
-            size.and_then(|s| s.param.as_deref()),
-            size.and_then(|s| s.limit),
-        )
+        page_size_of(&self.pagination)
     }
 
     fn max_pages(&self) -> Option<u32> {
@@ -827,33 +865,11 @@ impl Pages<'_> {
     }
 
     async fn fetch(&mut self) -> Result<Page> {
-        let (limit_param, limit) = self.page_size();
-        let (limit_param, limit) = (limit_param.map(str::to_owned), limit);
+        let (_, limit) = self.page_size();
         let state = self.state.clone();
         let pagination = self.pagination.clone();
         let adjust = move |mut request: HttpRequest| {
-            if let (Some(param), Some(limit)) = (&limit_param, limit) {
-                set_query(&mut request.url, param, &limit.to_string());
-            }
-            match (&pagination, &state) {
-                (PaginationPlan::PageNumber { param, start, .. }, PageState::First) => {
-                    set_query(&mut request.url, param, &start.value.to_string());
-                }
-                (PaginationPlan::PageNumber { param, .. }, PageState::Number(n)) => {
-                    set_query(&mut request.url, param, &n.to_string());
-                }
-                (PaginationPlan::Offset { param, .. }, PageState::First) => {
-                    set_query(&mut request.url, param, "0")
-                }
-                (PaginationPlan::Offset { param, .. }, PageState::Offset(n)) => {
-                    set_query(&mut request.url, param, &n.to_string());
-                }
-                (PaginationPlan::Cursor { param, .. }, PageState::Cursor(token)) => {
-                    set_query(&mut request.url, param, token);
-                }
-                (_, PageState::Url(next)) => request.url = next.clone(),
-                _ => {}
-            }
+            paginate(&mut request, &pagination, &state);
             request
         };
         if let PageState::Url(next) = &self.state {
