@@ -84,8 +84,11 @@ enum Command {
     /// Print the JSON Schema of connector specs (or of plans).
     Schema {
         /// The schema of compiled plans instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         plan: bool,
+        /// The field reference of connector specs, as Markdown.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Print the documentation of a lint rule.
     Explain {
@@ -244,7 +247,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             AuthCommand::Status { spec, instance } => login::status(&spec, &instance, &mut stdout),
             AuthCommand::Logout { spec, instance } => login::logout(&spec, &instance, &mut stdout),
         },
-        Command::Schema { plan } => {
+        Command::Schema { markdown: true, .. } => {
+            write!(
+                stdout,
+                "{}",
+                patchbay_schema::reference::reference_markdown()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { plan, .. } => {
             let schema = if plan {
                 patchbay_compiler::plan_schema()
             } else {

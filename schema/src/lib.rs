@@ -40,6 +40,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod model;
 pub mod pattern;
+pub mod reference;
 mod rules;
 mod source;
 pub mod template;
