@@ -133,9 +133,9 @@ fn method_plan(
         client: client_plan(method),
         api_key: match method {
             AuthMethod::ApiKey(m) => Some(ApiKeyPlan {
-                location: m.location.unwrap_or(ApiKeyLocation::Header),
+                location: sourced(m.location, ApiKeyLocation::Header),
                 name: m.name.clone(),
-                prefix: m.prefix.clone().unwrap_or_default(),
+                prefix: sourced(m.prefix.clone(), String::new()),
             }),
             _ => None,
         },
@@ -301,39 +301,41 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
 }
 
 fn client_plan(method: &AuthMethod) -> Option<ClientPlan> {
-    let separator = |s: &Option<String>| s.clone().unwrap_or_else(|| " ".to_owned());
-    let (client_type, authentication, encoding, pkce, scope_separator) = match method {
-        AuthMethod::OAuth2ClientCredentials(m) => (
-            ClientType::Confidential,
-            Some(m.client_auth.unwrap_or(ClientAuth::Body)),
-            m.basic_encoding,
-            None,
-            separator(&m.scope_separator),
-        ),
+    let separator = |s: &Option<String>| sourced(s.clone(), " ".to_owned());
+    let basic_encoding = |authentication: &Option<Sourced<ClientAuth>>,
+                          encoding: Option<BasicEncoding>| {
+        authentication
+            .as_ref()
+            .filter(|a| a.value == ClientAuth::Basic)
+            .map(|_| sourced(encoding, BasicEncoding::Form))
+    };
+    match method {
+        AuthMethod::OAuth2ClientCredentials(m) => {
+            let authentication = Some(sourced(m.client_auth, ClientAuth::Body));
+            Some(ClientPlan {
+                client_type: sourced(None, ClientType::Confidential),
+                basic_encoding: basic_encoding(&authentication, m.basic_encoding),
+                authentication,
+                pkce: None,
+                scope_separator: separator(&m.scope_separator),
+            })
+        }
         AuthMethod::OAuth2AuthorizationCode(m) => {
-            let client_type = m.effective_client_type();
-            let authentication = match client_type {
-                ClientType::Confidential => Some(m.client_auth.unwrap_or(ClientAuth::Basic)),
+            let client_type = sourced(m.client_type, ClientType::Confidential);
+            let authentication = match client_type.value {
+                ClientType::Confidential => Some(sourced(m.client_auth, ClientAuth::Basic)),
                 ClientType::Public => None,
             };
-            (
+            Some(ClientPlan {
                 client_type,
+                basic_encoding: basic_encoding(&authentication, m.basic_encoding),
                 authentication,
-                m.basic_encoding,
-                Some(m.pkce.unwrap_or(Pkce::S256)),
-                separator(&m.scope_separator),
-            )
+                pkce: Some(sourced(m.pkce, Pkce::S256)),
+                scope_separator: separator(&m.scope_separator),
+            })
         }
-        _ => return None,
-    };
-    Some(ClientPlan {
-        client_type,
-        basic_encoding: (authentication == Some(ClientAuth::Basic))
-            .then(|| encoding.unwrap_or(BasicEncoding::Form)),
-        authentication,
-        pkce,
-        scope_separator,
-    })
+        _ => None,
+    }
 }
 
 fn basic_encoding(method: &AuthMethod) -> BasicEncoding {

@@ -154,23 +154,24 @@ pub struct Input {
     pub provenance: InputSource,
 }
 
-/// How an OAuth client identifies itself at the token endpoint.
+/// How an OAuth client identifies itself at the token endpoint. Each
+/// setting says whether the spec wrote it or it is the default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientPlan {
     /// Confidential or public.
     #[serde(rename = "type")]
-    pub client_type: ClientType,
+    pub client_type: Sourced<ClientType>,
     /// Basic header or body fields; none for a public client.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authentication: Option<ClientAuth>,
+    pub authentication: Option<Sourced<ClientAuth>>,
     /// How the Basic header encodes id and secret (with Basic only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub basic_encoding: Option<BasicEncoding>,
+    pub basic_encoding: Option<Sourced<BasicEncoding>>,
     /// PKCE method (authorization code only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pkce: Option<Pkce>,
-    /// Joins scopes.
-    pub scope_separator: String,
+    pub pkce: Option<Sourced<Pkce>>,
+    /// Joins a list of scopes given as the `scope` input.
+    pub scope_separator: Sourced<String>,
 }
 
 /// Where an API key goes.
@@ -178,11 +179,11 @@ pub struct ClientPlan {
 pub struct ApiKeyPlan {
     /// Header or query.
     #[serde(rename = "in")]
-    pub location: ApiKeyLocation,
+    pub location: Sourced<ApiKeyLocation>,
     /// Header or parameter name.
     pub name: String,
     /// Text before the key.
-    pub prefix: String,
+    pub prefix: Sourced<String>,
 }
 
 /// The requests an auth method makes itself.

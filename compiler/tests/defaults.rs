@@ -115,7 +115,10 @@ fn client_credentials_with_basic_client_authentication() {
         ]
     );
     assert_eq!(token.variables, ["client_id", "client_secret", "scope"]);
-    assert_eq!(m.client.unwrap().basic_encoding, Some(BasicEncoding::Raw));
+    assert_eq!(
+        m.client.unwrap().basic_encoding.map(|e| e.value),
+        Some(BasicEncoding::Raw)
+    );
 }
 
 #[test]

@@ -159,7 +159,7 @@ impl Connection {
         let pkce = method
             .client
             .as_ref()
-            .is_some_and(|c| c.pkce == Some(Pkce::S256));
+            .is_some_and(|c| c.pkce.as_ref().is_some_and(|p| p.value == Pkce::S256));
         let pending = PendingLogin::new(redirect_uri, pkce)?;
         let mut context = self.base_context();
         context.set("redirect_uri", Value::String(redirect_uri.to_owned()));

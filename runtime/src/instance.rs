@@ -193,7 +193,10 @@ impl Instance {
         }
         // A scope may be given as a list: joined with the method's
         // separator (a space by default, a comma for Slack).
-        let separator = method.client.as_ref().map(|c| c.scope_separator.as_str());
+        let separator = method
+            .client
+            .as_ref()
+            .map(|c| c.scope_separator.value.as_str());
         let given: IndexMap<String, Value> = given
             .into_iter()
             .map(|(key, value)| match (&value, separator) {
