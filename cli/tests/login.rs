@@ -9,54 +9,12 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// A server whose access tokens live `ttl` seconds (below the runtime's
-    /// renewal margin, so every use refreshes).
-    fn start(ttl: u32) -> Server {
-        let folder = workspace().join("runtime/tests/oidc");
-        assert!(
-            folder.join("node_modules/oidc-provider").exists(),
-            "the OAuth test server is not installed: run scripts/test"
-        );
-        let mut child = Command::new("node")
-            .arg("server.mjs")
-            .current_dir(&folder)
-            .env("ACCESS_TOKEN_TTL", ttl.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_owned();
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Server, workspace};
 
 /// One HTTP/1.1 exchange over a fresh connection: status, headers.
 fn http(
@@ -176,7 +134,7 @@ fn stored_refresh_token(home: &Path) -> String {
 }
 
 fn login_then_run(method: &str, client: &str, secret_line: &str, secret: &str) {
-    let server = Server::start(2);
+    let server = Server::with_token_lifetime(2);
     let home = std::env::temp_dir().join(format!("patchbay-login-{method}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
