@@ -251,9 +251,13 @@ impl Connection {
         )?;
         let mut redactor = self.instance.redactor().clone();
         redactor.add(&Secret::new(code.as_str()));
+        if let Some(verifier) = &pending.code_verifier {
+            redactor.add(&Secret::new(verifier.as_str()));
+        }
         let response = self.http.send(&request, &redactor).await?;
         let response_plan = self.token_response_plan()?;
-        let mut token = read_token_response(&request.label, &response, response_plan, None)?;
+        let mut token = read_token_response(&request.label, &response, response_plan, None)
+            .map_err(|e| e.redacted(&redactor))?;
         for (name, value) in captures {
             token.captures.entry(name).or_insert(value);
         }
@@ -415,7 +419,7 @@ impl Connection {
                     "the provider refused the refresh token (invalid_grant): it was revoked, expired or already used",
                 ));
             }
-            other => other?,
+            other => other.map_err(|e| e.redacted(&redactor))?,
         };
         // Callback captures (QuickBooks' realmId) outlive refreshes.
         for (name, value) in candidate.captures {
@@ -529,8 +533,8 @@ impl Connection {
         let redactor = self.instance.redactor();
         let response = self.http.send(&request, redactor).await?;
         let previous_refresh = slot.as_ref().and_then(|t| t.refresh_token.clone());
-        let token =
-            read_token_response(&request.label, &response, plan, previous_refresh.as_ref())?;
+        let token = read_token_response(&request.label, &response, plan, previous_refresh.as_ref())
+            .map_err(|e| e.redacted(redactor))?;
         tracing::debug!(method = self.instance.method(), info = ?token.info(), "token acquired");
         self.remember_secrets(&token);
         *slot = Some(token.clone());

@@ -132,6 +132,71 @@ impl Error {
 }
 
 impl Error {
+    /// The error with every known secret masked in its texts: a provider's
+    /// `error_description` or a response excerpt may quote a credential.
+    pub(crate) fn redacted(self, redactor: &crate::secret::Redactor) -> Self {
+        let r = |text: String| redactor.redact(&text);
+        match self {
+            Error::Instance { key, message } => Error::Instance {
+                key,
+                message: r(message),
+            },
+            Error::InstanceFile(m) => Error::InstanceFile(r(m)),
+            Error::NotFound(m) => Error::NotFound(r(m)),
+            Error::Render { what, message } => Error::Render {
+                what,
+                message: r(message),
+            },
+            Error::OAuth {
+                request,
+                error,
+                description,
+                status,
+            } => Error::OAuth {
+                request,
+                error: r(error),
+                description: description.map(r),
+                status,
+            },
+            Error::TokenResponse(m) => Error::TokenResponse(r(m)),
+            Error::Status {
+                request,
+                status,
+                body,
+            } => Error::Status {
+                request,
+                status,
+                body: body.map(r),
+            },
+            Error::Transport { request, message } => Error::Transport {
+                request,
+                message: r(message),
+            },
+            Error::RetriesExhausted {
+                request,
+                attempts,
+                last,
+            } => Error::RetriesExhausted {
+                request,
+                attempts,
+                last: r(last),
+            },
+            Error::Response { request, message } => Error::Response {
+                request,
+                message: r(message),
+            },
+            Error::Store(m) => Error::Store(r(m)),
+            Error::LoginRequired { method, reason } => Error::LoginRequired {
+                method,
+                reason: r(reason),
+            },
+            Error::Callback(m) => Error::Callback(r(m)),
+            other @ (Error::InsecureUrl { .. }
+            | Error::EgressBlocked { .. }
+            | Error::Timeout { .. }) => other,
+        }
+    }
+
     pub(crate) fn instance(key: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Instance {
             key: key.into(),

@@ -101,7 +101,8 @@ impl From<StoredToken> for Token {
 pub trait StoreLock: Send {}
 
 /// Where tokens are kept. Keys are the connection's identity
-/// (`connector/method/instance`).
+/// (`connector/method/instance`). `save` is only called while the key's
+/// [`TokenStore::lock`] is held.
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// The stored tokens, if any.
     fn load(&self, key: &str) -> Result<Option<StoredToken>>;
@@ -249,6 +250,19 @@ impl TokenStore for FileStore {
             .map_err(|e| store_error("cannot open", &path, e))?;
         file.lock()
             .map_err(|e| store_error("cannot lock", &path, e))?;
+        // Every save happens under this lock, so a temporary file of this
+        // key left now is from a writer that died mid-write: remove it (it
+        // holds part of a token).
+        let prefix = format!(".{}.", file_name(key));
+        if let Ok(entries) = std::fs::read_dir(&self.folder) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         Ok(Box::new(FileLock(file)))
     }
 }

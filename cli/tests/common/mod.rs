@@ -6,27 +6,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The workspace root.
-pub fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// A running test server, stopped when dropped.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     /// Its base URL (and issuer), `http://127.0.0.1:PORT`.
-    pub base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
     /// A server with the default access-token lifetime (one hour).
     #[allow(dead_code)] // not every test file uses both constructors
-    pub fn start() -> Server {
+    pub(crate) fn start() -> Server {
         Self::spawn(None)
     }
 
     /// A server whose access tokens live `seconds`.
     #[allow(dead_code)]
-    pub fn with_token_lifetime(seconds: u32) -> Server {
+    pub(crate) fn with_token_lifetime(seconds: u32) -> Server {
         Self::spawn(Some(seconds))
     }
 
