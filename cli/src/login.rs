@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
+use patchbay_runtime::Logout;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::run::{block_on, connect, fail};
@@ -191,8 +192,14 @@ pub(crate) fn logout(
     };
     block_on(async {
         match connection.logout().await {
-            Ok(true) => writeln!(stdout, "revoked the tokens and forgot them")?,
-            Ok(false) => writeln!(stdout, "forgot the tokens (the method has no revoke_url)")?,
+            Ok(Logout::Revoked) => writeln!(stdout, "revoked the tokens and forgot them")?,
+            Ok(Logout::NoRevokeUrl) => {
+                writeln!(stdout, "forgot the tokens (the method has no revoke_url)")?
+            }
+            Ok(Logout::NothingStored) => writeln!(
+                stdout,
+                "nothing to do: no tokens are stored for this instance"
+            )?,
             Err(error) => return Ok(fail(&connection, error).await),
         }
         Ok(ExitCode::SUCCESS)

@@ -277,14 +277,17 @@ impl Connection {
     }
 
     /// Revokes the refresh token (or the access token) at `revoke_url`
-    /// when the method has one (RFC 7009), then forgets the tokens. Returns
-    /// whether a revocation request was made.
-    pub async fn logout(&self) -> Result<bool> {
+    /// when the method has one (RFC 7009), then forgets the tokens.
+    pub async fn logout(&self) -> Result<Logout> {
         let stored = self.stored_token()?;
         let mut slot = self.token.lock().await;
         let token = stored.or_else(|| slot.clone());
         let method = self.method()?;
-        let mut revoked = false;
+        let outcome = match (&method.requests.revoke, &token) {
+            (_, None) => Logout::NothingStored,
+            (None, Some(_)) => Logout::NoRevokeUrl,
+            (Some(_), Some(_)) => Logout::Revoked,
+        };
         if let (Some(plan), Some(token)) = (method.requests.revoke.as_ref(), token.as_ref()) {
             let (value, hint) = match &token.refresh_token {
                 Some(refresh) => (refresh.expose().to_owned(), "refresh_token"),
@@ -308,13 +311,12 @@ impl Connection {
                     body: None,
                 });
             }
-            revoked = true;
         }
         if let Some((store, key)) = &self.store {
             store.delete(key)?;
         }
         *slot = None;
-        Ok(revoked)
+        Ok(outcome)
     }
 
     /// Saves a token to the store (under its cross-process lock).
@@ -563,27 +565,32 @@ impl Connection {
         for key in call.variables.keys() {
             if !endpoint.variables.iter().any(|v| &v.key == key) {
                 let known: Vec<&str> = endpoint.variables.iter().map(|v| v.key.as_str()).collect();
-                return Err(Error::instance(
-                    key,
-                    format!(
+                return Err(Error::EndpointVariable {
+                    key: key.clone(),
+                    message: format!(
                         "not a variable of this endpoint; it has: {}",
                         known.join(", ")
                     ),
-                ));
+                });
             }
         }
         let mut context = self.base_context();
         for input in &endpoint.variables {
             match call.variables.get(&input.key).or(input.default.as_ref()) {
                 Some(value) => {
-                    check_value(input, value)?;
+                    check_value(input, value).map_err(|e| match e {
+                        Error::Instance { key, message } => {
+                            Error::EndpointVariable { key, message }
+                        }
+                        other => other,
+                    })?;
                     context.set(input.key.clone(), value.clone());
                 }
                 None if input.required => {
-                    return Err(Error::instance(
-                        &input.key,
-                        "missing: required by this endpoint; pass it as a variable",
-                    ));
+                    return Err(Error::EndpointVariable {
+                        key: input.key.clone(),
+                        message: "missing: required by this endpoint; pass it as a variable (`--var key=value`)".into(),
+                    });
                 }
                 None => {}
             }
@@ -731,6 +738,17 @@ fn add_token(context: &mut Context, token: &Token) {
         context.set(name.clone(), value.clone());
         context.mark_url(name.clone());
     }
+}
+
+/// What `Connection::logout` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logout {
+    /// The token was revoked at `revoke_url`, then forgotten.
+    Revoked,
+    /// The tokens were forgotten; the method has no `revoke_url`.
+    NoRevokeUrl,
+    /// There were no tokens to revoke or forget.
+    NothingStored,
 }
 
 /// One page of records.

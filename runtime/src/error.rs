@@ -16,6 +16,14 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// An endpoint variable of a call is missing or does not fit.
+    #[error("endpoint variable `{key}`: {message}")]
+    EndpointVariable {
+        /// The variable.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The instance file could not be read.
     #[error("instance file: {0}")]
     InstanceFile(String),
@@ -138,6 +146,10 @@ impl Error {
         let r = |text: String| redactor.redact(&text);
         match self {
             Error::Instance { key, message } => Error::Instance {
+                key,
+                message: r(message),
+            },
+            Error::EndpointVariable { key, message } => Error::EndpointVariable {
                 key,
                 message: r(message),
             },

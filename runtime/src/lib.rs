@@ -43,12 +43,12 @@ pub mod secret;
 pub mod store;
 pub mod token;
 
-pub use connection::{Call, Connection, Connector, Page, Pages, Runtime, link_target};
+pub use connection::{Call, Connection, Connector, Logout, Page, Pages, Runtime, link_target};
 pub use error::{Error, Result};
 pub use http::{Options, Response, is_public, retry_after};
 pub use instance::{Instance, InstanceFile, ValueSource};
 pub use login::PendingLogin;
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
-pub use store::{FileStore, StoredToken, TokenStore};
+pub use store::{FileStore, StoreLock, StoredToken, TokenStore};
 pub use token::{Token, TokenInfo};

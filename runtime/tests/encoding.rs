@@ -213,7 +213,7 @@ async fn an_endpoint_variable_of_the_wrong_type_is_refused_before_sending() {
             .await,
     );
     assert!(
-        matches!(&error, Error::Instance { key, .. } if key == "count"),
+        matches!(&error, Error::EndpointVariable { key, .. } if key == "count"),
         "{error:?}"
     );
     assert!(error.to_string().contains("integer"), "{error}");
@@ -225,7 +225,7 @@ async fn a_missing_or_unknown_endpoint_variable_is_refused_before_sending() {
     let server = server().await;
     let error = expect_err(connection(&server).call("item", &Call::default()).await);
     assert!(
-        matches!(&error, Error::Instance { key, .. } if key == "id"),
+        matches!(&error, Error::EndpointVariable { key, .. } if key == "id"),
         "{error:?}"
     );
     let error = expect_err(
@@ -234,7 +234,7 @@ async fn a_missing_or_unknown_endpoint_variable_is_refused_before_sending() {
             .await,
     );
     assert!(
-        matches!(&error, Error::Instance { key, .. } if key == "idd"),
+        matches!(&error, Error::EndpointVariable { key, .. } if key == "idd"),
         "{error:?}"
     );
     assert!(error.to_string().contains("id"), "{error}");

@@ -701,7 +701,10 @@ async fn logout_revokes_the_refresh_token_and_forgets_the_tokens() {
     login(&connection).await;
     assert!(store.load(KEY).unwrap().is_some());
 
-    assert!(connection.logout().await.unwrap());
+    assert_eq!(
+        connection.logout().await.unwrap(),
+        patchbay_runtime::Logout::Revoked
+    );
     let revocations = received_at(&server, "/revoke").await;
     assert_eq!(revocations.len(), 1);
     let revoke = &revocations[0];
