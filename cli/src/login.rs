@@ -53,6 +53,17 @@ pub(crate) fn login(
                     continue;
                 };
                 let result = connection.complete_login(pending.clone(), query.trim_start_matches('?')).await;
+                // A stray request with another state (a stale tab, a forged
+                // link) is refused, and the login goes on waiting.
+                if let Err(patchbay_runtime::Error::Callback(reason)) = &result
+                    && reason.contains("does not match")
+                {
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
+                    let _ = writeln!(std::io::stderr(), "ignored a callback that belongs to another login attempt");
+                    continue;
+                }
                 let (status, message) = match &result {
                     Ok(_) => ("200 OK", "Logged in. You can close this tab and return to the terminal.".to_owned()),
                     Err(error) => (
@@ -144,6 +155,13 @@ pub(crate) fn status(
         Ok(connection) => connection,
         Err(code) => return Ok(code),
     };
+    if !connection.has_login() {
+        writeln!(
+            stdout,
+            "this auth method has no login: its tokens (if any) are requested on each run and not stored"
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(token) = connection.stored_token()? else {
         writeln!(
             stdout,

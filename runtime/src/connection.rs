@@ -140,6 +140,11 @@ impl Connection {
         self
     }
 
+    /// Whether the method logs in (authorization code) and keeps tokens.
+    pub fn has_login(&self) -> bool {
+        self.is_authorization_code()
+    }
+
     fn is_authorization_code(&self) -> bool {
         self.method().is_ok_and(|m| m.requests.authorize.is_some())
     }
@@ -606,18 +611,6 @@ impl Connection {
         Ok(context)
     }
 
-    fn endpoint_request(
-        &self,
-        name: &str,
-        call: &Call,
-        token: Option<&Token>,
-        placeholder: bool,
-    ) -> Result<HttpRequest> {
-        let endpoint = self.endpoint(name)?;
-        let context = self.endpoint_context(endpoint, call, token, placeholder)?;
-        self.render_endpoint(name, endpoint, &context)
-    }
-
     fn render_endpoint(
         &self,
         name: &str,
@@ -642,7 +635,16 @@ impl Connection {
         if self.uses_tokens() && !self.is_authorization_code() {
             requests.push(self.token_request()?);
         }
-        let mut request = self.endpoint_request(endpoint, call, None, true)?;
+        // After a login, values captured from the callback (QuickBooks'
+        // realmId) are known; the token itself stays a placeholder.
+        let stored = self.stored_token().ok().flatten();
+        let plan = self.endpoint(endpoint)?;
+        let mut context = self.endpoint_context(plan, call, None, true)?;
+        for (name, value) in stored.iter().flat_map(|t| &t.captures) {
+            context.set(name.clone(), value.clone());
+            context.mark_url(name.clone());
+        }
+        let mut request = self.render_endpoint(endpoint, plan, &context)?;
         // Exactly what the first page sends.
         paginate(
             &mut request,

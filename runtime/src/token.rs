@@ -98,6 +98,49 @@ fn as_seconds(value: &Value) -> Option<u64> {
     }
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 timestamp
+/// (`2026-11-24T10:00:00Z`, `2026-11-24T11:00:00.5+01:00`).
+pub fn rfc3339_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (date, rest) = text.split_once(['T', 't', ' '])?;
+    let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
+    let offset_at = rest.rfind(['Z', 'z', '+', '-'])?;
+    let (time, offset) = rest.split_at(offset_at);
+    let mut time_parts = time.splitn(3, ':');
+    let hour: i64 = time_parts.next()?.parse().ok()?;
+    let minute: i64 = time_parts.next()?.parse().ok()?;
+    let second: i64 = time_parts.next()?.split('.').next()?.parse().ok()?;
+    let offset_seconds = match offset {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (h, m) = offset[1..].split_once(':')?;
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
+        }
+    };
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days from the civil date (H. Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds).ok()
+}
+
 fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) -> Option<Error> {
     let error = body.get(field)?;
     let error = match error {
@@ -177,7 +220,7 @@ pub fn read_token_response(
         .expires_at
         .as_ref()
         .and_then(|p| at_path(&body, &p.value))
-        .and_then(as_seconds)
+        .and_then(|v| as_seconds(v).or_else(|| v.as_str().and_then(rfc3339_seconds)))
         .map(|s| UNIX_EPOCH + Duration::from_secs(s));
     let expires_at = lifetime.or(absolute).or_else(|| {
         plan.default_expires_in
@@ -222,6 +265,21 @@ mod tests {
         assert_eq!(at_path(&body, "data.session.token"), Some(&json!("t")));
         assert_eq!(at_path(&body, "list.1"), Some(&json!(2)));
         assert_eq!(at_path(&body, "data.missing"), None);
+    }
+
+    #[test]
+    fn rfc3339_timestamps() {
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_seconds("2026-11-24T10:00:00Z"), Some(1_795_514_400));
+        assert_eq!(
+            rfc3339_seconds("2026-11-24T11:00:00.250+01:00"),
+            Some(1_795_514_400)
+        );
+        assert_eq!(
+            rfc3339_seconds("2000-02-29T12:00:00-02:30"),
+            Some(951_834_600)
+        );
+        assert_eq!(rfc3339_seconds("tomorrow"), None);
     }
 
     #[test]

@@ -50,6 +50,23 @@ fn validator() -> &'static Validator {
 pub(crate) fn validate(instance: &Value, reporter: &mut Reporter<'_>) -> Option<Spec> {
     // Most specs are valid: check first, and build errors only for the
     // ones that are not.
+    // A file with neither `format` nor `[connector]` is not a spec at all
+    // (an instance file, a Cargo.toml in a linted folder): one clear
+    // diagnostic rather than every schema error.
+    let looks_like_spec = instance.as_object().is_some_and(|o| {
+        o.contains_key("format") || o.get("connector").is_some_and(Value::is_object)
+    });
+    if !looks_like_spec {
+        reporter.report(
+            Target::Key(""),
+            Finding::new(
+                &schema_violation::RULE,
+                "this file is not a connector spec: it has neither `format` nor a `[connector]` table",
+            )
+            .fix("lint only connector specs (pass their files or folders), or start the spec with `format = 1` and a `[connector]` table"),
+        );
+        return None;
+    }
     if !validator().is_valid(instance) {
         for error in validator().iter_errors(instance) {
             report(&error, instance, reporter);

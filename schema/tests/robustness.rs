@@ -182,3 +182,18 @@ fn a_secret_default_is_never_in_the_diagnostic() {
     let shown = format!("{:?}", report.diagnostics);
     assert!(!shown.contains("SENTINEL"), "{shown}");
 }
+
+#[test]
+fn a_file_that_is_not_a_spec_gets_one_diagnostic() {
+    let instance = "connector = \"shop\"\nauth = \"cc\"\n[values]\nurl = \"https://x.example\"\n";
+    let d = only_diagnostic("shop.instance.toml", instance);
+    assert_eq!(d.code, "PB002");
+    assert!(d.message.contains("not a connector spec"), "{}", d.message);
+    assert_eq!((d.start.line, d.start.column), (1, 1));
+    let cargo = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n";
+    assert!(
+        only_diagnostic("Cargo.toml", cargo)
+            .message
+            .contains("not a connector spec")
+    );
+}
