@@ -39,10 +39,12 @@ mod undefined_auth_method;
 mod undefined_test_endpoint;
 mod unused_variable;
 
+mod credential_not_secret;
 mod default_type_mismatch;
 mod hidden_required_without_default;
 mod invalid_enum;
 mod invalid_pattern;
+mod secret_type_downgrade;
 mod secret_with_default;
 
 mod duplicate_header;
@@ -56,7 +58,7 @@ mod removal_without_default;
 pub(crate) mod variables;
 
 /// Every rule, by code.
-pub static RULES: [&Rule; 23] = [
+pub static RULES: [&Rule; 25] = [
     &invalid_syntax::RULE,
     &schema_violation::RULE,
     &unknown_field::RULE,
@@ -74,6 +76,8 @@ pub static RULES: [&Rule; 23] = [
     &default_type_mismatch::RULE,
     &invalid_enum::RULE,
     &invalid_pattern::RULE,
+    &secret_type_downgrade::RULE,
+    &credential_not_secret::RULE,
     &insecure_http_url::RULE,
     &misplaced_url_variable::RULE,
     &secret_in_url_query::RULE,
@@ -163,6 +167,8 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     default_type_mismatch::check(context, reporter);
     invalid_enum::check(context, reporter);
     invalid_pattern::check(context, reporter);
+    secret_type_downgrade::check(context, reporter);
+    credential_not_secret::check(context, reporter);
     insecure_http_url::check(context, reporter);
     misplaced_url_variable::check(context, reporter);
     secret_in_url_query::check(context, reporter);
