@@ -529,6 +529,21 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_keeps_its_key_order() {
+        let r = Renderer::new();
+        let mut c = Context::default();
+        c.set(
+            "payload",
+            json!({ "zeta": 1, "alpha": 2, "mid": { "b": 1, "a": 2 } }),
+        );
+        let body = r.json(&json!("{{ payload }}"), &c).unwrap();
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"zeta":1,"alpha":2,"mid":{"b":1,"a":2}}"#
+        );
+    }
+
+    #[test]
     fn form_values_are_encoded_whole() {
         assert_eq!(
             form_encode([("q", "a&b=c"), ("x", "1 2")]),
