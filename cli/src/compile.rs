@@ -5,11 +5,24 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use patchbay_compiler::compile_source;
+use patchbay_compiler::{Compiled, compile_source};
 use patchbay_schema::SourceFile;
 
 use crate::PlanFormat;
-use crate::output::{self, Linted};
+use crate::output::{SpecRejected, report_to_stderr};
+
+/// Reads and compiles a spec file; lint errors are reported on stderr and
+/// fail the command with [`SpecRejected`].
+pub(crate) fn compile_file(spec: &Path) -> anyhow::Result<(SourceFile, Compiled)> {
+    let source = crate::files::read_spec(spec)?;
+    match compile_source(&source) {
+        Ok(compiled) => Ok((source, compiled)),
+        Err(diagnostics) => {
+            report_to_stderr(source, diagnostics.0)?;
+            Err(SpecRejected.into())
+        }
+    }
+}
 
 pub(crate) fn run(
     spec: &Path,
@@ -18,14 +31,7 @@ pub(crate) fn run(
     output: Option<&Path>,
     stdout: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let source = crate::files::read_spec(spec)?;
-    let compiled = match compile_source(&source) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => {
-            report(source, diagnostics.0)?;
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let (source, compiled) = compile_file(spec)?;
     let mut plan = compiled.plan;
     if let Some(method) = auth {
         if !plan.methods.contains_key(method) {
@@ -48,19 +54,7 @@ pub(crate) fn run(
         None => stdout.write_all(text.as_bytes())?,
     }
     if !compiled.warnings.is_empty() {
-        report(source, compiled.warnings)?;
+        report_to_stderr(source, compiled.warnings)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Diagnostics go to stderr, so that the plan alone is on stdout.
-fn report(
-    source: SourceFile,
-    diagnostics: Vec<patchbay_schema::Diagnostic>,
-) -> std::io::Result<()> {
-    let report = patchbay_schema::LintReport {
-        spec: None,
-        diagnostics,
-    };
-    output::human(&[Linted { source, report }], &mut std::io::stderr().lock())
 }

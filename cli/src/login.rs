@@ -21,10 +21,7 @@ pub(crate) fn login(
     no_browser: bool,
     stdout: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let connection = match connect(spec, instance)? {
-        Ok(connection) => connection,
-        Err(code) => return Ok(code),
-    };
+    let connection = connect(spec, instance)?;
     block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
             .await
@@ -151,10 +148,7 @@ pub(crate) fn status(
     instance: &Path,
     stdout: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let connection = match connect(spec, instance)? {
-        Ok(connection) => connection,
-        Err(code) => return Ok(code),
-    };
+    let connection = connect(spec, instance)?;
     if !connection.has_login() {
         writeln!(
             stdout,
@@ -204,10 +198,7 @@ pub(crate) fn logout(
     instance: &Path,
     stdout: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let connection = match connect(spec, instance)? {
-        Ok(connection) => connection,
-        Err(code) => return Ok(code),
-    };
+    let connection = connect(spec, instance)?;
     block_on(async {
         match connection.logout().await {
             Ok(Logout::Revoked) => writeln!(stdout, "revoked the tokens and forgot them")?,

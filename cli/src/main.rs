@@ -52,30 +52,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Call an endpoint of a connector with an instance's values.
-    Run {
-        /// The spec file.
-        #[arg(value_name = "SPEC")]
-        spec: PathBuf,
-        /// The instance file (TOML or JSON).
-        #[arg(long, value_name = "FILE")]
-        instance: PathBuf,
-        /// The endpoint to call.
-        #[arg(long, value_name = "NAME")]
-        endpoint: String,
-        /// An endpoint variable, `key=value` (repeatable).
-        #[arg(long = "var", value_name = "KEY=VALUE")]
-        vars: Vec<String>,
-        /// A JSON file whose content templates see as `payload`.
-        #[arg(long, value_name = "FILE")]
-        payload: Option<PathBuf>,
-        /// Follow pagination and print every record as NDJSON.
-        #[arg(long)]
-        all_pages: bool,
-        /// Print the requests as curl commands (secrets redacted) instead
-        /// of sending them.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Run(run::RunArgs),
     /// Tokens of an instance.
     Auth {
         #[command(subcommand)]
@@ -186,6 +163,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
+            // Its diagnostics are on stderr already.
+            if error.downcast_ref::<output::SpecRejected>().is_some() {
+                return ExitCode::FAILURE;
+            }
             let _ = writeln!(std::io::stderr(), "patchbay: error: {error:#}");
             ExitCode::from(EXIT_USAGE)
         }
@@ -212,26 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output.as_deref(),
             &mut stdout,
         ),
-        Command::Run {
-            spec,
-            instance,
-            endpoint,
-            vars,
-            payload,
-            all_pages,
-            dry_run,
-        } => run::run(
-            &run::RunArgs {
-                spec,
-                instance,
-                endpoint,
-                vars,
-                payload,
-                all_pages,
-                dry_run,
-            },
-            &mut stdout,
-        ),
+        Command::Run(args) => run::run(&args, &mut stdout),
         Command::Auth { command } => match command {
             AuthCommand::Token {
                 spec,

@@ -20,6 +20,32 @@ impl Linted {
     }
 }
 
+/// A spec lint refused, its diagnostics already written to stderr: the
+/// command fails with exit code 1 and nothing more to say.
+#[derive(Debug)]
+pub(crate) struct SpecRejected;
+
+impl std::fmt::Display for SpecRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the spec has errors")
+    }
+}
+
+impl std::error::Error for SpecRejected {}
+
+/// Writes a file's diagnostics to stderr (where commands that print a
+/// result on stdout report them).
+pub(crate) fn report_to_stderr(
+    source: SourceFile,
+    diagnostics: Vec<Diagnostic>,
+) -> std::io::Result<()> {
+    let report = LintReport {
+        spec: None,
+        diagnostics,
+    };
+    human(&[Linted { source, report }], &mut std::io::stderr().lock())
+}
+
 /// What a masked secret shows as.
 const MASK: &str = "\"********\"";
 

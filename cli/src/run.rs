@@ -7,23 +7,37 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
-use patchbay_compiler::compile_source;
 use patchbay_runtime::{
     Call, Connection, Connector, FileStore, Instance, InstanceFile, Options, Runtime,
 };
 use patchbay_schema::VariableType;
 use serde_json::Value;
 
-use crate::output::{self, Linted};
-
+/// Call an endpoint of a connector with an instance's values.
+#[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    pub(crate) spec: PathBuf,
-    pub(crate) instance: PathBuf,
-    pub(crate) endpoint: String,
-    pub(crate) vars: Vec<String>,
-    pub(crate) payload: Option<PathBuf>,
-    pub(crate) all_pages: bool,
-    pub(crate) dry_run: bool,
+    /// The spec file.
+    #[arg(value_name = "SPEC")]
+    spec: PathBuf,
+    /// The instance file (TOML or JSON).
+    #[arg(long, value_name = "FILE")]
+    instance: PathBuf,
+    /// The endpoint to call.
+    #[arg(long, value_name = "NAME")]
+    endpoint: String,
+    /// An endpoint variable, `key=value` (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    vars: Vec<String>,
+    /// A JSON file whose content templates see as `payload`.
+    #[arg(long, value_name = "FILE")]
+    payload: Option<PathBuf>,
+    /// Follow pagination and print every record as NDJSON.
+    #[arg(long)]
+    all_pages: bool,
+    /// Print the requests as curl commands (secrets redacted) instead
+    /// of sending them.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// The store key of an instance file: its connector, method, name, and a
@@ -44,23 +58,9 @@ fn store_key(connector: &str, method: &str, instance: &Path) -> String {
     format!("{connector}/{method}/{name}-{:08x}", hash as u32)
 }
 
-/// The connection, or the exit code of a spec that does not compile.
-pub(crate) fn connect(
-    spec: &Path,
-    instance: &Path,
-) -> anyhow::Result<Result<Connection, ExitCode>> {
-    let source = crate::files::read_spec(spec)?;
-    let compiled = match compile_source(&source) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => {
-            let report = patchbay_schema::LintReport {
-                spec: None,
-                diagnostics: diagnostics.0,
-            };
-            output::human(&[Linted { source, report }], &mut std::io::stderr().lock())?;
-            return Ok(Err(ExitCode::FAILURE));
-        }
-    };
+/// The connection of an instance file to a spec (which must compile).
+pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
+    let (_, compiled) = crate::compile::compile_file(spec)?;
     let connector = Connector::new(compiled.plan);
     let file = InstanceFile::read(instance)?;
     let base = instance.parent().unwrap_or(Path::new("."));
@@ -71,7 +71,7 @@ pub(crate) fn connect(
     // The CLI runs on its user's own machine: no egress guard.
     let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
         .with_store(Arc::new(FileStore::default_location()?), key);
-    Ok(Ok(connection))
+    Ok(connection)
 }
 
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
@@ -130,10 +130,7 @@ fn parse_vars(
 }
 
 pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let connection = match connect(&args.spec, &args.instance)? {
-        Ok(connection) => connection,
-        Err(code) => return Ok(code),
-    };
+    let connection = connect(&args.spec, &args.instance)?;
     let payload = match &args.payload {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -219,10 +216,7 @@ pub(crate) fn token(
     show_secret: bool,
     stdout: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let connection = match connect(spec, instance)? {
-        Ok(connection) => connection,
-        Err(code) => return Ok(code),
-    };
+    let connection = connect(spec, instance)?;
     if !connection.uses_tokens() {
         bail!("the instance's auth method does not acquire tokens: there is no token to show");
     }

@@ -9,12 +9,13 @@ use indexmap::IndexMap;
 use patchbay_compiler::Plan;
 use patchbay_compiler::plan::{EndpointPlan, MethodPlan, PaginationPlan};
 use patchbay_schema::Pkce;
+use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::http::{Http, Options, Response, period};
-use crate::instance::{Instance, check_value};
+use crate::instance::{Instance, Patterns, check_value};
 use crate::login::{PendingLogin, constant_time_eq, pkce_challenge};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
@@ -51,13 +52,15 @@ impl Runtime {
 pub struct Connector {
     plan: Arc<Plan>,
     renderer: Arc<Renderer>,
+    patterns: Arc<Patterns>,
 }
 
 impl Connector {
-    /// Prepares a plan (every template compiled once).
+    /// Prepares a plan (every template and `pattern` compiled once).
     pub fn new(plan: Plan) -> Self {
         Connector {
             renderer: Arc::new(Renderer::for_plan(&plan)),
+            patterns: Arc::new(Patterns::of_plan(&plan)),
             plan: Arc::new(plan),
         }
     }
@@ -155,29 +158,18 @@ impl Connection {
     /// verifier.
     pub fn start_login(&self, redirect_uri: &str) -> Result<(url::Url, PendingLogin)> {
         let method = self.method()?;
-        let plan = method.requests.authorize.as_ref().ok_or_else(|| {
-            Error::NotFound(format!(
-                "{} has no authorization-code login",
-                self.describe_method()
-            ))
-        })?;
         let pkce = method
             .client
             .as_ref()
             .is_some_and(|c| c.pkce.as_ref().is_some_and(|p| p.value == Pkce::S256));
         let pending = PendingLogin::new(redirect_uri, pkce)?;
-        let mut context = self.base_context();
-        context.set("redirect_uri", Value::String(redirect_uri.to_owned()));
-        context.set("state", Value::String(pending.state.clone()));
-        if let Some(verifier) = &pending.code_verifier {
-            context.set("code_challenge", Value::String(pkce_challenge(verifier)));
-        }
-        let request = build(
-            &format!("authorize request of {}", self.describe_method()),
-            plan,
-            &self.connector.renderer,
-            &context,
-        )?;
+        let challenge = pending.code_verifier.as_deref().map(pkce_challenge);
+        let mut runtime = vec![
+            ("redirect_uri", redirect_uri),
+            ("state", pending.state.as_str()),
+        ];
+        runtime.extend(challenge.as_deref().map(|c| ("code_challenge", c)));
+        let request = self.auth_request(AuthPart::Authorize, &runtime)?;
         Ok((request.url, pending))
     }
 
@@ -239,21 +231,17 @@ impl Connection {
             })?;
             captures.insert(name.clone(), Value::String(value.clone()));
         }
-        let plan = method.requests.token.as_ref().ok_or_else(|| {
-            Error::NotFound(format!("{} has no token request", self.describe_method()))
-        })?;
-        let mut context = self.base_context();
-        context.set("code", Value::String(code.clone()));
-        context.set("redirect_uri", Value::String(pending.redirect_uri.clone()));
-        if let Some(verifier) = &pending.code_verifier {
-            context.set("code_verifier", Value::String(verifier.clone()));
-        }
-        let request = build(
-            &format!("token request of {}", self.describe_method()),
-            plan,
-            &self.connector.renderer,
-            &context,
-        )?;
+        let mut runtime = vec![
+            ("code", code.as_str()),
+            ("redirect_uri", pending.redirect_uri.as_str()),
+        ];
+        runtime.extend(
+            pending
+                .code_verifier
+                .as_deref()
+                .map(|v| ("code_verifier", v)),
+        );
+        let request = self.auth_request(AuthPart::Token, &runtime)?;
         let mut redactor = self.instance.redactor().clone();
         redactor.add(&Secret::new(code.as_str()));
         if let Some(verifier) = &pending.code_verifier {
@@ -293,19 +281,14 @@ impl Connection {
             (None, Some(_)) => Logout::NoRevokeUrl,
             (Some(_), Some(_)) => Logout::Revoked,
         };
-        if let (Some(plan), Some(token)) = (method.requests.revoke.as_ref(), token.as_ref()) {
+        if let (Logout::Revoked, Some(token)) = (outcome, token.as_ref()) {
             let (value, hint) = match &token.refresh_token {
-                Some(refresh) => (refresh.expose().to_owned(), "refresh_token"),
-                None => (token.access_token.expose().to_owned(), "access_token"),
+                Some(refresh) => (refresh.expose(), "refresh_token"),
+                None => (token.access_token.expose(), "access_token"),
             };
-            let mut context = self.base_context();
-            context.set("token", Value::String(value));
-            context.set("token_type_hint", Value::String(hint.to_owned()));
-            let request = build(
-                &format!("revocation request of {}", self.describe_method()),
-                plan,
-                &self.connector.renderer,
-                &context,
+            let request = self.auth_request(
+                AuthPart::Revoke,
+                &[("token", value), ("token_type_hint", hint)],
             )?;
             self.remember_secrets(token);
             let response = self.http.send(&request, &self.current_redactor()).await?;
@@ -392,20 +375,9 @@ impl Connection {
                 "the token expired and no refresh token was issued",
             ));
         };
-        let method = self.method()?;
-        let plan = method.requests.refresh.as_ref().ok_or_else(|| {
-            Error::NotFound(format!("{} has no refresh request", self.describe_method()))
-        })?;
-        let mut context = self.base_context();
-        context.set(
-            "refresh_token",
-            Value::String(refresh_token.expose().to_owned()),
-        );
-        let request = build(
-            &format!("refresh request of {}", self.describe_method()),
-            plan,
-            &self.connector.renderer,
-            &context,
+        let request = self.auth_request(
+            AuthPart::Refresh,
+            &[("refresh_token", refresh_token.expose())],
         )?;
         let mut redactor = self.instance.redactor().clone();
         redactor.add(&refresh_token);
@@ -487,18 +459,33 @@ impl Connection {
     }
 
     fn token_request(&self) -> Result<HttpRequest> {
-        let method = self.method()?;
-        let plan = method.requests.token.as_ref().ok_or_else(|| {
-            Error::NotFound(format!(
-                "{} does not request tokens",
-                self.describe_method()
-            ))
-        })?;
+        self.auth_request(AuthPart::Token, &[])
+    }
+
+    /// Renders one of the method's own requests (authorize, token, refresh,
+    /// revoke) with the instance's values and that request's runtime
+    /// values.
+    fn auth_request(&self, part: AuthPart, runtime: &[(&str, &str)]) -> Result<HttpRequest> {
+        let requests = &self.method()?.requests;
+        let (plan, missing) = match part {
+            AuthPart::Authorize => (&requests.authorize, "has no authorization-code login"),
+            AuthPart::Token => (&requests.token, "does not request tokens"),
+            AuthPart::Refresh => (&requests.refresh, "has no refresh request"),
+            AuthPart::Revoke => (&requests.revoke, "has no revoke_url"),
+            AuthPart::Apply => (&None, "applies its credential to endpoint requests only"),
+        };
+        let plan = plan
+            .as_ref()
+            .ok_or_else(|| Error::NotFound(format!("{} {missing}", self.describe_method())))?;
+        let mut context = self.base_context();
+        for (name, value) in runtime {
+            context.set(*name, Value::String((*value).to_owned()));
+        }
         build(
-            &format!("token request of {}", self.describe_method()),
+            &format!("{} of {}", part.describe(), self.describe_method()),
             plan,
             &self.connector.renderer,
-            &self.base_context(),
+            &context,
         )
     }
 
@@ -583,7 +570,7 @@ impl Connection {
         for input in &endpoint.variables {
             match call.variables.get(&input.key).or(input.default.as_ref()) {
                 Some(value) => {
-                    check_value(input, value).map_err(|e| match e {
+                    check_value(input, value, &self.connector.patterns).map_err(|e| match e {
                         Error::Instance { key, message } => {
                             Error::EndpointVariable { key, message }
                         }

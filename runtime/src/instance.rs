@@ -9,7 +9,8 @@
 //! client_secret = { env = "SHOPWARE_CLIENT_SECRET" }   # or { file = "..." }
 //! ```
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
 use patchbay_schema::VariableType;
 use patchbay_schema::diagnostic::did_you_mean;
 use patchbay_schema::pattern::compile_pattern;
+use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -233,7 +235,7 @@ impl Instance {
                     continue;
                 }
             };
-            check_value(input, &value)?;
+            check_value(input, &value, &Patterns::default())?;
             if input.secret {
                 secret_keys.insert(input.key.clone());
                 if let Some(text) = value.as_str() {
@@ -306,7 +308,7 @@ fn resolve(
 
 /// Checks a value against its input's type, options and pattern. Messages
 /// never quote a secret's value.
-pub(crate) fn check_value(input: &Input, value: &Value) -> Result<()> {
+pub(crate) fn check_value(input: &Input, value: &Value, patterns: &Patterns) -> Result<()> {
     let expected = match input.kind {
         VariableType::String | VariableType::Secret | VariableType::Enum | VariableType::Url => {
             "a string"
@@ -345,7 +347,8 @@ pub(crate) fn check_value(input: &Input, value: &Value) -> Result<()> {
         ));
     }
     if let Some(pattern) = &input.pattern {
-        let regex = compile_pattern(pattern)
+        let regex = patterns
+            .get(pattern)
             .map_err(|e| Error::instance(&input.key, format!("invalid pattern: {e}")))?;
         if !regex.is_match(text) {
             let shown = if input.secret {
@@ -360,6 +363,38 @@ pub(crate) fn check_value(input: &Input, value: &Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Compiled `pattern`s of a plan, made once so that checking a call's
+/// values never compiles a regular expression; a pattern not known in
+/// advance is compiled when asked for.
+#[derive(Debug, Default)]
+pub(crate) struct Patterns(HashMap<String, std::result::Result<Regex, String>>);
+
+impl Patterns {
+    /// Every pattern of a plan's inputs and endpoint variables.
+    pub(crate) fn of_plan(plan: &Plan) -> Self {
+        let inputs = plan.methods.values().flat_map(|method| {
+            method
+                .inputs
+                .iter()
+                .chain(method.endpoints.values().flat_map(|e| &e.variables))
+        });
+        let mut compiled = HashMap::new();
+        for pattern in inputs.filter_map(|input| input.pattern.as_ref()) {
+            compiled
+                .entry(pattern.clone())
+                .or_insert_with(|| compile_pattern(pattern));
+        }
+        Patterns(compiled)
+    }
+
+    fn get(&self, pattern: &str) -> std::result::Result<Cow<'_, Regex>, String> {
+        match self.0.get(pattern) {
+            Some(compiled) => compiled.as_ref().map(Cow::Borrowed).map_err(Clone::clone),
+            None => compile_pattern(pattern).map(Cow::Owned),
+        }
+    }
 }
 
 /// An absolute http(s) URL with a host.

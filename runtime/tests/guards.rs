@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    assert_no_secrets, connect, connect_to, connect_with, expect_err, fast, header, received,
+    CLIENT_CREDENTIALS_ORDERS, assert_no_secrets, connect, connect_to, connect_with, expect_err,
+    fast, header, received,
 };
 use patchbay_runtime::{Call, Error, Options};
 use serde_json::json;
@@ -19,17 +20,6 @@ const SPEC: &str = r#"
 [auth.k]
 type = "api_key"
 name = "X-API-Key"
-
-[endpoints.orders]
-method = "GET"
-url = "{{ base }}/orders"
-"#;
-
-const CLIENT_CREDENTIALS: &str = r#"
-[auth.cc]
-type = "oauth2_client_credentials"
-use = ["base"]
-token_url = "{{ base }}/token"
 
 [endpoints.orders]
 method = "GET"
@@ -89,7 +79,7 @@ async fn the_egress_guard_blocks_token_requests() {
     let secret = "cc-secret-456";
     let connection = connect_with(
         &server,
-        CLIENT_CREDENTIALS,
+        CLIENT_CREDENTIALS_ORDERS,
         json!({ "client_id": "id", "client_secret": secret, "scope": "" }),
         guarded(),
     );
@@ -130,7 +120,7 @@ async fn plain_http_token_requests_to_a_remote_host_are_refused() {
     let secret = "cc-secret-789";
     let connection = connect_to(
         "http://example.invalid",
-        CLIENT_CREDENTIALS,
+        CLIENT_CREDENTIALS_ORDERS,
         json!({ "client_id": "id", "client_secret": secret, "scope": "" }),
         fast(),
     );

@@ -9,24 +9,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::{assert_no_secrets, connect, connect_with, expect_err, fast, header, received_at};
+use common::{
+    CLIENT_CREDENTIALS_ORDERS, assert_no_secrets, connect, connect_with, expect_err, fast, header,
+    received_at,
+};
 use patchbay_runtime::{Call, Error, Options};
 use serde_json::{Value, json};
 use wiremock::matchers::{header as header_is, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "s3cr+t:%/x-very-secret";
-
-const CLIENT_CREDENTIALS: &str = r#"
-[auth.cc]
-type = "oauth2_client_credentials"
-use = ["base"]
-token_url = "{{ base }}/token"
-
-[endpoints.orders]
-method = "GET"
-url = "{{ base }}/orders"
-"#;
 
 fn credentials() -> Value {
     json!({ "client_id": "my client", "client_secret": SECRET, "scope": "" })
@@ -102,7 +94,7 @@ fn bearers(requests: &[Request]) -> Vec<String> {
 async fn expires_in_as_a_number() {
     let server = MockServer::start().await;
     token_responds(&server, json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 3600, "scope": "read" })).await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let token = connection.token().await.unwrap();
     assert_eq!(token.access_token.expose(), "at");
     let left = seconds_left(token.expires_at.unwrap());
@@ -123,7 +115,7 @@ async fn expires_in_as_a_numeric_string() {
         json!({ "access_token": "at", "expires_in": "1800" }),
     )
     .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let token = connection.token().await.unwrap();
     let left = seconds_left(token.expires_at.unwrap());
     assert!((1790..=1800).contains(&left), "{left}");
@@ -133,8 +125,9 @@ async fn expires_in_as_a_numeric_string() {
 async fn default_expires_in_when_the_response_has_none() {
     let server = MockServer::start().await;
     token_responds(&server, json!({ "access_token": "at" })).await;
-    let spec =
-        format!("{CLIENT_CREDENTIALS}\n[auth.cc.token_response]\ndefault_expires_in = 900\n");
+    let spec = format!(
+        "{CLIENT_CREDENTIALS_ORDERS}\n[auth.cc.token_response]\ndefault_expires_in = 900\n"
+    );
     let connection = connect(&server, &spec, credentials());
     let token = connection.token().await.unwrap();
     let left = seconds_left(token.expires_at.unwrap());
@@ -155,7 +148,7 @@ async fn expires_at_as_an_absolute_time() {
     )
     .await;
     let spec = format!(
-        "{CLIENT_CREDENTIALS}\n[auth.cc.token_response]\nexpires_at = \"session.valid_until\"\n"
+        "{CLIENT_CREDENTIALS_ORDERS}\n[auth.cc.token_response]\nexpires_at = \"session.valid_until\"\n"
     );
     let connection = connect(&server, &spec, credentials());
     let token = connection.token().await.unwrap();
@@ -167,7 +160,7 @@ async fn expires_at_as_an_absolute_time() {
 async fn no_expiry_at_all_means_no_expiry() {
     let server = MockServer::start().await;
     token_responds(&server, json!({ "access_token": "at" })).await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let token = connection.token().await.unwrap();
     assert_eq!(token.expires_at, None);
 }
@@ -181,7 +174,7 @@ async fn an_oauth_error_with_http_200_is_an_error() {
     )
     .await;
     orders_ok(&server).await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let error = expect_err(connection.call("orders", &Call::default()).await);
     match &error {
         Error::OAuth {
@@ -212,7 +205,7 @@ async fn invalid_client_with_401_names_the_code_never_the_secret() {
         .expect(1) // not retried
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert!(
         matches!(&error, Error::OAuth { error, status: Some(401), .. } if error == "invalid_client"),
@@ -237,7 +230,7 @@ async fn a_failed_token_request_does_not_quote_an_echoed_secret() {
         )
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let error = expect_err(connection.token().await);
     assert!(
         matches!(error, Error::Status { status: 500, .. }),
@@ -293,7 +286,7 @@ async fn a_missing_capture_is_an_error_naming_it() {
     let server = MockServer::start().await;
     token_responds(&server, json!({ "access_token": "at" })).await;
     let spec = format!(
-        "{CLIENT_CREDENTIALS}\n[auth.cc.token_response]\ncapture = {{ tenant = \"/meta/tenant\" }}\n"
+        "{CLIENT_CREDENTIALS_ORDERS}\n[auth.cc.token_response]\ncapture = {{ tenant = \"/meta/tenant\" }}\n"
     );
     let connection = connect(&server, &spec, credentials());
     let error = expect_err(connection.token().await);
@@ -312,7 +305,7 @@ async fn two_calls_share_one_token() {
     let server = MockServer::start().await;
     let count = numbered_tokens(&server, 3600, Duration::ZERO).await;
     orders_ok(&server).await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     connection.call("orders", &Call::default()).await.unwrap();
     connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -332,7 +325,7 @@ async fn a_token_inside_the_margin_is_renewed() {
         token_margin: Duration::from_secs(60),
         ..fast()
     };
-    let connection = connect_with(&server, CLIENT_CREDENTIALS, credentials(), options);
+    let connection = connect_with(&server, CLIENT_CREDENTIALS_ORDERS, credentials(), options);
     connection.call("orders", &Call::default()).await.unwrap();
     connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 2);
@@ -351,7 +344,7 @@ async fn a_token_outside_the_margin_is_kept() {
         token_margin: Duration::from_secs(5),
         ..fast()
     };
-    let connection = connect_with(&server, CLIENT_CREDENTIALS, credentials(), options);
+    let connection = connect_with(&server, CLIENT_CREDENTIALS_ORDERS, credentials(), options);
     connection.call("orders", &Call::default()).await.unwrap();
     connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -362,7 +355,7 @@ async fn fifty_concurrent_calls_make_one_token_request() {
     let server = MockServer::start().await;
     let count = numbered_tokens(&server, 3600, Duration::from_millis(200)).await;
     orders_ok(&server).await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let connection = connection.clone();
@@ -400,7 +393,7 @@ async fn a_401_renews_the_token_once_and_retries_once() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([1])))
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let response = connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(count.load(Ordering::SeqCst), 2);
@@ -429,7 +422,7 @@ async fn concurrent_401s_share_one_renewal() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let connection = connection.clone();
@@ -460,7 +453,7 @@ async fn a_second_401_is_an_error() {
         .respond_with(ResponseTemplate::new(401).set_body_string("token rejected"))
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert!(
         matches!(error, Error::Status { status: 401, .. }),
@@ -503,7 +496,7 @@ async fn an_endpoint_error_body_echoing_the_token_is_redacted() {
         )
         .mount(&server)
         .await;
-    let connection = connect(&server, CLIENT_CREDENTIALS, credentials());
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert!(
         matches!(error, Error::Status { status: 403, .. }),

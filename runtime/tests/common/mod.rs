@@ -11,6 +11,19 @@ use patchbay_schema::SourceFile;
 use serde_json::Value;
 use wiremock::{MockServer, Request};
 
+/// A client-credentials method `cc` (token URL on the server) and a `GET
+/// /orders` endpoint.
+pub(crate) const CLIENT_CREDENTIALS_ORDERS: &str = r#"
+[auth.cc]
+type = "oauth2_client_credentials"
+use = ["base"]
+token_url = "{{ base }}/token"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#;
+
 /// The top of every test spec: the connector table and the `url` variable
 /// every URL starts with.
 pub(crate) const HEAD: &str = r#"format = 1
