@@ -39,8 +39,8 @@ use patchbay_schema::{Diagnostic, Severity, SourceFile, Spec, lint, lint_spec};
 
 pub use plan::Plan;
 
-/// The committed JSON Schema of plans (`schema/plan.schema.json`).
-pub const PLAN_SCHEMA: &str = include_str!("../../schema/plan.schema.json");
+/// The committed JSON Schema of plans (`compiler/plan.schema.json`).
+pub const PLAN_SCHEMA: &str = include_str!("../plan.schema.json");
 
 /// Why a spec did not compile: its lint errors (and any warnings).
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ pub fn compile_source(file: &SourceFile) -> Result<Compiled, Diagnostics> {
 }
 
 /// The JSON Schema of plans, generated from the [`Plan`] type;
-/// `schema/plan.schema.json` is this, committed.
+/// `compiler/plan.schema.json` is this, committed.
 pub fn plan_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Plan).to_value();
     if let Some(root) = schema.as_object_mut() {

@@ -1,5 +1,8 @@
 //! docs/reference.md is the reference generated from the types.
 
+// Tests read the fixture files; the library code itself does no I/O (clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use patchbay_schema::reference::{REGENERATE, reference_markdown};
 
 #[test]
