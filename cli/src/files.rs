@@ -63,11 +63,3 @@ fn display_list(paths: &[PathBuf]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// Reads one spec file.
-pub(crate) fn read_spec(path: &Path) -> anyhow::Result<patchbay_schema::SourceFile> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.display().to_string();
-    let text = String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
-    Ok(patchbay_schema::SourceFile::new(name, text))
-}

@@ -1,36 +1,44 @@
-//! `patchbay auth login`, `auth status` and `auth logout`.
+//! `patchbay auth login`: the authorization-code flow, with a listener on
+//! 127.0.0.1 that receives the browser's callback.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context;
-use patchbay_runtime::Logout;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::run::{block_on, connect, fail};
+use super::InstanceArgs;
+use crate::connect::block_on;
+use crate::exit::runtime_failure;
 
 /// How long `auth login` waits for the callback.
 const WAIT: Duration = Duration::from_secs(10 * 60);
 
-pub(crate) fn login(
-    spec: &Path,
-    instance: &Path,
+/// The arguments of `patchbay auth login`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoginArgs {
+    #[command(flatten)]
+    target: InstanceArgs,
+    /// Port of the callback listener on 127.0.0.1 (default: a free one).
+    #[arg(long, value_name = "N")]
     port: Option<u16>,
+    /// Print the URL only; do not open a browser.
+    #[arg(long)]
     no_browser: bool,
-    stdout: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let connection = connect(spec, instance)?;
+}
+
+pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let connection = args.target.connect()?;
     block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port.unwrap_or(0)))
             .await
             .context("cannot listen on 127.0.0.1 for the callback (is the port free?)")?;
         let port = listener.local_addr()?.port();
         let redirect_uri = format!("http://127.0.0.1:{port}/callback");
         let (url, pending) = match connection.start_login(&redirect_uri) {
             Ok(started) => started,
-            Err(error) => return Ok(fail(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error).await),
         };
         let _ = writeln!(
             std::io::stderr(),
@@ -38,7 +46,7 @@ pub(crate) fn login(
         );
         writeln!(stdout, "{url}")?;
         stdout.flush()?;
-        if !no_browser {
+        if !args.no_browser {
             open_browser(url.as_str());
         }
         let outcome = tokio::time::timeout(WAIT, async {
@@ -85,7 +93,7 @@ pub(crate) fn login(
                 WAIT.as_secs() / 60
             ),
             Ok(Err(io)) => Err(io.into()),
-            Ok(Ok(Err(error))) => Ok(fail(&connection, error).await),
+            Ok(Ok(Err(error))) => Ok(runtime_failure(&connection, error).await),
             Ok(Ok(Ok(token))) => {
                 let info = token.info();
                 let _ = writeln!(
@@ -141,76 +149,4 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-}
-
-pub(crate) fn status(
-    spec: &Path,
-    instance: &Path,
-    stdout: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let connection = connect(spec, instance)?;
-    if !connection.has_login() {
-        writeln!(
-            stdout,
-            "this auth method has no login: its tokens (if any) are requested on each run and not stored"
-        )?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let Some(token) = connection.stored_token()? else {
-        writeln!(
-            stdout,
-            "not logged in: no tokens are stored for this instance"
-        )?;
-        return Ok(ExitCode::FAILURE);
-    };
-    writeln!(stdout, "logged in")?;
-    match token
-        .expires_at
-        .map(|at| at.duration_since(SystemTime::now()))
-    {
-        Some(Ok(left)) => writeln!(stdout, "access token: valid for {}s", left.as_secs())?,
-        Some(Err(_)) => writeln!(stdout, "access token: expired (renewed on next use)")?,
-        None => writeln!(stdout, "access token: no expiry stated")?,
-    }
-    writeln!(
-        stdout,
-        "refresh token: {}",
-        if token.refresh_token.is_some() {
-            "yes"
-        } else {
-            "no"
-        }
-    )?;
-    writeln!(
-        stdout,
-        "scope: {}",
-        token.scope.as_deref().unwrap_or("(not stated)")
-    )?;
-    if !token.captures.is_empty() {
-        let names: Vec<&str> = token.captures.keys().map(String::as_str).collect();
-        writeln!(stdout, "captured: {}", names.join(", "))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn logout(
-    spec: &Path,
-    instance: &Path,
-    stdout: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let connection = connect(spec, instance)?;
-    block_on(async {
-        match connection.logout().await {
-            Ok(Logout::Revoked) => writeln!(stdout, "revoked the tokens and forgot them")?,
-            Ok(Logout::NoRevokeUrl) => {
-                writeln!(stdout, "forgot the tokens (the method has no revoke_url)")?
-            }
-            Ok(Logout::NothingStored) => writeln!(
-                stdout,
-                "nothing to do: no tokens are stored for this instance"
-            )?,
-            Err(error) => return Ok(fail(&connection, error).await),
-        }
-        Ok(ExitCode::SUCCESS)
-    })?
 }

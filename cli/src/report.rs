@@ -1,9 +1,36 @@
-//! The formats `lint` reports in.
+//! Diagnostics written out: the formats `lint` reports in, and the human
+//! form other commands write to stderr.
 
 use std::io::Write;
 
+use clap::ValueEnum;
 use patchbay_schema::{Diagnostic, LintReport, RULES, Severity, SourceFile};
 use serde_json::json;
+
+/// How `lint` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// For people: the source line, a caret and the fix.
+    Human,
+    /// One JSON array of diagnostics.
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+impl ReportFormat {
+    /// Writes the diagnostics of every file linted in this format.
+    pub(crate) fn write(self, linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+        match self {
+            ReportFormat::Human => human(linted, out),
+            ReportFormat::Json => json(linted, out),
+            ReportFormat::Sarif => sarif(linted, out),
+            ReportFormat::Github => github(linted, out),
+        }
+    }
+}
 
 /// One file and what linting it found.
 pub(crate) struct Linted {
@@ -19,19 +46,6 @@ impl Linted {
             .map(move |d| (&self.source, d))
     }
 }
-
-/// A spec lint refused, its diagnostics already written to stderr: the
-/// command fails with exit code 1 and nothing more to say.
-#[derive(Debug)]
-pub(crate) struct SpecRejected;
-
-impl std::fmt::Display for SpecRejected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the spec has errors")
-    }
-}
-
-impl std::error::Error for SpecRejected {}
 
 /// Writes a file's diagnostics to stderr (where commands that print a
 /// result on stdout report them).
@@ -51,7 +65,7 @@ const MASK: &str = "\"********\"";
 
 /// rustc-style: the message, the place, the source line with a caret, the
 /// fix; then a summary.
-pub(crate) fn human(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+fn human(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
     for (source, diagnostic) in linted.iter().flat_map(Linted::diagnostics) {
         write_human(source, diagnostic, out)?;
     }
@@ -158,7 +172,7 @@ fn diagnostic_json(source: &SourceFile, diagnostic: &Diagnostic) -> serde_json::
 }
 
 /// A JSON array of every diagnostic, in file order.
-pub(crate) fn json(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+fn json(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
     let diagnostics: Vec<_> = linted
         .iter()
         .flat_map(Linted::diagnostics)
@@ -176,7 +190,7 @@ fn sarif_level(severity: Severity) -> &'static str {
 }
 
 /// SARIF 2.1.0 with every rule described, for code scanning.
-pub(crate) fn sarif(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+fn sarif(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
     let rules: Vec<_> = RULES
         .iter()
         .map(|rule| {
@@ -236,7 +250,7 @@ pub(crate) fn sarif(linted: &[Linted], out: &mut impl Write) -> std::io::Result<
 }
 
 /// GitHub Actions workflow commands: one annotation per diagnostic.
-pub(crate) fn github(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+fn github(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
     for (source, d) in linted.iter().flat_map(Linted::diagnostics) {
         let message = match &d.fix {
             Some(fix) => format!("{}\nfix: {fix}", d.message),

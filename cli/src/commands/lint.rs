@@ -1,4 +1,5 @@
-//! `patchbay lint`.
+//! `patchbay lint`: checks spec files and folders, and reports in the
+//! format asked for.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -6,34 +7,37 @@ use std::process::ExitCode;
 
 use patchbay_schema::{LintReport, Severity, lint};
 
-use crate::Format;
-use crate::output::{self, Linted};
+use crate::report::{Linted, ReportFormat};
+
+/// The arguments of `patchbay lint`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LintArgs {
+    /// Spec files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// Exit with 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
 
 /// Files linted before progress is worth showing.
 const PROGRESS_THRESHOLD: usize = 20;
 
-pub(crate) fn run(
-    paths: &[PathBuf],
-    format: Format,
-    deny_warnings: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let files = crate::files::collect(paths)?;
+pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let files = crate::files::collect(&args.paths)?;
     let mut progress = Progress::new(files.len());
     let mut linted = Vec::with_capacity(files.len());
     for (done, path) in files.iter().enumerate() {
         progress.show(done);
-        let source = crate::files::read_spec(path)?;
+        let source = crate::spec::read(path)?;
         let report: LintReport = lint(&source);
         linted.push(Linted { source, report });
     }
     progress.clear();
-    match format {
-        Format::Human => output::human(&linted, out)?,
-        Format::Json => output::json(&linted, out)?,
-        Format::Sarif => output::sarif(&linted, out)?,
-        Format::Github => output::github(&linted, out)?,
-    }
+    args.format.write(&linted, out)?;
     out.flush()?;
     let count = |severity| {
         linted
@@ -41,7 +45,7 @@ pub(crate) fn run(
             .map(|l| l.report.count(severity))
             .sum::<usize>()
     };
-    let fails = count(Severity::Error) > 0 || (deny_warnings && count(Severity::Warning) > 0);
+    let fails = count(Severity::Error) > 0 || (args.deny_warnings && count(Severity::Warning) > 0);
     Ok(if fails {
         ExitCode::FAILURE
     } else {

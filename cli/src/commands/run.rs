@@ -1,19 +1,20 @@
-//! `patchbay run` and `patchbay auth token`.
+//! `patchbay run`: calls an endpoint, follows its pages, or prints its
+//! requests as curl commands.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
-use patchbay_runtime::{
-    Call, Connection, Connector, FileStore, Instance, InstanceFile, Options, Runtime,
-};
+use patchbay_runtime::{Call, Connection};
 use patchbay_schema::VariableType;
 use serde_json::Value;
 
-/// Call an endpoint of a connector with an instance's values.
+use crate::connect::{block_on, connect};
+use crate::exit::runtime_failure;
+
+/// The arguments of `patchbay run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
     /// The spec file.
@@ -38,55 +39,6 @@ pub(crate) struct RunArgs {
     /// of sending them.
     #[arg(long)]
     dry_run: bool,
-}
-
-/// The store key of an instance file: its connector, method, name, and a
-/// hash of its full path (two `prod.toml` in different folders differ).
-fn store_key(connector: &str, method: &str, instance: &Path) -> String {
-    let full = std::fs::canonicalize(instance).unwrap_or_else(|_| instance.to_path_buf());
-    // FNV-1a: stable across runs and platforms, no dependency.
-    let hash = full
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-    let name = instance
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!("{connector}/{method}/{name}-{:08x}", hash as u32)
-}
-
-/// The connection of an instance file to a spec (which must compile).
-pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
-    let (_, compiled) = crate::compile::compile_file(spec)?;
-    let connector = Connector::new(compiled.plan);
-    let file = InstanceFile::read(instance)?;
-    let base = instance.parent().unwrap_or(Path::new("."));
-    let bound = Instance::bind(connector.plan(), &file, base, &|name| {
-        std::env::var(name).ok()
-    })?;
-    let key = store_key(&file.connector, &file.auth, instance);
-    // The CLI runs on its user's own machine: no egress guard.
-    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
-        .with_store(Arc::new(FileStore::default_location()?), key);
-    Ok(connection)
-}
-
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    Ok(runtime.block_on(future))
-}
-
-/// A runtime failure: reported (redacted) on stderr, exit 1.
-pub(crate) async fn fail(connection: &Connection, error: patchbay_runtime::Error) -> ExitCode {
-    let message = connection.redactor().await.redact(&error.to_string());
-    let _ = writeln!(std::io::stderr(), "patchbay: error: {message}");
-    ExitCode::FAILURE
 }
 
 /// `key=value`, the value read as the endpoint variable's type.
@@ -150,7 +102,7 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         if args.dry_run {
             let requests = match connection.dry_run(&args.endpoint, &call) {
                 Ok(requests) => requests,
-                Err(error) => return Ok(fail(&connection, error).await),
+                Err(error) => return Ok(runtime_failure(&connection, error).await),
             };
             let redactor = connection.redactor().await;
             for (i, request) in requests.iter().enumerate() {
@@ -176,19 +128,19 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                     }
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(error) => Ok(fail(&connection, error).await),
+                Err(error) => Ok(runtime_failure(&connection, error).await),
             };
         }
         let mut pages = match connection.pages(&args.endpoint, call.clone()) {
             Ok(pages) => pages,
-            Err(error) => return Ok(fail(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error).await),
         };
         let progress = std::io::stderr().is_terminal();
         let (mut page_count, mut record_count) = (0, 0);
         while let Some(page) = pages.next().await {
             let page = match page {
                 Ok(page) => page,
-                Err(error) => return Ok(fail(&connection, error).await),
+                Err(error) => return Ok(runtime_failure(&connection, error).await),
             };
             page_count += 1;
             for record in &page.records {
@@ -205,51 +157,6 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         }
         if progress && page_count > 1 {
             let _ = writeln!(std::io::stderr());
-        }
-        Ok(ExitCode::SUCCESS)
-    })?
-}
-
-pub(crate) fn token(
-    spec: &Path,
-    instance: &Path,
-    show_secret: bool,
-    stdout: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let connection = connect(spec, instance)?;
-    if !connection.uses_tokens() {
-        bail!("the instance's auth method does not acquire tokens: there is no token to show");
-    }
-    block_on(async {
-        let token = match connection.token().await {
-            Ok(token) => token,
-            Err(error) => return Ok(fail(&connection, error).await),
-        };
-        let info = token.info();
-        writeln!(
-            stdout,
-            "token_type: {}",
-            info.token_type.as_deref().unwrap_or("(not stated)")
-        )?;
-        match info.expires_in {
-            Some(seconds) => writeln!(stdout, "expires_in: {seconds}s")?,
-            None => writeln!(stdout, "expires_in: (not stated)")?,
-        }
-        writeln!(
-            stdout,
-            "scope: {}",
-            info.scope.as_deref().unwrap_or("(not stated)")
-        )?;
-        writeln!(
-            stdout,
-            "refresh_token: {}",
-            if info.refreshable { "yes" } else { "no" }
-        )?;
-        if !info.captured.is_empty() {
-            writeln!(stdout, "captured: {}", info.captured.join(", "))?;
-        }
-        if show_secret {
-            writeln!(stdout, "access_token: {}", token.access_token.expose())?;
         }
         Ok(ExitCode::SUCCESS)
     })?

@@ -1,0 +1,10 @@
+//! One module per command. Each is a leaf: it owns its arguments and reads
+//! the shared modules (connecting, spec files, reports, exit codes), never
+//! another command.
+
+pub(crate) mod auth;
+pub(crate) mod compile;
+pub(crate) mod explain;
+pub(crate) mod lint;
+pub(crate) mod run;
+pub(crate) mod schema;

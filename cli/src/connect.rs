@@ -1,0 +1,54 @@
+//! An instance file connected to its spec, with its tokens in the user's
+//! token store, and the async runtime the commands that use it run on.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use patchbay_runtime::{
+    Connection, Connector, FileStore, Instance, InstanceFile, Options, Runtime,
+};
+
+/// The connection of an instance file to a spec (which must compile).
+pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
+    let (_, compiled) = crate::spec::compile(spec)?;
+    let connector = Connector::new(compiled.plan);
+    let file = InstanceFile::read(instance)?;
+    let base = instance.parent().unwrap_or(Path::new("."));
+    let bound = Instance::bind(connector.plan(), &file, base, &|name| {
+        std::env::var(name).ok()
+    })?;
+    let key = store_key(&file.connector, &file.auth, instance);
+    // The CLI runs on its user's own machine: no egress guard.
+    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
+        .with_store(Arc::new(FileStore::default_location()?), key);
+    Ok(connection)
+}
+
+/// Runs a future to completion. A command drives one connection, one
+/// request at a time, so a current-thread runtime is enough.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
+/// The store key of an instance file: its connector, method, name, and a
+/// hash of its full path (two `prod.toml` in different folders differ).
+fn store_key(connector: &str, method: &str, instance: &Path) -> String {
+    let full = std::fs::canonicalize(instance).unwrap_or_else(|_| instance.to_path_buf());
+    // FNV-1a: stable across runs and platforms, no dependency.
+    let hash = full
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let name = instance
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{connector}/{method}/{name}-{:08x}", hash as u32)
+}
