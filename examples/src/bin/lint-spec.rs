@@ -13,7 +13,9 @@
 
 use std::process::ExitCode;
 
+// ANCHOR: imports
 use patchbay_schema::{Severity, SourceFile, lint, rule};
+// ANCHOR_END: imports
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {

@@ -12,9 +12,11 @@
 // An example program: what it prints is its interface.
 #![allow(clippy::print_stdout)]
 
+// ANCHOR: imports
 use patchbay_runtime::{Call, Connection, Connector, Instance, Options, Runtime};
 use patchbay_schema::SourceFile;
 use serde_json::json;
+// ANCHOR_END: imports
 
 /// The tutorial's spec; a service would read its specs from disk or its
 /// database.

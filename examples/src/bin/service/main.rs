@@ -17,6 +17,7 @@
 
 mod store;
 
+// ANCHOR: imports
 use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use patchbay_runtime::{
 };
 use patchbay_schema::SourceFile;
 use serde_json::{Value, json};
+// ANCHOR_END: imports
 
 use store::MemoryTokenStore;
 
@@ -251,19 +253,16 @@ async fn test_connection(connection: &Connection) -> Result<String, Error> {
 async fn read_task(connection: &Connection, task_id: &str) -> Result<String, Error> {
     // ANCHOR: call
     // One request. A non-2xx answer is an Error; the body comes back unchanged.
-    let response = connection
-        .call(
-            "get_task",
-            &Call {
-                variables: [("task_id".to_owned(), json!(task_id))].into(),
-                payload: None,
-            },
-        )
-        .await?;
+    let call = Call {
+        variables: [("task_id".to_owned(), json!(task_id))].into(),
+        payload: None,
+    };
+    let response = connection.call("get_task", &call).await?;
+    // Also there: response.status, .headers, .url and the raw .body.
     let task: Value = response.json().map_err(|e| Error::Response {
         request: "get_task".to_owned(),
-        message: e.to_string(),
-    })?; // also: response.status, .headers, .url, .body
+        message: format!("not JSON: {e}"),
+    })?;
     // ANCHOR_END: call
     Ok(format!("{}", task["data"]["title"]))
 }
@@ -271,15 +270,11 @@ async fn read_task(connection: &Connection, task_id: &str) -> Result<String, Err
 async fn create_task(connection: &Connection) -> Result<String, Error> {
     // ANCHOR: send
     // A `send` endpoint: templates see the payload as `payload`.
-    let response = connection
-        .call(
-            "create_task",
-            &Call {
-                variables: [("project_id".to_owned(), json!("prj_2"))].into(),
-                payload: Some(json!({ "title": "Order more coffee", "due_on": "2025-07-01" })),
-            },
-        )
-        .await?;
+    let call = Call {
+        variables: [("project_id".to_owned(), json!("prj_2"))].into(),
+        payload: Some(json!({ "title": "Order more coffee", "due_on": "2025-07-01" })),
+    };
+    let response = connection.call("create_task", &call).await?;
     // ANCHOR_END: send
     Ok(format!("HTTP {}", response.status))
 }
