@@ -1,0 +1,246 @@
+//! Keeps the code in the documentation equal to the compiled code it is
+//! an excerpt of, so that no documented call can drift from the API.
+//!
+//! In `docs/library.md` and `docs/runtime.md`, a code block preceded by
+//! `<!-- include: PATH#NAME -->` must hold exactly the lines between
+//! `// ANCHOR: NAME` and `// ANCHOR_END: NAME` of PATH (relative to the
+//! workspace root), dedented; `<!-- include: PATH -->` means the whole
+//! file. Every Rust block there needs such a line. Run with
+//! `PATCHBAY_BLESS=1` to rewrite the blocks from the sources.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The pages whose code blocks are excerpts.
+const PAGES: [&str; 2] = ["docs/library.md", "docs/runtime.md"];
+/// Where the excerpted programs live.
+const SOURCES: &str = "examples/src";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The lines of `source` between the anchor `name`'s markers, without
+/// other anchors' markers and without their common indentation.
+fn region(source: &str, name: &str) -> Result<String, String> {
+    let is_marker = |line: &str, kind: &str| {
+        let line = line.trim();
+        ["// ", "# "]
+            .iter()
+            .any(|comment| line == format!("{comment}{kind}: {name}"))
+    };
+    let start = source
+        .lines()
+        .position(|line| is_marker(line, "ANCHOR"))
+        .ok_or_else(|| format!("no `ANCHOR: {name}`"))?;
+    let mut lines = Vec::new();
+    let mut ended = false;
+    for line in source.lines().skip(start + 1) {
+        if is_marker(line, "ANCHOR_END") {
+            ended = true;
+            break;
+        }
+        // Markers of other anchors inside this one are not shown.
+        if !line.contains("ANCHOR: ") && !line.contains("ANCHOR_END: ") {
+            lines.push(line);
+        }
+    }
+    if !ended {
+        return Err(format!("no `ANCHOR_END: {name}`"));
+    }
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    Ok(lines
+        .iter()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end())
+        .map(|line| format!("{line}\n"))
+        .collect())
+}
+
+/// What an include line names: the text it stands for.
+fn excerpt(target: &str) -> Result<String, String> {
+    let (path, anchor) = match target.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor)),
+        None => (target, None),
+    };
+    let source = std::fs::read_to_string(workspace().join(path))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    match anchor {
+        Some(name) => region(&source, name).map_err(|e| format!("{path}: {e}")),
+        None => Ok(source),
+    }
+}
+
+/// A page with every included block replaced by its source, and the
+/// problems found: blocks that differ, includes that do not resolve, Rust
+/// blocks without an include.
+fn check_page(page: &str) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut problems = Vec::new();
+    let mut lines = page.split_inclusive('\n').enumerate().peekable();
+    let mut include: Option<String> = None;
+    while let Some((number, line)) = lines.next() {
+        out.push_str(line);
+        let trimmed = line.trim();
+        if let Some(target) = trimmed
+            .strip_prefix("<!-- include: ")
+            .and_then(|rest| rest.strip_suffix(" -->"))
+        {
+            include = Some(target.to_owned());
+            continue;
+        }
+        let Some(language) = trimmed.strip_prefix("```") else {
+            include = None;
+            continue;
+        };
+        let mut block = String::new();
+        let mut closing = None;
+        for (_, inner) in lines.by_ref() {
+            if inner.trim() == "```" {
+                closing = Some(inner);
+                break;
+            }
+            block.push_str(inner);
+        }
+        let place = number + 1;
+        match include.take() {
+            Some(target) => match excerpt(&target) {
+                Ok(source) => {
+                    if source != block {
+                        problems.push(format!("line {place}: the block differs from {target}"));
+                    }
+                    out.push_str(&source);
+                }
+                Err(error) => {
+                    problems.push(format!("line {place}: {error}"));
+                    out.push_str(&block);
+                }
+            },
+            None => {
+                if language == "rust" {
+                    problems.push(format!(
+                        "line {place}: a Rust block without `<!-- include: PATH#ANCHOR -->`"
+                    ));
+                }
+                out.push_str(&block);
+            }
+        }
+        out.push_str(closing.unwrap_or(""));
+    }
+    (out, problems)
+}
+
+#[test]
+fn documented_code_is_the_compiled_code() {
+    let bless = std::env::var_os("PATCHBAY_BLESS").is_some_and(|v| v == "1");
+    let mut problems = Vec::new();
+    for name in PAGES {
+        let path = workspace().join(name);
+        let page = read(&path);
+        let (updated, found) = check_page(&page);
+        if bless {
+            if updated != page {
+                std::fs::write(&path, updated).expect("rewrite the page");
+            }
+            problems.extend(
+                found
+                    .into_iter()
+                    .filter(|p| !p.contains("differs"))
+                    .map(|p| format!("{name} {p}")),
+            );
+        } else {
+            problems.extend(found.into_iter().map(|p| format!("{name} {p}")));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n(PATCHBAY_BLESS=1 cargo test -p patchbay-examples --test docs rewrites the blocks)",
+        problems.join("\n")
+    );
+}
+
+fn source_files(folder: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(folder).expect("list a folder") {
+        let path = entry.expect("a folder entry").path();
+        if path.is_dir() {
+            source_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_anchor_is_shown_in_the_docs() {
+    let pages: String = PAGES.iter().map(|p| read(&workspace().join(p))).collect();
+    let mut files = Vec::new();
+    source_files(&workspace().join(SOURCES), &mut files);
+    let mut unused = BTreeSet::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(workspace())
+            .expect("inside the workspace")
+            .to_string_lossy()
+            .replace('\\', "/");
+        for line in read(&file).lines() {
+            if let Some(name) = line.trim().strip_prefix("// ANCHOR: ")
+                && !pages.contains(&format!("<!-- include: {relative}#{name} -->"))
+            {
+                unused.insert(format!("{relative}#{name}"));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "anchors no page includes: {unused:?}");
+}
+
+#[test]
+fn the_example_spec_is_the_tutorial_spec() {
+    let tutorial = read(&workspace().join("docs/tutorial.md"));
+    let whole = tutorial
+        .split_once("## The whole spec")
+        .and_then(|(_, rest)| rest.split_once("```toml\n"))
+        .and_then(|(_, rest)| rest.split_once("```\n"))
+        .map(|(block, _)| block)
+        .expect("the tutorial's whole spec");
+    let example = read(&workspace().join("docs/examples/taskpad/taskpad.toml"));
+    assert_eq!(
+        example, whole,
+        "docs/examples/taskpad/taskpad.toml must stay the spec docs/tutorial.md builds"
+    );
+}
+
+#[test]
+fn a_changed_block_is_reported_and_rewritten() {
+    let page = "Intro\n\n<!-- include: examples/src/bin/list-tasks.rs#from_a_service -->\n```rust\nstale();\n```\n\n```rust\nloose();\n```\n";
+    let (updated, problems) = check_page(page);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("line 4: the block differs"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("line 8: a Rust block without"),
+        "{problems:?}"
+    );
+    let source = excerpt("examples/src/bin/list-tasks.rs#from_a_service").expect("the region");
+    assert!(source.starts_with("// Once per connector"), "{source}");
+    assert!(
+        updated.contains(&format!("```rust\n{source}```\n")),
+        "{updated}"
+    );
+    assert!(updated.ends_with("```rust\nloose();\n```\n"), "{updated}");
+    let (again, problems) = check_page(&updated);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(again, updated);
+}
