@@ -229,7 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Explain { code } => {
             let rule = patchbay_schema::rule(&code).with_context(|| {
-                format!("no rule `{code}`; `patchbay explain` takes a code such as PB102 (the list is in docs/rules/README.md)")
+                format!("no rule `{code}`; `patchbay explain` takes a code such as PB102 (the list is in schema/rules/README.md)")
             })?;
             write!(stdout, "{}", rule.doc)?;
             Ok(ExitCode::SUCCESS)
