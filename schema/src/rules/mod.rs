@@ -83,6 +83,17 @@ macro_rules! registry {
             };
         )*
         /// Every rule, by code.
+        ///
+        /// ```
+        /// use patchbay_schema::{RULES, Stage};
+        ///
+        /// let before_a_spec: Vec<&str> = RULES
+        ///     .iter()
+        ///     .filter(|rule| !matches!(rule.stage, Stage::Semantic(_)))
+        ///     .map(|rule| rule.code)
+        ///     .collect();
+        /// assert_eq!(before_a_spec, ["PB001", "PB002", "PB003"]);
+        /// ```
         pub static RULES: &[&Rule] = &[$(&$code),*];
     };
     (@stage Semantic $module:ident) => { Stage::Semantic(Check($module::check)) };
