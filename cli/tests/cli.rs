@@ -141,6 +141,21 @@ fn explain_prints_the_rule_page() {
 }
 
 #[test]
+fn explain_without_a_code_lists_every_rule_and_an_unknown_code_points_there() {
+    let output = patchbay(&["explain"]);
+    assert_eq!(output.status.code(), Some(0));
+    let listed = stdout(&output);
+    assert_eq!(listed.lines().count(), patchbay_schema::RULES.len());
+    assert!(listed.contains("PB102  error    undeclared-template-variable"));
+    assert!(listed.contains("PB303  warning  secret-in-url-query"));
+    let unknown = patchbay(&["explain", "PB999"]);
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    // An installed user has no checkout: the hint is a command, not a path.
+    assert!(message.contains("run `patchbay explain` without a code"), "{message}");
+    assert!(!message.contains(".md"), "{message}");
+}
+
+#[test]
 fn schema_prints_the_committed_schema() {
     let output = patchbay(&["schema"]);
     assert_eq!(stdout(&output), patchbay_schema::CONNECTOR_SCHEMA);

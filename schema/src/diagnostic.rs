@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::document::Node;
+use crate::rules::Rule;
 use crate::source::{Position, SourceFile, Span};
 
 /// How bad a finding is.
@@ -23,21 +24,6 @@ impl Severity {
             Severity::Error => "error",
         }
     }
-}
-
-/// A lint rule: a stable code, a name, a severity and its documentation.
-#[derive(Debug)]
-pub struct Rule {
-    /// Stable code, e.g. `PB102`.
-    pub code: &'static str,
-    /// Kebab-case name, e.g. `undeclared-template-variable`.
-    pub name: &'static str,
-    /// Severity of its diagnostics.
-    pub severity: Severity,
-    /// One line on what it reports.
-    pub summary: &'static str,
-    /// Its documentation page (Markdown): what it does, why, example, fix.
-    pub doc: &'static str,
 }
 
 /// One finding in one file.
@@ -235,6 +221,20 @@ pub fn did_you_mean<'c>(
         })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
+}
+
+/// The fix that offers the candidate closest to a misspelt word, if one
+/// is close enough (see [`did_you_mean`]).
+pub(crate) fn suggest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
+    did_you_mean(word, candidates).map(offer)
+}
+
+/// The fix that offers `suggestion` in place of what the author wrote.
+pub(crate) fn offer(suggestion: &str) -> String {
+    format!("did you mean `{suggestion}`?")
 }
 
 #[cfg(test)]

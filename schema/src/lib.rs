@@ -46,13 +46,18 @@ mod source;
 pub mod template;
 mod validate;
 
-pub use diagnostic::{Diagnostic, Rule, Severity};
+pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
-pub use rules::{RULES, rule};
+pub use rules::{Check, RULES, Rule, Stage, rule};
 pub use source::{Position, SourceFile, SourceFormat, Span};
 pub use validate::CONNECTOR_SCHEMA;
 
 use diagnostic::Reporter;
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
 use document::Node;
 
 /// The outcome of linting one file.

@@ -13,10 +13,10 @@ use jsonschema::{ValidationError, Validator};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diagnostic::{Finding, Reporter, Target, did_you_mean, dotted_path};
+use crate::diagnostic::{Finding, Reporter, Target, did_you_mean, dotted_path, offer, suggest};
 use crate::document::{pointer_push, pointer_segments};
 use crate::model::{CONNECTOR_ID_PATTERN, SEMVER_PATTERN, Spec};
-use crate::rules::{schema_violation, unknown_field};
+use crate::rules::{PB002, PB003, unknown_field};
 
 /// The committed JSON Schema of connector specs.
 pub const CONNECTOR_SCHEMA: &str = include_str!("../connector.schema.json");
@@ -60,7 +60,7 @@ pub(crate) fn validate(instance: &Value, reporter: &mut Reporter<'_>) -> Option<
         reporter.report(
             Target::Key(""),
             Finding::new(
-                &schema_violation::RULE,
+                &PB002,
                 "this file is not a connector spec: it has neither `format` nor a `[connector]` table",
             )
             .fix("lint only connector specs (pass their files or folders), or start the spec with `format = 1` and a `[connector]` table"),
@@ -81,10 +81,7 @@ pub(crate) fn validate(instance: &Value, reporter: &mut Reporter<'_>) -> Option<
             let error = serde_path_to_error::deserialize::<_, Spec>(instance).err()?;
             let pointer = path_to_pointer(error.path());
             let message = format!("`{}`: {}", dotted_path(&pointer), error.inner());
-            reporter.report(
-                Target::Value(&pointer),
-                Finding::new(&schema_violation::RULE, message),
-            );
+            reporter.report(Target::Value(&pointer), Finding::new(&PB002, message));
             None
         }
     }
@@ -104,7 +101,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
 fn report(error: &ValidationError<'_>, instance: &Value, reporter: &mut Reporter<'_>) {
     let pointer = error.instance_path().as_str();
     let here = dotted_path(pointer);
-    let finding = |message: String| Finding::new(&schema_violation::RULE, message);
+    let finding = |message: String| Finding::new(&PB002, message);
     match error.kind() {
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
             report_tagged(pointer, context, instance, reporter);
@@ -114,10 +111,8 @@ fn report(error: &ValidationError<'_>, instance: &Value, reporter: &mut Reporter
             let allowed = allowed_properties(error.schema_path().as_str());
             for key in unexpected {
                 let key_pointer = pointer_push(pointer, key);
-                let mut finding = Finding::new(
-                    &unknown_field::RULE,
-                    format!("unknown field `{key}` in `{here}`"),
-                );
+                let mut finding =
+                    Finding::new(&PB003, format!("unknown field `{key}` in `{here}`"));
                 finding.fix = Some(unknown_field::fix(key, pointer, &allowed));
                 reporter.report(Target::Key(&key_pointer), finding);
             }
@@ -173,9 +168,7 @@ fn report(error: &ValidationError<'_>, instance: &Value, reporter: &mut Reporter
                     .find(|o| o.eq_ignore_ascii_case(found))
                     .copied()
                     .or_else(|| did_you_mean(found, options.iter().copied()));
-                if let Some(suggestion) = suggestion {
-                    finding.fix = Some(format!("did you mean `{suggestion}`?"));
-                }
+                finding.fix = suggestion.map(offer);
             }
             reporter.report(Target::Value(pointer), finding);
         }
@@ -241,7 +234,7 @@ fn report_tagged(
             _ => None,
         })
         .collect();
-    let finding = |message: String| Finding::new(&schema_violation::RULE, message);
+    let finding = |message: String| Finding::new(&PB002, message);
 
     if tags.is_empty() {
         // Not a tagged union (a template-or-`false` entry): one message.
@@ -275,9 +268,7 @@ fn report_tagged(
                         "unknown type `{tag}` in `{here}`; expected one of {}",
                         quoted_list(&tags)
                     ));
-                    if let Some(suggestion) = did_you_mean(tag, tags.iter().copied()) {
-                        finding.fix = Some(format!("did you mean `{suggestion}`?"));
-                    }
+                    finding.fix = suggest(tag, tags.iter().copied());
                     reporter.report(Target::Value(&tag_pointer), finding);
                 }
             }

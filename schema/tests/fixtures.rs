@@ -1,6 +1,7 @@
 //! Every fixture: valid connectors lint clean; each invalid fixture triggers
 //! its own rule (named by its file name) and nothing else, and the
-//! diagnostics are snapshots.
+//! diagnostics are snapshots. Every rule of the registry has its page,
+//! fixture and snapshot.
 
 // Tests read the fixture files; the library code itself does no I/O (clippy.toml).
 #![allow(clippy::disallowed_methods)]
@@ -10,7 +11,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use patchbay_schema::{LintReport, RULES, SourceFile, lint};
+use patchbay_schema::{LintReport, RULES, SourceFile, Stage, lint};
 
 fn fixtures(folder: &str) -> Vec<PathBuf> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -97,10 +98,24 @@ fn invalid_fixtures_trigger_their_rule_only() {
     });
 }
 
+/// The registry and the files of each rule agree: a page with the rule's
+/// title, severity and sections, a fixture named after it, reported at the
+/// rule's stage, and a snapshot of each fixture's diagnostics.
 #[test]
-fn every_rule_has_a_doc_page_and_a_fixture() {
+fn every_rule_has_a_page_a_fixture_and_a_snapshot() {
     let invalid = fixtures("invalid");
-    for rule in &RULES {
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for rule in RULES {
+        assert!(
+            rule.doc.starts_with(&format!(
+                "# {} {}\n\n**Severity:** {}\n",
+                rule.code,
+                rule.name,
+                rule.severity.as_str()
+            )),
+            "{}: the page starts with its title and severity",
+            rule.code
+        );
         for heading in [
             "## What it does",
             "## Why is this bad?",
@@ -113,21 +128,34 @@ fn every_rule_has_a_doc_page_and_a_fixture() {
                 rule.code
             );
         }
-        assert!(
-            rule.doc
-                .starts_with(&format!("# {} {}", rule.code, rule.name)),
-            "{} doc title",
-            rule.code
-        );
         let prefix = format!("{}-{}", rule.code, rule.name);
-        assert!(
-            invalid.iter().any(|p| p
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(&prefix)),
-            "no fixtures/invalid/{prefix}.toml"
-        );
+        let own: Vec<&PathBuf> = invalid
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .collect();
+        assert!(!own.is_empty(), "no fixtures/invalid/{prefix}.toml");
+        for path in own {
+            let (file, report) = lint_path(path);
+            // A rule of an earlier stage stops the lint before a spec exists.
+            let checked_on_a_spec = matches!(rule.stage, Stage::Semantic(_));
+            assert_eq!(
+                report.spec.is_some(),
+                checked_on_a_spec,
+                "{} is reported at stage {:?}",
+                file.name(),
+                rule.stage
+            );
+            let snapshot = snapshots.join(format!(
+                "fixtures__invalid_fixtures_trigger_their_rule_only@{}.snap",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            assert!(snapshot.is_file(), "no snapshot {}", snapshot.display());
+        }
     }
     let codes: std::collections::HashSet<_> = RULES.iter().map(|r| r.code).collect();
     assert_eq!(codes.len(), RULES.len(), "rule codes are unique");

@@ -2,17 +2,10 @@
 
 use std::collections::HashSet;
 
-use super::Context;
+use super::{Context, PB105};
 use crate::analysis::{Declaration, Origin};
 use crate::catalog::default_variable_is_live;
 use crate::diagnostic::{Finding, Reporter, Target};
-
-declare_rule!(
-    "PB105",
-    "conflicting-declaration",
-    Error,
-    "One name is declared in two scopes that meet in one request."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let mut reported = HashSet::new();
@@ -59,7 +52,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 reporter.report(
                     Target::Key(&pointer),
                     Finding::new(
-                        &RULE,
+                        &PB105,
                         format!(
                             "`{name}` is declared as {} and as {}, and both are in scope in {}",
                             first.origin.describe(),

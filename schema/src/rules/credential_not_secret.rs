@@ -1,15 +1,8 @@
 //! PB207: a variable named like a credential that is not `secret`.
 
-use super::Context;
+use super::{Context, PB207};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
-
-declare_rule!(
-    "PB207",
-    "credential-not-secret",
-    Warning,
-    "A variable whose name says it is a credential (password, secret, token, API key) is not `type = \"secret\"`."
-);
 
 /// Words in a name that say it holds a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
@@ -45,7 +38,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         reporter.report(
             Target::Key(&site.pointer),
             Finding::new(
-                &RULE,
+                &PB207,
                 format!("`{}` looks like a credential but is a `{}` variable: it would be shown in dry runs, logs and errors", site.name, site.kind.as_str()),
             )
             .fix("set `type = \"secret\"` (or rename it if it is not a credential)"),

@@ -2,17 +2,10 @@
 
 use serde_json::Value;
 
-use super::Context;
+use super::{Context, PB203};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 use crate::pattern::compile_pattern;
-
-declare_rule!(
-    "PB203",
-    "default-type-mismatch",
-    Error,
-    "A variable's `default` does not match its `type` or `pattern`."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -28,7 +21,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             reporter.report(
                 Target::Value(&pointer),
                 Finding::new(
-                    &RULE,
+                    &PB203,
                     format!(
                         "the default of `{}` is not {}",
                         site.name,
@@ -49,7 +42,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             reporter.report(
                 Target::Value(&pointer),
                 Finding::new(
-                    &RULE,
+                    &PB203,
                     format!("the default of `{}` does not match its pattern", site.name),
                 )
                 .fix(format!(

@@ -1,16 +1,9 @@
 //! PB304: header names in one table equal but for case.
 
-use super::Context;
+use super::{Context, PB304};
 use crate::catalog::{self, AuthPart, EntryPlace};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
-
-declare_rule!(
-    "PB304",
-    "duplicate-header",
-    Error,
-    "Two header names in one `headers` table differ only in case."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let spec = context.spec;
@@ -51,7 +44,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             reporter.report(
                 Target::Key(&pointer_push(&table, name)),
                 Finding::new(
-                    &RULE,
+                    &PB304,
                     format!("header `{name}` repeats `{first}`: header names are case-insensitive, so one would silently replace the other"),
                 )
                 .fix(format!("keep one `{first}` entry")),

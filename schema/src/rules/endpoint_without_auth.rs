@@ -1,15 +1,8 @@
 //! PB107: an endpoint with no usable auth method.
 
-use super::Context;
+use super::{Context, PB107};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
-
-declare_rule!(
-    "PB107",
-    "endpoint-without-auth",
-    Error,
-    "An endpoint is enabled for no defined auth method."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for (key, endpoint) in &context.spec.endpoints {
@@ -26,7 +19,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         };
         reporter.report(
             Target::Value(&pointer_push(&pointer_push("/endpoints", key), "auth")),
-            Finding::new(&RULE, format!("endpoint `{key}` cannot be called by any instance: {reason}"))
+            Finding::new(&PB107, format!("endpoint `{key}` cannot be called by any instance: {reason}"))
                 .fix("list at least one method defined under `[auth]`, or remove `auth` to enable all of them"),
         );
     }

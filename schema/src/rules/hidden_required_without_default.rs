@@ -1,14 +1,7 @@
 //! PB202: a hidden required variable with no default.
 
-use super::Context;
+use super::{Context, PB202};
 use crate::diagnostic::{Finding, Reporter, Target};
-
-declare_rule!(
-    "PB202",
-    "hidden-required-without-default",
-    Error,
-    "A required variable is hidden from the instance form and has no default, so it can never be supplied."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -19,7 +12,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         reporter.report(
             Target::Value(&site.field("visible")),
             Finding::new(
-                &RULE,
+                &PB202,
                 format!(
                     "`{}` is required and hidden, but has no default: no instance could supply it",
                     site.name

@@ -1,20 +1,13 @@
 //! PB301: a URL whose literal scheme is `http://`, loopback excepted.
 
-use super::Context;
+use super::{Context, PB301};
 use crate::analysis::Field;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 
-declare_rule!(
-    "PB301",
-    "insecure-http-url",
-    Error,
-    "A URL uses plain `http://` to a host that is not loopback."
-);
-
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let finding = |what: String| {
-        Finding::new(&RULE, format!("{what} uses plain http: credentials and data would cross the network unencrypted"))
+        Finding::new(&PB301, format!("{what} uses plain http: credentials and data would cross the network unencrypted"))
             .fix("use `https://`; plain http is only allowed to loopback (`localhost`, `127.0.0.1`, `[::1]`)")
     };
     for site in context

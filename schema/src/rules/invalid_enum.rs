@@ -1,16 +1,9 @@
 //! PB204: an enum without options, a default outside them, or options on a
 //! variable that is not an enum.
 
-use super::Context;
+use super::{Context, PB204};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
-
-declare_rule!(
-    "PB204",
-    "invalid-enum",
-    Error,
-    "An `enum` variable has no options or a default outside them, or a non-enum has `options`."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -20,7 +13,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 reporter.report(
                     Target::Key(&site.field("options")),
                     Finding::new(
-                        &RULE,
+                        &PB204,
                         format!("`{}` has `options` but is not an enum", site.name),
                     )
                     .fix("set `type = \"enum\"`, or remove `options`"),
@@ -32,7 +25,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             None | Some([]) => reporter.report(
                 Target::Key(&site.pointer),
                 Finding::new(
-                    &RULE,
+                    &PB204,
                     format!("enum variable `{}` has no options", site.name),
                 )
                 .fix("list the allowed values: `options = [\"a\", \"b\"]`"),
@@ -45,7 +38,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     reporter.report(
                         Target::Value(&site.field("default")),
                         Finding::new(
-                            &RULE,
+                            &PB204,
                             format!("the default of `{}` is not one of its options", site.name),
                         )
                         .fix(format!(

@@ -1,16 +1,12 @@
-//! PB001: the file is not well-formed TOML or JSON.
+//! PB001: the file is not well-formed TOML or JSON. The parse stage
+//! reports it with [`report`].
 
+use super::PB001;
 use crate::diagnostic::{Finding, Reporter};
 use crate::document::SyntaxError;
 use crate::source::SourceFormat;
 
-declare_rule!(
-    "PB001",
-    "invalid-syntax",
-    Error,
-    "The file is not well-formed TOML or JSON."
-);
-
+/// Reports a syntax error as PB001, with the fix for the file's format.
 pub(crate) fn report(error: SyntaxError, format: SourceFormat, reporter: &mut Reporter<'_>) {
     let fix = match format {
         SourceFormat::Toml => {
@@ -20,5 +16,5 @@ pub(crate) fn report(error: SyntaxError, format: SourceFormat, reporter: &mut Re
             "fix the JSON syntax at this place (double-quoted keys and strings, commas between members, no trailing comma or comments)"
         }
     };
-    reporter.report_span("", error.span, Finding::new(&RULE, error.message).fix(fix));
+    reporter.report_span("", error.span, Finding::new(&PB001, error.message).fix(fix));
 }

@@ -1,17 +1,10 @@
 //! PB302: a `url`-typed variable anywhere but at the start of a URL.
 
-use super::Context;
+use super::{Context, PB302};
 use crate::analysis::Field;
 use crate::diagnostic::{Finding, Reporter};
 use crate::model::VariableType;
 use crate::template::expressions;
-
-declare_rule!(
-    "PB302",
-    "misplaced-url-variable",
-    Error,
-    "A `url`-typed variable is used anywhere but at the very start of a URL."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let analysis = &context.analysis;
@@ -34,7 +27,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             });
             let Some(name) = misplaced else { continue };
             let finding = Finding::new(
-                &RULE,
+                &PB302,
                 format!("`{name}` is a `url` variable, so it may only stand at the very start of a URL"),
             )
             .fix(format!(

@@ -1,90 +1,167 @@
-//! Lint rules, one module each, in the manner of ruff: a stable code, a
-//! severity, a documentation page in `docs/rules/CODE.md`, a fixture in
-//! `fixtures/invalid/` that triggers it and a snapshot of its diagnostic.
+//! The lint rules, in the manner of ruff: one registry table, and one
+//! module per rule that runs on a validated spec. Each rule has a stable
+//! code, a page `schema/rules/CODE.md` (what `patchbay explain CODE`
+//! prints), a fixture `fixtures/invalid/CODE-name.toml` that triggers it
+//! alone, and a snapshot of that fixture's diagnostics.
 //!
-//! PB0xx rules are reported while the file is parsed and validated against
-//! the schema; the others run on a spec that passed that stage.
+//! Adding a rule: one line in the `registry!` table below, its module with
+//! a `check`, its page and its fixture; `schema/tests/fixtures.rs` fails
+//! until the page, fixture and snapshot agree with the table. The parse and
+//! schema stages (`document.rs`, `validate.rs`) report PB001 to PB003.
 
 use crate::analysis::Analysis;
-use crate::diagnostic::{Reporter, Rule};
+use crate::diagnostic::{Finding, Reporter, Severity, Target};
 use crate::document::Node;
 use crate::model::Spec;
 use crate::source::{SourceFile, Span};
 
-/// Declares a module's rule, its documentation page included.
-macro_rules! declare_rule {
-    ($code:literal, $name:literal, $severity:ident, $summary:literal) => {
-        /// The rule's metadata and documentation.
-        pub(crate) static RULE: $crate::diagnostic::Rule = $crate::diagnostic::Rule {
-            code: $code,
-            name: $name,
-            severity: $crate::diagnostic::Severity::$severity,
-            summary: $summary,
-            doc: include_str!(concat!("../../../docs/rules/", $code, ".md")),
-        };
-    };
+/// A lint rule: a stable code, a name, when it is checked, a severity and
+/// its documentation.
+///
+/// Every rule is in [`RULES`]; find one with [`rule`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Rule {
+    /// Stable code, e.g. `PB102`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `undeclared-template-variable`.
+    pub name: &'static str,
+    /// Severity of its diagnostics.
+    pub severity: Severity,
+    /// When [`lint`](crate::lint) checks it.
+    pub stage: Stage,
+    /// One line on what it reports.
+    pub summary: &'static str,
+    /// Its documentation page (Markdown): what it does, why, example, fix.
+    pub doc: &'static str,
 }
 
+/// When a rule is checked. A file that fails one stage is not checked by
+/// the next: a spec with a syntax error gets no schema diagnostics, one
+/// that does not match the schema no semantic ones.
+#[derive(Debug, Clone, Copy)]
+pub enum Stage {
+    /// While the text is parsed as TOML or JSON.
+    Parse,
+    /// While the parsed document is validated against the connector schema.
+    Schema,
+    /// On a spec that matched the schema, also one built in code
+    /// ([`lint_spec`](crate::lint_spec)).
+    Semantic(Check),
+}
+
+/// The check of a semantic rule: what the lint pass calls for it.
+#[derive(Clone, Copy)]
+pub struct Check(fn(&Context<'_>, &mut Reporter<'_>));
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The function's address says nothing and differs between runs.
+        f.debug_tuple("Check").finish_non_exhaustive()
+    }
+}
+
+/// The registry. Each line: code, name, severity, stage (a semantic rule
+/// names the module whose `check` it runs), summary. It declares those
+/// modules, a `static` per rule (named by its code, for the modules to
+/// report with) and [`RULES`], and includes each rule's page.
+macro_rules! registry {
+    ($(
+        $code:ident $name:literal, $severity:ident, $stage:ident $(($module:ident))?,
+            $summary:literal;
+    )*) => {
+        $($(mod $module;)?)*
+        $(
+            #[doc = concat!("`", $name, "`: ", $summary)]
+            pub(crate) static $code: Rule = Rule {
+                code: stringify!($code),
+                name: $name,
+                severity: Severity::$severity,
+                stage: registry!(@stage $stage $($module)?),
+                summary: $summary,
+                doc: include_str!(concat!("../../rules/", stringify!($code), ".md")),
+            };
+        )*
+        /// Every rule, by code.
+        ///
+        /// ```
+        /// use patchbay_schema::{RULES, Stage};
+        ///
+        /// let before_a_spec: Vec<&str> = RULES
+        ///     .iter()
+        ///     .filter(|rule| !matches!(rule.stage, Stage::Semantic(_)))
+        ///     .map(|rule| rule.code)
+        ///     .collect();
+        /// assert_eq!(before_a_spec, ["PB001", "PB002", "PB003"]);
+        /// ```
+        pub static RULES: &[&Rule] = &[$(&$code),*];
+    };
+    (@stage Semantic $module:ident) => { Stage::Semantic(Check($module::check)) };
+    (@stage $stage:ident) => { Stage::$stage };
+}
+
+registry! {
+    PB001 "invalid-syntax", Error, Parse,
+        "The file is not well-formed TOML or JSON.";
+    PB002 "schema-violation", Error, Schema,
+        "A value has the wrong type, a required field is missing, or a value is outside its allowed set.";
+    PB003 "unknown-field", Error, Schema,
+        "A key the connector format does not define (often a typo).";
+    PB004 "unsupported-format-version", Error, Semantic(unsupported_format_version),
+        "The spec's `format` version is not one this patchbay understands.";
+
+    PB101 "template-syntax-error", Error, Semantic(template_syntax_error),
+        "A template string is not valid MiniJinja syntax.";
+    PB102 "undeclared-template-variable", Error, Semantic(undeclared_template_variable),
+        "A template refers to a name that is not in scope for its request.";
+    PB103 "undefined-auth-method", Error, Semantic(undefined_auth_method),
+        "An endpoint's `auth` list names a method not defined under `[auth]`.";
+    PB104 "undeclared-use", Error, Semantic(undeclared_use),
+        "An auth method's `use` lists a connector variable that is not declared.";
+    PB105 "conflicting-declaration", Error, Semantic(conflicting_declaration),
+        "One name is declared in two scopes that meet in one request.";
+    PB106 "unused-variable", Warning, Semantic(unused_variable),
+        "A declared variable is not used by any template.";
+    PB107 "endpoint-without-auth", Error, Semantic(endpoint_without_auth),
+        "An endpoint is enabled for no defined auth method.";
+    PB108 "undefined-test-endpoint", Error, Semantic(undefined_test_endpoint),
+        "`[connector] test` names an endpoint that does not exist.";
+
+    PB201 "secret-with-default", Error, Semantic(secret_with_default),
+        "A secret variable has a `default`, so the secret would be committed with the spec.";
+    PB202 "hidden-required-without-default", Error, Semantic(hidden_required_without_default),
+        "A required variable is hidden from the instance form and has no default, so it can never be supplied.";
+    PB203 "default-type-mismatch", Error, Semantic(default_type_mismatch),
+        "A variable's `default` does not match its `type` or `pattern`.";
+    PB204 "invalid-enum", Error, Semantic(invalid_enum),
+        "An `enum` variable has no options or a default outside them, or a non-enum has `options`.";
+    PB205 "invalid-pattern", Error, Semantic(invalid_pattern),
+        "A variable's `pattern` is not a valid regular expression.";
+    PB206 "secret-type-downgrade", Error, Semantic(secret_type_downgrade),
+        "An override changes the type of a built-in secret (`client_secret`, `password`, `api_key`, `token`), so it would no longer be masked.";
+    PB207 "credential-not-secret", Warning, Semantic(credential_not_secret),
+        "A variable whose name says it is a credential (password, secret, token, API key) is not `type = \"secret\"`.";
+
+    PB301 "insecure-http-url", Error, Semantic(insecure_http_url),
+        "A URL uses plain `http://` to a host that is not loopback.";
+    PB302 "misplaced-url-variable", Error, Semantic(misplaced_url_variable),
+        "A `url`-typed variable is used anywhere but at the very start of a URL.";
+    PB303 "secret-in-url-query", Warning, Semantic(secret_in_url_query),
+        "A secret is templated into a URL query, where proxies and servers log it.";
+    PB304 "duplicate-header", Error, Semantic(duplicate_header),
+        "Two header names in one `headers` table differ only in case.";
+
+    PB401 "contradictory-client-settings", Error, Semantic(contradictory_client_settings),
+        "A public OAuth client declares a `client_secret` or sets `client_auth`.";
+    PB402 "removal-without-default", Error, Semantic(removal_without_default),
+        "`false` removes a default entry that the request does not have.";
+}
+
+// What the parse and schema stages use to report their rules, and the
+// variable declarations the rules about variables read.
 pub(crate) mod invalid_syntax;
-pub(crate) mod schema_violation;
 pub(crate) mod unknown_field;
-mod unsupported_format_version;
-
-mod conflicting_declaration;
-mod endpoint_without_auth;
-mod template_syntax_error;
-mod undeclared_template_variable;
-mod undeclared_use;
-mod undefined_auth_method;
-mod undefined_test_endpoint;
-mod unused_variable;
-
-mod credential_not_secret;
-mod default_type_mismatch;
-mod hidden_required_without_default;
-mod invalid_enum;
-mod invalid_pattern;
-mod secret_type_downgrade;
-mod secret_with_default;
-
-mod duplicate_header;
-mod insecure_http_url;
-mod misplaced_url_variable;
-mod secret_in_url_query;
-
-mod contradictory_client_settings;
-mod removal_without_default;
-
 pub(crate) mod variables;
-
-/// Every rule, by code.
-pub static RULES: [&Rule; 25] = [
-    &invalid_syntax::RULE,
-    &schema_violation::RULE,
-    &unknown_field::RULE,
-    &unsupported_format_version::RULE,
-    &template_syntax_error::RULE,
-    &undeclared_template_variable::RULE,
-    &undefined_auth_method::RULE,
-    &undeclared_use::RULE,
-    &conflicting_declaration::RULE,
-    &unused_variable::RULE,
-    &endpoint_without_auth::RULE,
-    &undefined_test_endpoint::RULE,
-    &secret_with_default::RULE,
-    &hidden_required_without_default::RULE,
-    &default_type_mismatch::RULE,
-    &invalid_enum::RULE,
-    &invalid_pattern::RULE,
-    &secret_type_downgrade::RULE,
-    &credential_not_secret::RULE,
-    &insecure_http_url::RULE,
-    &misplaced_url_variable::RULE,
-    &secret_in_url_query::RULE,
-    &duplicate_header::RULE,
-    &contradictory_client_settings::RULE,
-    &removal_without_default::RULE,
-];
 
 /// A rule by its code (`PB102`) or name (`undeclared-template-variable`),
 /// ignoring case.
@@ -130,9 +207,7 @@ impl Context<'_> {
         (inner == text && range.end <= text.len())
             .then(|| Span::new(range.start + 1, range.end + 1))
     }
-}
 
-impl Context<'_> {
     /// Reports a finding inside the template at `pointer` — at `range` of
     /// its text when the file offsets are known, at the whole value
     /// otherwise.
@@ -141,9 +216,8 @@ impl Context<'_> {
         reporter: &mut Reporter<'_>,
         pointer: &str,
         range: Option<std::ops::Range<usize>>,
-        finding: crate::diagnostic::Finding,
+        finding: Finding,
     ) {
-        use crate::diagnostic::Target;
         match range.and_then(|r| self.span_in_string(pointer, r)) {
             Some(span) => reporter.report(Target::Within(pointer, span), finding),
             None => reporter.report(Target::Value(pointer), finding),
@@ -153,26 +227,9 @@ impl Context<'_> {
 
 /// Runs every semantic rule.
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
-    unsupported_format_version::check(context, reporter);
-    template_syntax_error::check(context, reporter);
-    undeclared_template_variable::check(context, reporter);
-    undefined_auth_method::check(context, reporter);
-    undeclared_use::check(context, reporter);
-    conflicting_declaration::check(context, reporter);
-    unused_variable::check(context, reporter);
-    endpoint_without_auth::check(context, reporter);
-    undefined_test_endpoint::check(context, reporter);
-    secret_with_default::check(context, reporter);
-    hidden_required_without_default::check(context, reporter);
-    default_type_mismatch::check(context, reporter);
-    invalid_enum::check(context, reporter);
-    invalid_pattern::check(context, reporter);
-    secret_type_downgrade::check(context, reporter);
-    credential_not_secret::check(context, reporter);
-    insecure_http_url::check(context, reporter);
-    misplaced_url_variable::check(context, reporter);
-    secret_in_url_query::check(context, reporter);
-    duplicate_header::check(context, reporter);
-    contradictory_client_settings::check(context, reporter);
-    removal_without_default::check(context, reporter);
+    for rule in RULES {
+        if let Stage::Semantic(Check(check)) = rule.stage {
+            check(context, reporter);
+        }
+    }
 }

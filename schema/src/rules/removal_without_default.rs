@@ -1,17 +1,10 @@
 //! PB402: `false` removing a default that does not exist.
 
-use super::Context;
+use super::{Context, PB402};
 use crate::catalog::{self, AuthPart, EntryPlace, EntryValue, Overrides};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
 use crate::model::Entry;
-
-declare_rule!(
-    "PB402",
-    "removal-without-default",
-    Error,
-    "`false` removes a default entry that the request does not have."
-);
 
 const PLACES: [EntryPlace; 3] = [EntryPlace::Query, EntryPlace::Header, EntryPlace::Body];
 
@@ -79,7 +72,7 @@ fn check_overrides(
             reporter.report(
                 Target::Value(&pointer),
                 Finding::new(
-                    &RULE,
+                    &PB402,
                     format!("`{name} = false` removes a default, but {describe} has no default `{name}`"),
                 )
                 .fix("remove this entry; `false` only removes entries the auth type adds by default (see `patchbay compile` for the defaults)"),

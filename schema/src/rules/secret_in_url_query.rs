@@ -1,17 +1,10 @@
 //! PB303: a secret templated into a URL query.
 
-use super::Context;
+use super::{Context, PB303};
 use crate::analysis::{Field, Owner, Scope};
 use crate::diagnostic::{Finding, Reporter};
 use crate::model::{ApiKeyLocation, AuthMethod};
 use crate::template::expressions;
-
-declare_rule!(
-    "PB303",
-    "secret-in-url-query",
-    Warning,
-    "A secret is templated into a URL query, where proxies and servers log it."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let analysis = &context.analysis;
@@ -37,7 +30,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 })
             });
             let Some(name) = secret else { continue };
-            let finding = Finding::new(&RULE, format!("secret `{name}` is sent in a URL query, and URLs get logged"))
+            let finding = Finding::new(&PB303, format!("secret `{name}` is sent in a URL query, and URLs get logged"))
                 .fix("send it in a header or the body if the API allows; if the API demands a query key, use an `api_key` method with `in = \"query\"`");
             context.report_in_template(reporter, &site.pointer, Some(expression.range), finding);
         }

@@ -1,17 +1,10 @@
 //! PB206: an override gives a built-in secret a type other than `secret`.
 
-use super::Context;
+use super::{Context, PB206};
 use crate::catalog::default_variables;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
 use crate::model::VariableType;
-
-declare_rule!(
-    "PB206",
-    "secret-type-downgrade",
-    Error,
-    "An override changes the type of a built-in secret (`client_secret`, `password`, `api_key`, `token`), so it would no longer be masked."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for (key, method) in &context.spec.auth {
@@ -38,7 +31,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             reporter.report(
                 Target::Value(&pointer),
                 Finding::new(
-                    &RULE,
+                    &PB206,
                     format!(
                         "`{}` of auth method `{key}` is a secret, but this override makes it `{}`: its value would be shown in dry runs, logs and errors",
                         default.name,

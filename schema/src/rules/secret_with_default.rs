@@ -1,15 +1,8 @@
 //! PB201: a secret variable has a default.
 
-use super::Context;
+use super::{Context, PB201};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
-
-declare_rule!(
-    "PB201",
-    "secret-with-default",
-    Error,
-    "A secret variable has a `default`, so the secret would be committed with the spec."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -18,7 +11,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         }
         reporter.report(
             Target::Value(&site.field("default")),
-            Finding::new(&RULE, format!("secret variable `{}` has a default value", site.name))
+            Finding::new(&PB201, format!("secret variable `{}` has a default value", site.name))
                 .fix("remove the default and supply the value in each instance (e.g. `{ env = \"…\" }`); revoke the secret if it was ever committed")
                 .sensitive(),
         );

@@ -1,16 +1,9 @@
 //! PB102: a template refers to a name that is not in scope for its request.
 
-use super::Context;
+use super::{Context, PB102};
 use crate::analysis::{Origin, Owner};
-use crate::diagnostic::{Finding, Reporter, did_you_mean};
+use crate::diagnostic::{Finding, Reporter, suggest};
 use crate::template::expressions;
-
-declare_rule!(
-    "PB102",
-    "undeclared-template-variable",
-    Error,
-    "A template refers to a name that is not in scope for its request."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.analysis.sites {
@@ -33,7 +26,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 scope.declarations.iter().map(|d| d.name),
             );
             let finding = Finding::new(
-                &RULE,
+                &PB102,
                 format!("`{name}` is not in scope in {}", scope.describe()),
             )
             .fix(fix);
@@ -53,8 +46,8 @@ fn fix<'a>(
     in_scope: impl Iterator<Item = &'a str>,
 ) -> String {
     let in_scope: Vec<&str> = in_scope.collect();
-    if let Some(suggestion) = did_you_mean(name, in_scope.iter().copied()) {
-        return format!("did you mean `{suggestion}`?");
+    if let Some(fix) = suggest(name, in_scope.iter().copied()) {
+        return fix;
     }
     if let Owner::Auth { method, .. } = owner
         && context.spec.variables.contains_key(name)

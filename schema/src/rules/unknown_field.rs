@@ -1,14 +1,7 @@
-//! PB003: a key the format does not define. Reported by
-//! [`crate::validate`] with a suggestion.
+//! PB003: a key the format does not define. [`crate::validate`] reports
+//! it with the [`fix`] made here.
 
-use crate::diagnostic::did_you_mean;
-
-declare_rule!(
-    "PB003",
-    "unknown-field",
-    Error,
-    "A key the connector format does not define (often a typo)."
-);
+use crate::diagnostic::suggest;
 
 /// Keys that belong elsewhere: (misplaced key, where the pointer ends,
 /// advice).
@@ -38,8 +31,8 @@ const MISPLACED: &[(&str, &str, &str)] = &[
 /// How to fix an unknown key: the likely intended field, or where it
 /// belongs, or the list of fields allowed here.
 pub(crate) fn fix(key: &str, parent_pointer: &str, allowed: &[&str]) -> String {
-    if let Some(suggestion) = did_you_mean(key, allowed.iter().copied()) {
-        return format!("did you mean `{suggestion}`?");
+    if let Some(fix) = suggest(key, allowed.iter().copied()) {
+        return fix;
     }
     let parent = parent_pointer.rsplit('/').next().unwrap_or_default();
     let misplaced = MISPLACED.iter().find(|(misplaced_key, in_table, _)| {

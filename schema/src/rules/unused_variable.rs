@@ -2,16 +2,9 @@
 
 use std::collections::HashSet;
 
-use super::Context;
+use super::{Context, PB106};
 use crate::analysis::Origin;
 use crate::diagnostic::{Finding, Reporter, Target, did_you_mean};
-
-declare_rule!(
-    "PB106",
-    "unused-variable",
-    Warning,
-    "A declared variable is not used by any template."
-);
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let analysis = &context.analysis;
@@ -66,7 +59,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         reporter.report(
             Target::Key(&pointer),
             Finding::new(
-                &RULE,
+                &PB106,
                 format!("`{name}` is {} that no template uses", origin.describe()),
             )
             .fix(format!(
