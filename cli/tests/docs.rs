@@ -7,7 +7,8 @@
 //! equal the lines up to the next `$ `, trailing whitespace ignored. Two
 //! placeholders are for output that truly varies (ports, states, timings):
 //! `[..]` matches any text within a line, and a line `...` any number of
-//! lines.
+//! lines (which also lets a page show a checked excerpt of a long output,
+//! such as the tutorial's plan).
 //!
 //! An HTML comment on the line before the fence (invisible when rendered)
 //! sets up a block:
@@ -64,8 +65,10 @@ struct Step {
     line: usize,
     /// The command as bash reads it (continuations kept).
     command: String,
-    /// 0-based index range of the expected output's lines in the page.
-    expected: std::ops::Range<usize>,
+    /// The output shown, without the block's indentation.
+    shown: Vec<String>,
+    /// 0-based index range of the shown output's lines in the page.
+    lines: std::ops::Range<usize>,
 }
 
 /// A fenced block of a page.
@@ -74,6 +77,8 @@ struct Block {
     /// 1-based line of the opening fence.
     line: usize,
     language: String,
+    /// The indentation of the fence (a block inside a list item).
+    indent: usize,
     setup: Setup,
     steps: Vec<Step>,
     /// The block's text, for the blocks that are only listed.
@@ -145,7 +150,8 @@ fn parse_steps(lines: &[String], first: usize) -> Result<Vec<Step>, String> {
         steps.push(Step {
             line,
             command,
-            expected: first + start..first + index,
+            shown: lines[start..index].to_vec(),
+            lines: first + start..first + index,
         });
     }
     Ok(steps)
@@ -200,6 +206,7 @@ fn parse_page(text: &str) -> (Vec<Block>, Vec<String>) {
         blocks.push(Block {
             line: fence + 1,
             language: language.to_owned(),
+            indent,
             setup,
             steps,
             text: body,
@@ -407,15 +414,10 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
         failures.extend(errors.into_iter().map(|e| format!("{name}: {e}")));
         let mut rewrites: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
         for block in blocks {
-            match block.language.as_str() {
-                "sh" => listed.extend(
-                    block
-                        .text
-                        .iter()
-                        .map(|command| format!("{name}:{}: {command}", block.line)),
-                ),
-                "console" => {}
-                _ => continue,
+            if block.language == "sh" {
+                let commands = block.text.iter();
+                listed.extend(commands.map(|c| format!("{name}:{}: {c}", block.line)));
+                continue;
             }
             if block.language != "console" {
                 continue;
@@ -436,11 +438,10 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
             run += 1;
             let folder = temp_folder(&format!("{}-{}", name.replace('/', "_"), block.line));
             let mut session = Session::start(&folder, &cwd, &block.setup);
-            let lines: Vec<&str> = text.lines().collect();
             for step in &block.steps {
                 let actual_text = session.run(&step.command);
                 let actual = normalise(&actual_text);
-                let expected_text = lines[step.expected.clone()].join("\n");
+                let expected_text = step.shown.join("\n");
                 let expected = normalise(&expected_text);
                 if lines_match(&expected, &actual) {
                     continue;
@@ -452,10 +453,12 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
                     diff(&expected, &actual)
                 ));
                 if bless {
-                    rewrites.push((
-                        step.expected.clone(),
-                        actual.iter().map(|l| (*l).to_owned()).collect(),
-                    ));
+                    let indent = " ".repeat(block.indent);
+                    let indented = actual.iter().map(|line| match *line {
+                        "" => String::new(),
+                        line => format!("{indent}{line}"),
+                    });
+                    rewrites.push((step.lines.clone(), indented.collect()));
                 }
             }
             std::fs::remove_dir_all(&folder).unwrap();
@@ -545,17 +548,32 @@ fn console_blocks_split_into_commands_and_their_output() {
             Step {
                 line: 3,
                 command: "a \\\n  --b".to_owned(),
-                expected: 4..5,
+                shown: vec!["out".to_owned()],
+                lines: 4..5,
             },
             Step {
                 line: 6,
                 command: "echo $?".to_owned(),
-                expected: 6..7,
+                shown: vec!["0".to_owned()],
+                lines: 6..7,
             },
         ]
     );
     assert_eq!(
         errors,
         vec!["line 10: a console block starts with a `$ command` line"]
+    );
+}
+
+#[test]
+fn blocks_in_list_items_lose_their_indentation_and_comments_need_a_console_block() {
+    let page = "- a step:\n\n  ```console\n  $ x\n    y\n  ```\n\n<!-- docs-test: cwd=x -->\n```toml\n```\n";
+    let (blocks, errors) = parse_page(page);
+    assert_eq!(blocks[0].steps[0].command, "x");
+    assert_eq!(blocks[0].steps[0].shown, vec!["  y".to_owned()]);
+    assert_eq!(blocks[0].indent, 2);
+    assert_eq!(
+        errors,
+        vec!["line 9: a docs-test comment before a ```toml block (only console blocks run)"]
     );
 }
