@@ -151,7 +151,10 @@ fn explain_without_a_code_lists_every_rule_and_an_unknown_code_points_there() {
     let unknown = patchbay(&["explain", "PB999"]);
     let message = String::from_utf8_lossy(&unknown.stderr);
     // An installed user has no checkout: the hint is a command, not a path.
-    assert!(message.contains("run `patchbay explain` without a code"), "{message}");
+    assert!(
+        message.contains("run `patchbay explain` without a code"),
+        "{message}"
+    );
     assert!(!message.contains(".md"), "{message}");
 }
 

@@ -3,7 +3,6 @@
 
 // Tests read the fixture files; the library code itself does no I/O (clippy.toml).
 #![allow(clippy::disallowed_methods)]
-
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use std::path::Path;
