@@ -1,6 +1,7 @@
 //! `patchbay`, the command-line tool: parses the command line and hands each
 //! command to its module under `commands/`.
 
+mod color;
 mod commands;
 mod connect;
 mod exit;
@@ -20,6 +21,16 @@ use crate::commands::{auth, compile, explain, lint, run, schema};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour diagnostics: `auto` colours them on a terminal unless
+    /// `NO_COLOR` is set.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = clap::ColorChoice::Auto
+    )]
+    color: clap::ColorChoice,
 }
 
 /// Every command; the doc comment of each variant is its line in `--help`.
@@ -49,6 +60,7 @@ fn main() -> ExitCode {
         // Help and version exit 0, usage errors 2.
         Err(error) => error.exit(),
     };
+    color::init(cli.color);
     dispatch(cli.command).unwrap_or_else(exit::report)
 }
 

@@ -37,7 +37,8 @@ pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitC
         linted.push(Linted { source, report });
     }
     progress.clear();
-    args.format.write(&linted, out)?;
+    let colored = crate::color::wanted(&std::io::stdout());
+    args.format.write(&linted, out, colored)?;
     out.flush()?;
     let count = |severity| {
         linted
