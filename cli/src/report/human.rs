@@ -10,10 +10,11 @@ use patchbay_schema::{Diagnostic, Severity, SourceFile};
 /// What a masked secret shows as.
 const MASK: &str = "\"********\"";
 
-/// Characters of a long line kept on each side of the span. More than the
-/// renderer's width (140 columns), so that it still cuts the line itself
-/// and marks the cuts with `...`; bounded, so that a diagnostic on a
-/// megabyte-long line costs what one on a short line does.
+/// Characters of a long line kept before the span's start (twice as many
+/// are kept after it). More than the renderer's width (140 columns), so
+/// that it still cuts the line itself and marks the cuts with `...`;
+/// bounded, so that a diagnostic on a megabyte-long line costs what one on
+/// a short line does.
 const WINDOW: usize = 512;
 
 /// The diagnostic in rustc's form, without a trailing line break.
@@ -105,8 +106,9 @@ impl Excerpt {
     }
 }
 
-/// The part of a line to show, in bytes: all of it, or for a line longer
-/// than four windows, a window before the span's start and two after it.
+/// The part of a line to show, as a byte range: all of it, or for a line
+/// longer than four windows (counted in bytes), a window before the span's
+/// start and two after it.
 /// Only that part is copied, masked and handed to the renderer.
 fn window(line: &str, span_start: usize) -> (usize, usize) {
     if line.len() <= 4 * WINDOW {
@@ -180,6 +182,15 @@ mod tests {
             "{shown}"
         );
         assert!(shown.ends_with("= help: did you mean `shop`?"), "{shown}");
+    }
+
+    #[test]
+    fn a_coloured_long_line_keeps_its_column() {
+        let text = format!("key = \"{}{{{{ x }}}}\"\n", "z".repeat(5_000));
+        let source = SourceFile::new("c.toml", text);
+        let start = source.text().find("{{").unwrap_or_default();
+        let shown = render(&source, &diagnostic(&source, start..start + 7, false), true);
+        assert!(shown.contains("c.toml:1:5008"), "{shown}");
     }
 
     #[test]
