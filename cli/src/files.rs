@@ -1,4 +1,4 @@
-//! Finding the spec files a `lint` names.
+//! Finding the spec files a `lint` names (and `-`, stdin).
 
 use std::path::{Path, PathBuf};
 
@@ -7,19 +7,40 @@ use anyhow::{Context, bail};
 /// Folders never searched: version control, build output, dependencies.
 const SKIPPED_FOLDERS: &[&str] = &["target", "node_modules"];
 
-/// The files to lint: each file named, and every `.toml` and `.json` file
-/// below each folder named (hidden folders skipped), sorted per folder.
-pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// The path that stands for stdin.
+const STDIN: &str = "-";
+
+/// One spec to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// The spec read from stdin.
+    Stdin,
+    /// A spec file.
+    File(PathBuf),
+}
+
+/// The specs to lint: each file named, stdin for `-` (once), and every
+/// `.toml` and `.json` file below each folder named (hidden folders
+/// skipped), sorted per folder.
+pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let mut files = Vec::new();
     for path in paths {
+        if path.as_os_str() == STDIN {
+            if files.contains(&Input::Stdin) {
+                bail!("`-` (stdin) is named twice");
+            }
+            files.push(Input::Stdin);
+            continue;
+        }
         let metadata =
             std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if metadata.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)?;
-            files[before..].sort();
+            let mut found = Vec::new();
+            walk(path, &mut found)?;
+            found.sort();
+            files.extend(found.into_iter().map(Input::File));
         } else {
-            files.push(path.clone());
+            files.push(Input::File(path.clone()));
         }
     }
     if files.is_empty() {

@@ -229,3 +229,65 @@ fn schema_plan_prints_the_committed_plan_schema() {
     let output = patchbay(&["schema", "--plan"]);
     assert_eq!(stdout(&output), patchbay_compiler::PLAN_SCHEMA);
 }
+
+#[test]
+fn colour_only_when_asked_for() {
+    let spec = "fixtures/invalid/PB102-undeclared-template-variable.toml";
+    let piped = patchbay(&["lint", spec]);
+    assert!(!stdout(&piped).contains('\x1b'), "piped output is plain");
+    let always = patchbay(&["lint", "--color", "always", spec]);
+    assert!(stdout(&always).contains("\x1b["), "{}", stdout(&always));
+    assert!(stdout(&always).contains("shop_name"));
+    let never = patchbay(&["--color", "never", "lint", spec]);
+    assert_eq!(stdout(&never), stdout(&piped));
+    // `compile` reports on stderr, under the same flag.
+    let compiled = patchbay(&["compile", "--color", "always", spec]);
+    assert!(String::from_utf8_lossy(&compiled.stderr).contains("\x1b["));
+}
+
+#[test]
+fn a_million_character_line_is_cut_around_the_span() {
+    let dir = temp_dir("long-line");
+    let spec =
+        std::fs::read_to_string("../fixtures/invalid/PB102-undeclared-template-variable.toml")
+            .unwrap();
+    let padding = "x".repeat(1_000_000);
+    let long = spec.replacen(
+        "url = \"https://{{ shop_name }}",
+        &format!("url = \"https://{padding}{{{{ shop_name }}}}"),
+        1,
+    );
+    assert_ne!(
+        long, spec,
+        "the fixture still has the line this test lengthens"
+    );
+    let path = dir.join("long.toml");
+    std::fs::write(&path, long).unwrap();
+    let output = patchbay(&["lint", path.to_str().unwrap()]);
+    let shown = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.len() < 2_000, "{} bytes:\n{shown}", shown.len());
+    assert!(
+        shown.contains(&format!("long.toml:39:{}", 16 + 1_000_000)),
+        "{shown}"
+    );
+    let lines: Vec<&str> = shown.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.contains("{{ shop_name }}"))
+        .unwrap();
+    assert!(lines[source].contains("..."), "the cut is marked: {shown}");
+    let caret = lines[source + 1].find('^').unwrap();
+    assert_eq!(&lines[source][caret..caret + 15], "{{ shop_name }}");
+    assert_eq!(lines[source + 1].matches('^').count(), 15);
+    assert!(shown.contains("= help: did you mean `shop`?"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A fresh folder under the system's temporary folder for one test.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("patchbay-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

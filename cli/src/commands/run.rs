@@ -2,13 +2,14 @@
 //! requests as curl commands.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use patchbay_runtime::{Call, Connection};
 use patchbay_schema::VariableType;
+use patchbay_schema::diagnostic::did_you_mean;
 use serde_json::Value;
 
 use crate::connect::{block_on, connect};
@@ -81,8 +82,33 @@ fn parse_vars(
     Ok(parsed)
 }
 
+/// Fails, as a usage error, when the spec has no endpoint of that name,
+/// suggesting the one meant.
+fn check_endpoint(connection: &Connection, spec: &Path, name: &str) -> anyhow::Result<()> {
+    // Endpoints are listed per auth method; a name is known if any has it
+    // (one the instance's method lacks is the runtime's to report).
+    let known: IndexSet<&str> = connection
+        .connector_plan()
+        .methods
+        .values()
+        .flat_map(|method| method.endpoints.keys().map(String::as_str))
+        .collect();
+    if known.contains(name) {
+        return Ok(());
+    }
+    let hint = match did_you_mean(name, known.iter().copied()) {
+        Some(meant) => format!("did you mean `{meant}`?"),
+        None => format!(
+            "it has: {}",
+            known.iter().copied().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    bail!("{} has no endpoint `{name}`; {hint}", spec.display())
+}
+
 pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     let connection = connect(&args.spec, &args.instance)?;
+    check_endpoint(&connection, &args.spec, &args.endpoint)?;
     let payload = match &args.payload {
         Some(path) => {
             let text = std::fs::read_to_string(path)

@@ -1,6 +1,8 @@
 //! Diagnostics written out: the formats `lint` reports in, and the human
 //! form other commands write to stderr.
 
+mod human;
+
 use std::io::Write;
 
 use clap::ValueEnum;
@@ -21,10 +23,16 @@ pub(crate) enum ReportFormat {
 }
 
 impl ReportFormat {
-    /// Writes the diagnostics of every file linted in this format.
-    pub(crate) fn write(self, linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+    /// Writes the diagnostics of every file linted in this format; the
+    /// human one in colour when `colored`.
+    pub(crate) fn write(
+        self,
+        linted: &[Linted],
+        out: &mut impl Write,
+        colored: bool,
+    ) -> std::io::Result<()> {
         match self {
-            ReportFormat::Human => human(linted, out),
+            ReportFormat::Human => human(linted, out, colored),
             ReportFormat::Json => json(linted, out),
             ReportFormat::Sarif => sarif(linted, out),
             ReportFormat::Github => github(linted, out),
@@ -57,17 +65,16 @@ pub(crate) fn report_to_stderr(
         spec: None,
         diagnostics,
     };
-    human(&[Linted { source, report }], &mut std::io::stderr().lock())
+    let stderr = std::io::stderr();
+    let colored = crate::color::wanted(&stderr);
+    human(&[Linted { source, report }], &mut stderr.lock(), colored)
 }
-
-/// What a masked secret shows as.
-const MASK: &str = "\"********\"";
 
 /// rustc-style: the message, the place, the source line with a caret, the
 /// fix; then a summary.
-fn human(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
+fn human(linted: &[Linted], out: &mut impl Write, colored: bool) -> std::io::Result<()> {
     for (source, diagnostic) in linted.iter().flat_map(Linted::diagnostics) {
-        write_human(source, diagnostic, out)?;
+        writeln!(out, "{}\n", human::render(source, diagnostic, colored))?;
     }
     let count = |severity| {
         linted
@@ -87,66 +94,6 @@ fn human(linted: &[Linted], out: &mut impl Write) -> std::io::Result<()> {
             plural(warnings, "warning")
         )
     }
-}
-
-fn write_human(
-    source: &SourceFile,
-    diagnostic: &Diagnostic,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let Diagnostic { start, end, .. } = diagnostic;
-    writeln!(
-        out,
-        "{}[{}]: {}",
-        diagnostic.severity.as_str(),
-        diagnostic.code,
-        diagnostic.message
-    )?;
-    let gutter = " ".repeat(start.line.to_string().len());
-    writeln!(
-        out,
-        "{gutter}--> {}:{}:{}",
-        source.name(),
-        start.line,
-        start.column
-    )?;
-    let line = source.line_text(start.line);
-    let (shown, caret_start, caret_len) = excerpt(line, diagnostic);
-    writeln!(out, "{gutter} |")?;
-    writeln!(out, "{} | {shown}", start.line)?;
-    let width = if start.line == end.line {
-        caret_len.max(1)
-    } else {
-        shown.chars().count().saturating_sub(caret_start).max(1)
-    };
-    writeln!(
-        out,
-        "{gutter} | {}{}",
-        " ".repeat(caret_start),
-        "^".repeat(width)
-    )?;
-    if let Some(fix) = &diagnostic.fix {
-        writeln!(out, "{gutter} = help: {fix}")?;
-    }
-    writeln!(out)
-}
-
-/// The line to show, the caret's column (0-based, in characters) and its
-/// width. A sensitive span (a secret default) is masked, never shown.
-fn excerpt(line: &str, diagnostic: &Diagnostic) -> (String, usize, usize) {
-    let Diagnostic { start, end, .. } = diagnostic;
-    let caret_start = start.column - 1;
-    let caret_len = if start.line == end.line {
-        end.column.saturating_sub(start.column)
-    } else {
-        line.chars().count().saturating_sub(caret_start)
-    };
-    if !diagnostic.sensitive {
-        return (line.to_owned(), caret_start, caret_len);
-    }
-    let before: String = line.chars().take(caret_start).collect();
-    let after: String = line.chars().skip(caret_start + caret_len).collect();
-    (format!("{before}{MASK}{after}"), caret_start, MASK.len())
 }
 
 fn plural(count: usize, noun: &str) -> String {
