@@ -97,7 +97,7 @@ enum Command {
     },
     /// Print the JSON Schema of connector specs or plans, or the field reference.
     Schema(schema::SchemaArgs),
-    /// Print the documentation of a lint rule, e.g. `patchbay explain PB102`.
+    /// Print the documentation of a lint rule (`patchbay explain PB102`), or list every rule.
     Explain(explain::ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
