@@ -65,7 +65,7 @@ pub(crate) fn login(
                     Ok(_) => ("200 OK", "Logged in. You can close this tab and return to the terminal.".to_owned()),
                     Err(error) => (
                         "400 Bad Request",
-                        format!("Login failed: {}", connection.redactor().await.redact(&error.to_string())),
+                        format!("Login failed: {}", connection.redactor().redact(&error.to_string())),
                     ),
                 };
                 let page = format!(

@@ -84,7 +84,7 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::O
 
 /// A runtime failure: reported (redacted) on stderr, exit 1.
 pub(crate) async fn fail(connection: &Connection, error: patchbay_runtime::Error) -> ExitCode {
-    let message = connection.redactor().await.redact(&error.to_string());
+    let message = connection.redactor().redact(&error.to_string());
     let _ = writeln!(std::io::stderr(), "patchbay: error: {message}");
     ExitCode::FAILURE
 }
@@ -152,7 +152,7 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                 Ok(requests) => requests,
                 Err(error) => return Ok(fail(&connection, error).await),
             };
-            let redactor = connection.redactor().await;
+            let redactor = connection.redactor();
             for (i, request) in requests.iter().enumerate() {
                 if i > 0 {
                     writeln!(stdout)?;

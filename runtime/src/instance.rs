@@ -273,7 +273,7 @@ impl Instance {
     }
 
     /// Keys of `url`-typed values.
-    pub fn url_keys(&self) -> &BTreeSet<String> {
+    pub(crate) fn url_keys(&self) -> &BTreeSet<String> {
         &self.url_keys
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// What a redacted secret shows as.
-pub const REDACTED: &str = "********";
+pub(crate) const REDACTED: &str = "********";
 
 /// A secret value. `Debug` and `Display` show it redacted; the value is
 /// read only where it is sent.
