@@ -77,7 +77,7 @@ impl Redactor {
             .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
     }
 
-    /// The text with every secret replaced by [`REDACTED`].
+    /// The text with every secret replaced by `********`.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for secret in &self.secrets {
