@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use patchbay_compiler::compile_source;
-use patchbay_runtime::render::{Context, Renderer};
-use patchbay_runtime::request::build;
+use patchbay_runtime::internals::{Context, Renderer, build};
 use patchbay_runtime::{Call, Connection, Connector, Instance, Options, Runtime};
 use patchbay_schema::SourceFile;
 use serde_json::json;

@@ -32,11 +32,11 @@ pub(crate) fn report(error: anyhow::Error) -> ExitCode {
 
 /// Reports a failure of the runtime (a request, a login) on stderr,
 /// redacted with the connection's secrets, and gives exit code 1.
-pub(crate) async fn runtime_failure(
+pub(crate) fn runtime_failure(
     connection: &Connection,
     error: patchbay_runtime::Error,
 ) -> ExitCode {
-    let message = connection.redactor().await.redact(&error.to_string());
+    let message = connection.redactor().redact(&error.to_string());
     let _ = writeln!(std::io::stderr(), "patchbay: error: {message}");
     ExitCode::FAILURE
 }

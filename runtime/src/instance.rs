@@ -27,7 +27,24 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::secret::{Redactor, Secret};
 
-/// An instance file as written.
+/// An instance file as written: which connector and auth method, and
+/// where each value comes from. Bind it to a plan with [`Instance::bind`].
+///
+/// ```
+/// use patchbay_runtime::{InstanceFile, ValueSource};
+///
+/// let file = InstanceFile::parse("shop.instance.toml", r#"
+///     connector = "shopware6"
+///     auth = "client_credentials"
+///
+///     [values]
+///     base = "https://shop.example.com"
+///     client_secret = { env = "SHOPWARE_CLIENT_SECRET" }
+/// "#)?;
+/// assert_eq!(file.auth, "client_credentials");
+/// assert!(matches!(file.values["client_secret"], ValueSource::Env { .. }));
+/// # Ok::<(), patchbay_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceFile {
@@ -106,6 +123,48 @@ impl InstanceFile {
 }
 
 /// An instance bound to a plan: every value present, typed and checked.
+/// Bind an [`InstanceFile`] with [`Instance::bind`], or values a service
+/// holds with [`Instance::from_values`]:
+///
+/// ```
+/// use indexmap::IndexMap;
+/// use patchbay_runtime::Instance;
+/// use patchbay_schema::SourceFile;
+/// use serde_json::{Value, json};
+///
+/// let spec = SourceFile::new("shop.toml", r#"
+///     format = 1
+///     [connector]
+///     id = "shop"
+///     name = "Shop"
+///     version = "1.0.0"
+///
+///     [variables.base]
+///     type = "url"
+///     required = true
+///
+///     [auth.key]
+///     type = "api_key"
+///     name = "X-API-Key"
+///
+///     [endpoints.get_order]
+///     url = "{{ base }}/orders/{{ order_id }}"
+///
+///     [endpoints.get_order.variables.order_id]
+///     required = true
+/// "#);
+/// let plan = patchbay_compiler::compile_source(&spec)?.plan;
+/// let values: IndexMap<String, Value> = [
+///     ("base".to_owned(), json!("https://shop.example.com")),
+///     ("api_key".to_owned(), json!("k-123456")),
+/// ]
+/// .into();
+/// let instance = Instance::from_values(&plan, "key", &plan.methods["key"], values)?;
+/// assert_eq!(instance.method(), "key");
+/// // Secrets never show in `Debug`.
+/// assert!(!format!("{instance:?}").contains("k-123456"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Instance {
     connector: String,
@@ -273,7 +332,7 @@ impl Instance {
     }
 
     /// Keys of `url`-typed values.
-    pub fn url_keys(&self) -> &BTreeSet<String> {
+    pub(crate) fn url_keys(&self) -> &BTreeSet<String> {
         &self.url_keys
     }
 

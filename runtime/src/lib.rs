@@ -31,24 +31,53 @@
 //! retried on 429, 502, 503, 504 and connection errors with jittered
 //! exponential backoff, honouring `Retry-After`. Secrets never appear in
 //! errors, logs or `Debug` output.
+//!
+//! # Public API
+//!
+//! Everything a service uses is exported here, at the crate root, by one
+//! path each: the [`Runtime`], [`Connector`] and [`Connection`] with what
+//! their calls take and return; instances ([`Instance`], [`InstanceFile`]);
+//! the authorization-code login ([`PendingLogin`]); token stores
+//! ([`TokenStore`], [`StoredToken`], [`StoreLock`], and the default
+//! [`FileStore`]) for a service that keeps tokens elsewhere; and secrets
+//! with the [`Redactor`] every text shown to a user passes through.
+//!
+//! # Features
+//!
+//! - `internals` (off): exports the renderer and request builder as
+//!   `patchbay_runtime::internals`, for the benchmarks. Not a stable API:
+//!   it changes without notice.
 
+#![warn(missing_docs)]
+
+mod auth;
 mod connection;
-pub mod error;
+mod error;
 mod http;
-pub mod instance;
-pub mod login;
-pub mod render;
-pub mod request;
-pub mod secret;
-pub mod store;
-pub mod token;
+mod instance;
+mod pagination;
+mod render;
+mod request;
+mod secret;
+mod store;
+mod token;
 
-pub use connection::{Call, Connection, Connector, Logout, Page, Pages, Runtime, link_target};
+pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
+pub use connection::{Call, Connection, Connector, Runtime};
 pub use error::{Error, Result};
-pub use http::{Options, Response, is_public, retry_after};
+pub use http::{Options, Response};
 pub use instance::{Instance, InstanceFile, ValueSource};
-pub use login::PendingLogin;
+pub use pagination::{Page, Pages};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreLock, StoredToken, TokenStore};
 pub use token::{Token, TokenInfo};
+
+/// The renderer and request builder, for the benchmarks. Unstable: not
+/// part of the public API, and may change in any release.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::render::{Context, Renderer};
+    pub use crate::request::build;
+}

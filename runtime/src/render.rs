@@ -15,7 +15,7 @@
 //! Values are never evaluated as templates, and a name that is not in
 //! scope is an error, never an empty string.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
 use patchbay_schema::template::expressions;
@@ -41,6 +41,7 @@ struct Base {
 /// The values a request's templates see: the call's own, over a shared
 /// base layer.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 pub struct Context {
     base: Option<std::sync::Arc<Base>>,
     values: BTreeMap<String, Value>,
@@ -49,6 +50,7 @@ pub struct Context {
     converted: std::sync::OnceLock<minijinja::Value>,
 }
 
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 impl Context {
     /// Sets a value.
     pub fn set(&mut self, key: impl Into<String>, value: Value) {
@@ -63,7 +65,7 @@ impl Context {
 
     /// This context as the shared base of others: its values are converted
     /// once, and each derived context adds its own.
-    pub fn into_base(self) -> Context {
+    pub(crate) fn into_base(self) -> Context {
         let converted = minijinja::Value::from(minijinja::value::Serde(&self.values));
         Context {
             base: Some(std::sync::Arc::new(Base {
@@ -76,7 +78,7 @@ impl Context {
     }
 
     /// A value.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         self.values
             .get(key)
             .or_else(|| self.base.as_ref().and_then(|b| b.values.get(key)))
@@ -117,6 +119,7 @@ fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
 /// Renders the templates of one plan. Build it once per plan; rendering is
 /// `&self`.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 pub struct Renderer {
     env: Environment<'static>,
 }
@@ -170,9 +173,10 @@ fn is_host_label(value: &str) -> bool {
         && !value.ends_with('-')
 }
 
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 impl Renderer {
     /// A renderer with strict undefined behaviour.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Templates are named by their own text: never let a name ending in
@@ -201,7 +205,7 @@ impl Renderer {
 
     /// Renders a template to text (for query, form and header values, which
     /// the caller encodes).
-    pub fn text(&self, template: &str, context: &Context) -> Result<String, String> {
+    pub(crate) fn text(&self, template: &str, context: &Context) -> Result<String, String> {
         if !template.contains('{') {
             return Ok(template.to_owned());
         }
@@ -216,7 +220,7 @@ impl Renderer {
     }
 
     /// Renders a header value: CR or LF is an error.
-    pub fn header(&self, template: &str, context: &Context) -> Result<String, String> {
+    pub(crate) fn header(&self, template: &str, context: &Context) -> Result<String, String> {
         let value = self.text(template, context)?;
         if value.contains(['\r', '\n']) {
             return Err(
@@ -242,7 +246,7 @@ impl Renderer {
     }
 
     /// Renders a URL template, each value encoded for where it lands.
-    pub fn url(&self, template: &str, context: &Context) -> Result<url::Url, String> {
+    pub(crate) fn url(&self, template: &str, context: &Context) -> Result<url::Url, String> {
         if template.contains("{%") || template.contains("{#") {
             return Err("URL templates may only use `{{ … }}` expressions".to_owned());
         }
@@ -306,7 +310,7 @@ impl Renderer {
 
     /// Renders a JSON body: a string that is exactly one `{{ … }}` keeps
     /// the value's type; other strings are rendered text.
-    pub fn json(&self, value: &Value, context: &Context) -> Result<Value, String> {
+    pub(crate) fn json(&self, value: &Value, context: &Context) -> Result<Value, String> {
         Ok(match value {
             Value::String(text) => {
                 let found = expressions(text);
@@ -383,21 +387,12 @@ fn describe(error: &minijinja::Error) -> String {
 }
 
 /// Form-encodes pairs (`application/x-www-form-urlencoded`).
-pub fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs {
         serializer.append_pair(name, value);
     }
     serializer.finish()
-}
-
-/// Values of a context from JSON pairs (tests and callers).
-pub fn context_from(pairs: &HashMap<&str, Value>) -> Context {
-    let mut context = Context::default();
-    for (key, value) in pairs {
-        context.set(*key, value.clone());
-    }
-    context
 }
 
 #[cfg(test)]

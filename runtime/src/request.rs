@@ -50,7 +50,7 @@ impl RequestBody {
 
 /// `RFC 6749 §2.3.1`: client id and secret are form-encoded before they
 /// are joined and base64-encoded (unless a server wants them raw).
-pub fn client_basic_auth(client_id: &str, client_secret: &str, encoding: BasicEncoding) -> String {
+fn client_basic_auth(client_id: &str, client_secret: &str, encoding: BasicEncoding) -> String {
     let encode = |text: &str| match encoding {
         BasicEncoding::Form => {
             url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
@@ -61,7 +61,7 @@ pub fn client_basic_auth(client_id: &str, client_secret: &str, encoding: BasicEn
 }
 
 /// `Basic base64(user:password)` (RFC 7617).
-pub fn basic(user: &str, password: &str) -> String {
+fn basic(user: &str, password: &str) -> String {
     format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
@@ -106,6 +106,7 @@ fn entry_value(
 }
 
 /// Renders a plan's request.
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 pub fn build(
     label: &str,
     plan: &RequestPlan,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// What a redacted secret shows as.
-pub const REDACTED: &str = "********";
+pub(crate) const REDACTED: &str = "********";
 
 /// A secret value. `Debug` and `Display` show it redacted; the value is
 /// read only where it is sent.
@@ -77,7 +77,7 @@ impl Redactor {
             .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
     }
 
-    /// The text with every secret replaced by [`REDACTED`].
+    /// The text with every secret replaced by `********`.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for secret in &self.secrets {

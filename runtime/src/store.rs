@@ -103,6 +103,73 @@ pub trait StoreLock: Send {}
 /// Where tokens are kept. Keys are the connection's identity
 /// (`connector/method/instance`). `save` is only called while the key's
 /// [`TokenStore::lock`] is held.
+///
+/// A store of a service's own (a database, Redis) implements it; this one
+/// keeps tokens in memory, with a lock per key for one process:
+///
+/// ```
+/// use std::collections::{HashMap, HashSet};
+/// use std::sync::{Arc, Condvar, Mutex};
+///
+/// use patchbay_runtime::{Error, Result, StoreLock, StoredToken, TokenStore};
+///
+/// #[derive(Debug, Default)]
+/// struct MemoryStore {
+///     tokens: Mutex<HashMap<String, StoredToken>>,
+///     /// Keys whose lock is held, and a signal when one is released.
+///     held: Arc<(Mutex<HashSet<String>>, Condvar)>,
+/// }
+///
+/// /// Holds a key's lock until dropped.
+/// struct Held {
+///     held: Arc<(Mutex<HashSet<String>>, Condvar)>,
+///     key: String,
+/// }
+///
+/// impl StoreLock for Held {}
+///
+/// impl Drop for Held {
+///     fn drop(&mut self) {
+///         let (keys, released) = &*self.held;
+///         if let Ok(mut keys) = keys.lock() {
+///             keys.remove(&self.key);
+///         }
+///         released.notify_all();
+///     }
+/// }
+///
+/// fn poisoned(e: impl std::fmt::Display) -> Error {
+///     Error::Store(e.to_string())
+/// }
+///
+/// impl TokenStore for MemoryStore {
+///     fn load(&self, key: &str) -> Result<Option<StoredToken>> {
+///         Ok(self.tokens.lock().map_err(poisoned)?.get(key).cloned())
+///     }
+///     fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
+///         self.tokens.lock().map_err(poisoned)?.insert(key.to_owned(), token.clone());
+///         Ok(())
+///     }
+///     fn delete(&self, key: &str) -> Result<()> {
+///         self.tokens.lock().map_err(poisoned)?.remove(key);
+///         Ok(())
+///     }
+///     fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
+///         let (keys, released) = &*self.held;
+///         let mut keys = keys.lock().map_err(poisoned)?;
+///         while keys.contains(key) {
+///             keys = released.wait(keys).map_err(poisoned)?;
+///         }
+///         keys.insert(key.to_owned());
+///         Ok(Box::new(Held { held: Arc::clone(&self.held), key: key.to_owned() }))
+///     }
+/// }
+///
+/// let store = MemoryStore::default();
+/// let _lock = store.lock("shop/code/main")?;
+/// assert_eq!(store.load("shop/code/main")?, None);
+/// # Ok::<(), Error>(())
+/// ```
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// The stored tokens, if any.
     fn load(&self, key: &str) -> Result<Option<StoredToken>>;
@@ -116,6 +183,18 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 }
 
 /// The default store: a folder of JSON files, mode 0600.
+///
+/// ```no_run
+/// # fn example(connection: patchbay_runtime::Connection) -> patchbay_runtime::Result<()> {
+/// use std::sync::Arc;
+///
+/// use patchbay_runtime::FileStore;
+///
+/// let store = Arc::new(FileStore::default_location()?);
+/// let connection = connection.with_store(store, "shopware6/code/main");
+/// # let _ = connection;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileStore {
     folder: PathBuf,

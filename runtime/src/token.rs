@@ -1,5 +1,5 @@
-//! Tokens: acquiring them, reading token responses, and caching them per
-//! connection with at most one token request in flight.
+//! Tokens and token responses: what a token request returns, read as the
+//! plan says, and what of a token may be shown.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -75,7 +75,7 @@ impl Token {
 
 /// A value at a path: a JSON pointer when it starts with `/`, a dotted
 /// path otherwise.
-pub fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+pub(crate) fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
     if path.starts_with('/') {
         return value.pointer(path);
     }
@@ -100,7 +100,7 @@ fn as_seconds(value: &Value) -> Option<u64> {
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp
 /// (`2026-11-24T10:00:00Z`, `2026-11-24T11:00:00.5+01:00`).
-pub fn rfc3339_seconds(text: &str) -> Option<u64> {
+fn rfc3339_seconds(text: &str) -> Option<u64> {
     let text = text.trim();
     let (date, rest) = text.split_once(['T', 't', ' '])?;
     let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
@@ -160,7 +160,7 @@ fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) ->
 
 /// Reads a token response as the plan says. An OAuth `error` is an error
 /// even with HTTP 200; secrets are never quoted.
-pub fn read_token_response(
+pub(crate) fn read_token_response(
     request: &str,
     response: &Response,
     plan: &TokenResponsePlan,

@@ -128,9 +128,9 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         if args.dry_run {
             let requests = match connection.dry_run(&args.endpoint, &call) {
                 Ok(requests) => requests,
-                Err(error) => return Ok(runtime_failure(&connection, error).await),
+                Err(error) => return Ok(runtime_failure(&connection, error)),
             };
-            let redactor = connection.redactor().await;
+            let redactor = connection.redactor();
             for (i, request) in requests.iter().enumerate() {
                 if i > 0 {
                     writeln!(stdout)?;
@@ -154,19 +154,19 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                     }
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(error) => Ok(runtime_failure(&connection, error).await),
+                Err(error) => Ok(runtime_failure(&connection, error)),
             };
         }
         let mut pages = match connection.pages(&args.endpoint, call.clone()) {
             Ok(pages) => pages,
-            Err(error) => return Ok(runtime_failure(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error)),
         };
         let progress = std::io::stderr().is_terminal();
         let (mut page_count, mut record_count) = (0, 0);
         while let Some(page) = pages.next().await {
             let page = match page {
                 Ok(page) => page,
-                Err(error) => return Ok(runtime_failure(&connection, error).await),
+                Err(error) => return Ok(runtime_failure(&connection, error)),
             };
             page_count += 1;
             for record in &page.records {

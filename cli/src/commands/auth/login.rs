@@ -38,7 +38,7 @@ pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<E
         let redirect_uri = format!("http://127.0.0.1:{port}/callback");
         let (url, pending) = match connection.start_login(&redirect_uri) {
             Ok(started) => started,
-            Err(error) => return Ok(runtime_failure(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error)),
         };
         let _ = writeln!(
             std::io::stderr(),
@@ -73,7 +73,7 @@ pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<E
                     Ok(_) => ("200 OK", "Logged in. You can close this tab and return to the terminal.".to_owned()),
                     Err(error) => (
                         "400 Bad Request",
-                        format!("Login failed: {}", connection.redactor().await.redact(&error.to_string())),
+                        format!("Login failed: {}", connection.redactor().redact(&error.to_string())),
                     ),
                 };
                 let page = format!(
@@ -93,7 +93,7 @@ pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<E
                 WAIT.as_secs() / 60
             ),
             Ok(Err(io)) => Err(io.into()),
-            Ok(Ok(Err(error))) => Ok(runtime_failure(&connection, error).await),
+            Ok(Ok(Err(error))) => Ok(runtime_failure(&connection, error)),
             Ok(Ok(Ok(token))) => {
                 let info = token.info();
                 let _ = writeln!(

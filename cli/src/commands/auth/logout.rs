@@ -22,7 +22,7 @@ pub(crate) fn run(args: &InstanceArgs, stdout: &mut impl Write) -> anyhow::Resul
                 stdout,
                 "nothing to do: no tokens are stored for this instance"
             )?,
-            Err(error) => return Ok(runtime_failure(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error)),
         }
         Ok(ExitCode::SUCCESS)
     })?

@@ -28,7 +28,7 @@ pub(crate) fn run(args: &TokenArgs, stdout: &mut impl Write) -> anyhow::Result<E
     block_on(async {
         let token = match connection.token().await {
             Ok(token) => token,
-            Err(error) => return Ok(runtime_failure(&connection, error).await),
+            Err(error) => return Ok(runtime_failure(&connection, error)),
         };
         let info = token.info();
         writeln!(

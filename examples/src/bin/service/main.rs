@@ -309,7 +309,7 @@ async fn dry_run(connection: &Connection) -> Result<String, Error> {
         payload: None,
     };
     let requests = connection.dry_run("list_tasks", &call)?;
-    let redactor = connection.redactor().await; // redactor() becomes sync
+    let redactor = connection.redactor();
     let curls: Vec<String> = requests.iter().map(|r| r.to_curl(&redactor)).collect();
     // ANCHOR_END: dry_run
     Ok(format!("\n{}", curls.join("\n")))

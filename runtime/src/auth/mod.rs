@@ -1,0 +1,121 @@
+//! A connection's auth method: its own requests (authorize, token,
+//! refresh, revoke) rendered with the instance's values, the tokens they
+//! yield ([`tokens`]: acquire, cache, refresh, persist, revoke) and the
+//! authorization-code login ([`login`]).
+//!
+//! A method that obtains its token another way is a new [`TokenSource`],
+//! its own file, and one arm in [`TokenCache::current`].
+
+mod login;
+mod tokens;
+
+use patchbay_compiler::plan::{MethodPlan, TokenResponsePlan};
+use patchbay_schema::catalog::AuthPart;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::http::Http;
+use crate::render::{Context, Renderer};
+use crate::request::{HttpRequest, build};
+
+pub(crate) use login::Logins;
+pub use login::{LOGIN_TIMEOUT, PendingLogin};
+pub use tokens::Logout;
+pub(crate) use tokens::TokenCache;
+
+/// How a method obtains the token its endpoint requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenSource {
+    /// A token request with the instance's values (client credentials,
+    /// password, a custom session login).
+    Request,
+    /// A login by the user, then refreshes; tokens are kept in the
+    /// connection's store (authorization code).
+    Login,
+}
+
+/// A connection's auth method, as the token lifecycle and the login see
+/// it: the method's plan, how its requests are rendered, and the HTTP side
+/// that sends them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Auth<'c> {
+    /// The method's key.
+    pub(crate) key: &'c str,
+    /// The method's plan.
+    pub(crate) plan: &'c MethodPlan,
+    /// The connector's renderer.
+    renderer: &'c Renderer,
+    /// The instance's values.
+    base: &'c Context,
+    /// The connection's HTTP side.
+    pub(crate) http: &'c Http,
+}
+
+impl<'c> Auth<'c> {
+    /// The method `key` of a connection.
+    pub(crate) fn new(
+        key: &'c str,
+        plan: &'c MethodPlan,
+        renderer: &'c Renderer,
+        base: &'c Context,
+        http: &'c Http,
+    ) -> Self {
+        Auth {
+            key,
+            plan,
+            renderer,
+            base,
+            http,
+        }
+    }
+
+    /// The method, for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("auth method `{}`", self.key)
+    }
+
+    /// How the method obtains tokens, if it uses any.
+    pub(crate) fn token_source(&self) -> Option<TokenSource> {
+        if self.plan.requests.authorize.is_some() {
+            Some(TokenSource::Login)
+        } else if self.plan.token_response.is_some() {
+            Some(TokenSource::Request)
+        } else {
+            None
+        }
+    }
+
+    /// How the method's token responses are read.
+    pub(crate) fn token_response(&self) -> Result<&'c TokenResponsePlan> {
+        self.plan
+            .token_response
+            .as_ref()
+            .ok_or_else(|| Error::NotFound(format!("{} does not request tokens", self.describe())))
+    }
+
+    /// Renders one of the method's own requests with the instance's values
+    /// and that request's runtime values.
+    pub(crate) fn request(&self, part: AuthPart, runtime: &[(&str, &str)]) -> Result<HttpRequest> {
+        let requests = &self.plan.requests;
+        let (plan, missing) = match part {
+            AuthPart::Authorize => (&requests.authorize, "has no authorization-code login"),
+            AuthPart::Token => (&requests.token, "does not request tokens"),
+            AuthPart::Refresh => (&requests.refresh, "has no refresh request"),
+            AuthPart::Revoke => (&requests.revoke, "has no revoke_url"),
+            AuthPart::Apply => (&None, "applies its credential to endpoint requests only"),
+        };
+        let plan = plan
+            .as_ref()
+            .ok_or_else(|| Error::NotFound(format!("{} {missing}", self.describe())))?;
+        let mut context = self.base.clone();
+        for (name, value) in runtime {
+            context.set(*name, Value::String((*value).to_owned()));
+        }
+        build(
+            &format!("{} of {}", part.describe(), self.describe()),
+            plan,
+            self.renderer,
+            &context,
+        )
+    }
+}

@@ -1,0 +1,277 @@
+//! The token lifecycle of a connection: acquire, cache, refresh (a
+//! rotated refresh token included), persist and revoke.
+//!
+//! At most one token request is in flight per connection: the cache's
+//! lock is held while one is made, and concurrent callers wait for its
+//! token. An authorization-code token is refreshed under its store's
+//! cross-process lock, after re-reading what is stored, so that
+//! concurrent processes make one refresh.
+
+use std::sync::{Arc, RwLock};
+
+use patchbay_schema::catalog::AuthPart;
+use tokio::sync::Mutex;
+
+use super::{Auth, TokenSource};
+use crate::error::{Error, Result};
+use crate::secret::{Redactor, Secret};
+use crate::store::{StoredToken, TokenStore};
+use crate::token::{Token, read_token_response};
+
+/// What [`Connection::logout`](crate::Connection::logout) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logout {
+    /// The token was revoked at `revoke_url`, then forgotten.
+    Revoked,
+    /// The tokens were forgotten; the method has no `revoke_url`.
+    NoRevokeUrl,
+    /// There were no tokens to revoke or forget.
+    NothingStored,
+}
+
+/// A connection's tokens. Clones share them.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenCache {
+    /// The current token. Held while a token is requested.
+    slot: Arc<Mutex<Option<Token>>>,
+    /// The instance's secrets, which every redactor starts from.
+    secrets: Redactor,
+    /// The instance's secrets and the current tokens.
+    redactor: Arc<RwLock<Arc<Redactor>>>,
+    /// Where authorization-code tokens persist, and this connection's key.
+    store: Option<(Arc<dyn TokenStore>, String)>,
+}
+
+impl TokenCache {
+    /// An empty cache for an instance with these secrets.
+    pub(crate) fn new(secrets: &Redactor) -> Self {
+        TokenCache {
+            slot: Arc::default(),
+            secrets: secrets.clone(),
+            redactor: Arc::new(RwLock::new(Arc::new(secrets.clone()))),
+            store: None,
+        }
+    }
+
+    /// Keeps the tokens in `store` under `key` too.
+    pub(crate) fn set_store(&mut self, store: Arc<dyn TokenStore>, key: String) {
+        self.store = Some((store, key));
+    }
+
+    /// The instance's secrets.
+    pub(crate) fn secrets(&self) -> &Redactor {
+        &self.secrets
+    }
+
+    /// A redactor that knows the instance's secrets and the current tokens.
+    pub(crate) fn redactor(&self) -> Arc<Redactor> {
+        match self.redactor.read() {
+            Ok(redactor) => Arc::clone(&redactor),
+            // A panic elsewhere while replacing it: the instance's secrets
+            // are still known.
+            Err(_) => Arc::new(self.secrets.clone()),
+        }
+    }
+
+    /// Teaches the redactor a new token's secrets.
+    fn remember(&self, token: &Token) {
+        let mut redactor = self.secrets.clone();
+        redactor.add(&token.access_token);
+        if let Some(refresh) = &token.refresh_token {
+            redactor.add(refresh);
+        }
+        if let Ok(mut shared) = self.redactor.write() {
+            *shared = Arc::new(redactor);
+        }
+    }
+
+    /// The stored tokens, if there is a store and it holds any.
+    pub(crate) fn stored(&self) -> Result<Option<Token>> {
+        match &self.store {
+            Some((store, key)) => Ok(store.load(key)?.map(Token::from)),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes a token from a login the current one, stored first.
+    pub(crate) async fn install(&self, token: &Token) -> Result<()> {
+        let mut slot = self.slot.lock().await;
+        self.persist(token).await?;
+        self.remember(token);
+        *slot = Some(token.clone());
+        Ok(())
+    }
+
+    /// The current token, unless it is about to expire or is `stale` (the
+    /// one a 401 just refused); else a new one, as the method obtains it.
+    pub(crate) async fn current(&self, auth: &Auth<'_>, stale: Option<&Secret>) -> Result<Token> {
+        let mut slot = self.slot.lock().await;
+        if let Some(token) = slot.as_ref() {
+            let refused = stale.is_some_and(|s| s == &token.access_token);
+            if !refused && token.is_fresh(auth.http.options().token_margin) {
+                return Ok(token.clone());
+            }
+        }
+        let token = match auth.token_source() {
+            Some(TokenSource::Request) => self.request(auth, slot.as_ref()).await?,
+            Some(TokenSource::Login) => self.refresh(auth, slot.clone(), stale).await?,
+            None => {
+                return Err(Error::NotFound(format!(
+                    "{} does not request tokens",
+                    auth.describe()
+                )));
+            }
+        };
+        self.remember(&token);
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Requests a token with the instance's values.
+    async fn request(&self, auth: &Auth<'_>, previous: Option<&Token>) -> Result<Token> {
+        let plan = auth.token_response()?;
+        let request = auth.request(AuthPart::Token, &[])?;
+        let response = auth.http.send(&request, &self.secrets).await?;
+        let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
+        let token = read_token_response(&request.label, &response, plan, previous_refresh)
+            .map_err(|e| e.redacted(&self.secrets))?;
+        tracing::debug!(method = auth.key, info = ?token.info(), "token acquired");
+        Ok(token)
+    }
+
+    /// Renews an authorization-code token: under the store's lock, re-read
+    /// the stored tokens (another process may have refreshed), and refresh
+    /// only if they are still stale. A rotated refresh token is saved before
+    /// the new access token is used; `invalid_grant` means a new login.
+    async fn refresh(
+        &self,
+        auth: &Auth<'_>,
+        current: Option<Token>,
+        stale: Option<&Secret>,
+    ) -> Result<Token> {
+        let margin = auth.http.options().token_margin;
+        let usable = |token: &Token| {
+            token.is_fresh(margin) && stale.is_none_or(|s| s != &token.access_token)
+        };
+        let store = self.store.clone();
+        let lock = match &store {
+            Some((store, key)) => {
+                let (store, key) = (Arc::clone(store), key.clone());
+                let guard = tokio::task::spawn_blocking(move || -> Result<_> {
+                    let lock = store.lock(&key)?;
+                    let stored = store.load(&key)?;
+                    Ok((lock, stored))
+                })
+                .await
+                .map_err(|e| Error::Store(e.to_string()))??;
+                Some(guard)
+            }
+            None => None,
+        };
+        let (_lock, stored) = match lock {
+            Some((lock, stored)) => (Some(lock), stored.map(Token::from)),
+            None => (None, None),
+        };
+        let candidate = stored.or(current);
+        if let Some(token) = candidate.as_ref().filter(|t| usable(t)) {
+            return Ok(token.clone());
+        }
+        let Some(candidate) = candidate else {
+            return Err(Error::login_required(
+                auth.key,
+                "no tokens are stored for this instance",
+            ));
+        };
+        let Some(refresh_token) = candidate.refresh_token.clone() else {
+            return Err(Error::login_required(
+                auth.key,
+                "the token expired and no refresh token was issued",
+            ));
+        };
+        let request = auth.request(
+            AuthPart::Refresh,
+            &[("refresh_token", refresh_token.expose())],
+        )?;
+        let mut redactor = self.secrets.clone();
+        redactor.add(&refresh_token);
+        redactor.add(&candidate.access_token);
+        let response = auth.http.send(&request, &redactor).await?;
+        let mut token = match read_token_response(
+            &request.label,
+            &response,
+            auth.token_response()?,
+            Some(&refresh_token),
+        ) {
+            Err(Error::OAuth { error, .. }) if error == "invalid_grant" => {
+                if let Some((store, key)) = &store {
+                    store.delete(key)?;
+                }
+                return Err(Error::login_required(
+                    auth.key,
+                    "the provider refused the refresh token (invalid_grant): it was revoked, expired or already used",
+                ));
+            }
+            other => other.map_err(|e| e.redacted(&redactor))?,
+        };
+        // Callback captures (QuickBooks' realmId) outlive refreshes.
+        for (name, value) in candidate.captures {
+            token.captures.entry(name).or_insert(value);
+        }
+        if let Some((store, key)) = &store {
+            store.save(key, &StoredToken::from(&token))?;
+        }
+        tracing::debug!(method = %auth.key, info = ?token.info(), "token refreshed");
+        Ok(token)
+    }
+
+    /// Saves a token to the store (under its cross-process lock).
+    async fn persist(&self, token: &Token) -> Result<()> {
+        let Some((store, key)) = self.store.clone() else {
+            return Ok(());
+        };
+        let stored = StoredToken::from(token);
+        tokio::task::spawn_blocking(move || {
+            let _lock = store.lock(&key)?;
+            store.save(&key, &stored)
+        })
+        .await
+        .map_err(|e| Error::Store(e.to_string()))?
+    }
+
+    /// Revokes the refresh token (or the access token) at the method's
+    /// `revoke_url`, if it has one (RFC 7009), then forgets the tokens.
+    pub(crate) async fn revoke(&self, auth: &Auth<'_>) -> Result<Logout> {
+        let stored = self.stored()?;
+        let mut slot = self.slot.lock().await;
+        let token = stored.or_else(|| slot.clone());
+        let outcome = match (&auth.plan.requests.revoke, &token) {
+            (_, None) => Logout::NothingStored,
+            (None, Some(_)) => Logout::NoRevokeUrl,
+            (Some(_), Some(_)) => Logout::Revoked,
+        };
+        if let (Logout::Revoked, Some(token)) = (outcome, token.as_ref()) {
+            let (value, hint) = match &token.refresh_token {
+                Some(refresh) => (refresh.expose(), "refresh_token"),
+                None => (token.access_token.expose(), "access_token"),
+            };
+            let request = auth.request(
+                AuthPart::Revoke,
+                &[("token", value), ("token_type_hint", hint)],
+            )?;
+            self.remember(token);
+            let response = auth.http.send(&request, &self.redactor()).await?;
+            if !response.is_success() {
+                return Err(Error::Status {
+                    request: request.label,
+                    status: response.status,
+                    body: None,
+                });
+            }
+        }
+        if let Some((store, key)) = &self.store {
+            store.delete(key)?;
+        }
+        *slot = None;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,44 @@
+//! Cursors: each page's response holds the token that asks for the next.
+
+use patchbay_compiler::plan::PageSize;
+use serde_json::Value;
+
+use super::{Fetched, Kind, Position, set_query};
+use crate::request::HttpRequest;
+use crate::token::at_path;
+
+/// `?{param}=TOKEN`, the token read at `path` of the previous page; a
+/// missing, empty or null token ends the run.
+#[derive(Debug)]
+pub(super) struct Cursor<'p> {
+    pub(super) param: &'p str,
+    pub(super) path: &'p str,
+    pub(super) page_size: Option<&'p PageSize>,
+    pub(super) max_pages: Option<u32>,
+}
+
+impl Kind for Cursor<'_> {
+    fn max_pages(&self) -> Option<u32> {
+        self.max_pages
+    }
+
+    fn page_size(&self) -> Option<&PageSize> {
+        self.page_size
+    }
+
+    fn mark(&self, request: &mut HttpRequest, at: &Position) {
+        if let Position::Cursor(token) = at {
+            set_query(&mut request.url, self.param, token);
+        }
+    }
+
+    fn next(&self, _: &Position, page: &Fetched<'_>) -> Option<Position> {
+        match at_path(page.body, self.path) {
+            Some(Value::String(token)) if !token.is_empty() => {
+                Some(Position::Cursor(token.clone()))
+            }
+            Some(Value::Number(n)) => Some(Position::Cursor(n.to_string())),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Pagination: [`Pages`] fetches an endpoint's pages one at a time, and
+//! each kind of pagination (one file each) says what a page's request
+//! carries and where the next page starts. A new kind is a new file and
+//! one arm in [`kind_of`].
+
+mod cursor;
+mod link_header;
+mod next_url;
+mod offset;
+mod page_number;
+mod single;
+
+use std::fmt;
+
+use patchbay_compiler::plan::{PageSize, PaginationPlan};
+use serde_json::Value;
+
+use crate::connection::{Call, Connection};
+use crate::error::{Error, Result};
+use crate::http::Response;
+use crate::request::HttpRequest;
+use crate::token::at_path;
+
+/// Where a page starts. The kinds share one type so that [`Pages`] can
+/// hold any of them; each kind makes and reads its own variants.
+#[derive(Debug, Clone)]
+enum Position {
+    /// The first page: only what the plan says.
+    First,
+    /// A page number.
+    Number(i64),
+    /// A record offset.
+    Offset(u64),
+    /// A token the previous page returned.
+    Cursor(String),
+    /// The next page's whole URL (it replaces the endpoint's).
+    Url(url::Url),
+}
+
+/// What a page returned, for finding the next one. It had records: a page
+/// without any ends the run before a kind is asked.
+#[derive(Debug)]
+struct Fetched<'p> {
+    /// The response body as JSON (`Null` when empty).
+    body: &'p Value,
+    /// The response (headers, the URL that answered).
+    response: &'p Response,
+    /// How many records it held.
+    count: usize,
+}
+
+/// One kind of pagination.
+trait Kind: fmt::Debug + Send + Sync {
+    /// Pages fetched at most (`None`: until a stop condition).
+    fn max_pages(&self) -> Option<u32>;
+
+    /// The page size asked for, if the kind has one.
+    fn page_size(&self) -> Option<&PageSize> {
+        None
+    }
+
+    /// Puts the page's position on its request. [`Position::Url`] and the
+    /// page size are applied by [`prepare`] for every kind.
+    fn mark(&self, request: &mut HttpRequest, at: &Position);
+
+    /// Where the page after the one at `at` starts, or `None` when that
+    /// one was the last.
+    fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position>;
+}
+
+/// The kind a plan's pagination is: the one place a new kind is added.
+fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
+    match plan {
+        PaginationPlan::None => Box::new(single::Single),
+        PaginationPlan::PageNumber {
+            param,
+            start,
+            page_size,
+            max_pages,
+        } => Box::new(page_number::PageNumber {
+            param,
+            start: start.value,
+            page_size: page_size.as_ref(),
+            max_pages: *max_pages,
+        }),
+        PaginationPlan::Offset {
+            param,
+            page_size,
+            max_pages,
+        } => Box::new(offset::Offset {
+            param,
+            page_size: page_size.as_ref(),
+            max_pages: *max_pages,
+        }),
+        PaginationPlan::Cursor {
+            param,
+            path,
+            page_size,
+            max_pages,
+        } => Box::new(cursor::Cursor {
+            param,
+            path,
+            page_size: page_size.as_ref(),
+            max_pages: *max_pages,
+        }),
+        PaginationPlan::NextUrl { path, max_pages } => Box::new(next_url::NextUrl {
+            path,
+            max_pages: *max_pages,
+        }),
+        PaginationPlan::LinkHeader { rel, max_pages } => Box::new(link_header::LinkHeader {
+            rel: &rel.value,
+            max_pages: *max_pages,
+        }),
+    }
+}
+
+/// Puts the page size and a page's position on its request.
+fn prepare(kind: &dyn Kind, request: &mut HttpRequest, at: &Position) {
+    if let Some(PageSize {
+        param: Some(param),
+        limit: Some(limit),
+    }) = kind.page_size()
+    {
+        set_query(&mut request.url, param, &limit.to_string());
+    }
+    match at {
+        Position::Url(next) => request.url = next.clone(),
+        _ => kind.mark(request, at),
+    }
+}
+
+/// Puts what the first page of a pagination carries on a request: a dry
+/// run shows exactly what the first page sends.
+pub(crate) fn prepare_first(plan: &PaginationPlan, request: &mut HttpRequest) {
+    prepare(kind_of(plan).as_ref(), request, &Position::First);
+}
+
+/// Sets a query parameter, replacing any of the same name.
+fn set_query(url: &mut url::Url, name: &str, value: &str) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear();
+    for (k, v) in &kept {
+        pairs.append_pair(k, v);
+    }
+    pairs.append_pair(name, value);
+}
+
+/// One page of records.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records (the array at the records path, or the whole body).
+    pub records: Vec<Value>,
+    /// The response.
+    pub response: Response,
+}
+
+/// Pages of an endpoint, fetched one at a time with [`Pages::next`]; made
+/// by [`Connection::pages`].
+///
+/// ```no_run
+/// # async fn example(connection: patchbay_runtime::Connection) -> patchbay_runtime::Result<()> {
+/// use patchbay_runtime::Call;
+///
+/// let mut pages = connection.pages("list_orders", Call::default())?;
+/// while let Some(page) = pages.next().await {
+///     for order in page?.records {
+///         println!("{order}");
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Pages<'c> {
+    connection: &'c Connection,
+    endpoint: String,
+    call: Call,
+    kind: Box<dyn Kind + 'c>,
+    records: Option<&'c str>,
+    /// Where the next page starts; `None` once the run has ended.
+    next: Option<Position>,
+    fetched: u32,
+    first_origin: Option<url::Origin>,
+}
+
+impl<'c> Pages<'c> {
+    /// Pages of an endpoint with this pagination, records at `records`.
+    pub(crate) fn new(
+        connection: &'c Connection,
+        endpoint: &str,
+        call: Call,
+        pagination: &'c PaginationPlan,
+        records: Option<&'c str>,
+    ) -> Self {
+        Pages {
+            connection,
+            endpoint: endpoint.to_owned(),
+            call,
+            kind: kind_of(pagination),
+            records,
+            next: Some(Position::First),
+            fetched: 0,
+            first_origin: None,
+        }
+    }
+
+    /// The next page, or `None` when a stop condition is met: a page with
+    /// no records, a missing token or link, fewer records than the page
+    /// size, or `max_pages`.
+    pub async fn next(&mut self) -> Option<Result<Page>> {
+        let at = self.next.take()?;
+        if self.kind.max_pages().is_some_and(|max| self.fetched >= max) {
+            return None;
+        }
+        // An error ends the run: `next` stays `None`.
+        Some(self.fetch(at).await)
+    }
+
+    async fn fetch(&mut self, at: Position) -> Result<Page> {
+        if let Position::Url(next) = &at {
+            self.check_same_origin(next)?;
+        }
+        let kind = self.kind.as_ref();
+        let adjust = |mut request: HttpRequest| {
+            prepare(kind, &mut request, &at);
+            request
+        };
+        let response = self
+            .connection
+            .call_with(&self.endpoint, &self.call, adjust)
+            .await?;
+        if self.first_origin.is_none() {
+            self.first_origin = Some(response.url.origin());
+        }
+        self.fetched += 1;
+        let body: Value = if response.body.is_empty() {
+            Value::Null
+        } else {
+            response.json().map_err(|e| Error::Response {
+                request: format!("endpoint `{}`", self.endpoint),
+                message: format!("the response is not JSON ({e})"),
+            })?
+        };
+        let records = match self.records {
+            Some(path) => match at_path(&body, path) {
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(other) => vec![other.clone()],
+            },
+            None => match &body {
+                Value::Array(items) => items.clone(),
+                Value::Null => Vec::new(),
+                other => vec![other.clone()],
+            },
+        };
+        let short = self
+            .kind
+            .page_size()
+            .and_then(|size| size.limit)
+            .is_some_and(|limit| records.len() < limit as usize);
+        if !records.is_empty() && !short {
+            let page = Fetched {
+                body: &body,
+                response: &response,
+                count: records.len(),
+            };
+            self.next = self.kind.next(&at, &page);
+        }
+        Ok(Page { records, response })
+    }
+
+    /// A next-page link is followed only on the origin the first page came
+    /// from: the credential is attached to it.
+    fn check_same_origin(&self, next: &url::Url) -> Result<()> {
+        if self
+            .first_origin
+            .as_ref()
+            .is_some_and(|origin| *origin != next.origin())
+        {
+            return Err(Error::Response {
+                request: format!("endpoint `{}`", self.endpoint),
+                message: format!(
+                    "the next page is on another origin ({}); it is not followed, so the credential is not sent there",
+                    next.origin().ascii_serialization()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_query_replaces_a_parameter() {
+        let mut url = url::Url::parse("https://x.example/a?page=1&q=a%26b").unwrap();
+        set_query(&mut url, "page", "2");
+        assert_eq!(url.as_str(), "https://x.example/a?q=a%26b&page=2");
+    }
+}
