@@ -9,6 +9,7 @@ use patchbay_schema::catalog::{
     SECRET_RUNTIME_VALUES,
 };
 use patchbay_schema::template::referenced_names;
+use patchbay_schema::usage;
 use patchbay_schema::{
     ApiKeyLocation, AuthMethod, BasicEncoding, Body, ClientAuth, ClientType, Direction, Endpoint,
     Entry, HttpMethod, Pagination, Pkce, ResponseType, Spec, Variable, VariableType,
@@ -96,12 +97,7 @@ fn method_plan(
     let endpoints: IndexMap<String, EndpointPlan> = spec
         .endpoints
         .iter()
-        .filter(|(_, endpoint)| {
-            endpoint
-                .auth
-                .as_ref()
-                .is_none_or(|methods| methods.iter().any(|m| m == key))
-        })
+        .filter(|(_, endpoint)| usage::is_enabled(endpoint, key))
         .map(|(name, endpoint)| {
             (
                 name.clone(),
@@ -110,17 +106,9 @@ fn method_plan(
         })
         .collect();
 
-    let used: BTreeSet<&str> = [
-        &requests.authorize,
-        &requests.token,
-        &requests.refresh,
-        &requests.revoke,
-    ]
-    .into_iter()
-    .flatten()
-    .chain(endpoints.values().map(|e| &e.request))
-    .flat_map(|r| r.variables.iter().map(String::as_str))
-    .collect();
+    let used = usage::names_used(spec, key, method, &mut |text| {
+        templates.names(text).to_vec()
+    });
     let endpoint_variables: BTreeSet<&str> = endpoints
         .values()
         .flat_map(|e| e.variables.iter().map(|v| v.key.as_str()))
@@ -141,14 +129,7 @@ fn method_plan(
         },
         requests,
         token_response: token_response(method),
-        authorize_captures: match method {
-            AuthMethod::OAuth2AuthorizationCode(m) => m
-                .authorize_response
-                .as_ref()
-                .map(|r| r.capture.clone())
-                .unwrap_or_default(),
-            _ => IndexMap::new(),
-        },
+        authorize_captures: method.authorize_captures().cloned().unwrap_or_default(),
         apply,
         endpoints,
     }
@@ -159,7 +140,7 @@ fn method_plan(
 fn inputs(
     spec: &Spec,
     method: &AuthMethod,
-    used: &BTreeSet<&str>,
+    used: &BTreeSet<String>,
     per_call: &BTreeSet<&str>,
 ) -> Vec<Input> {
     let mut inputs: Vec<Input> = spec
@@ -170,11 +151,10 @@ fn inputs(
         .collect();
     let overrides = method.variables();
     for default in catalog::default_variables(method) {
-        let overridden = overrides.and_then(|o| o.get(default.name));
-        // A default variable nothing refers to any more is dropped.
-        if overridden.is_none() && !used.contains(default.name) {
+        if !usage::default_variable_is_live(method, default.name, used) {
             continue;
         }
+        let overridden = overrides.and_then(|o| o.get(default.name));
         let base = Variable {
             label: Some(default.label.to_owned()),
             required: Some(default.required),
@@ -190,7 +170,7 @@ fn inputs(
     }
     let declared: BTreeSet<String> = inputs.iter().map(|i| i.key.clone()).collect();
     for name in used {
-        if !declared.contains(*name) && !per_call.contains(name) {
+        if !declared.contains(name) && !per_call.contains(name.as_str()) {
             inputs.push(runtime_input(name, method));
         }
     }
@@ -254,13 +234,11 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
         .token_response()
         .and_then(|r| r.capture.get(name))
         .map(|path| format!("captured from the token response at `{path}`"))
-        .or_else(|| match method {
-            AuthMethod::OAuth2AuthorizationCode(m) => m
-                .authorize_response
-                .as_ref()
-                .and_then(|r| r.capture.get(name))
-                .map(|param| format!("captured from the authorization callback's `{param}`")),
-            _ => None,
+        .or_else(|| {
+            method
+                .authorize_captures()
+                .and_then(|captures| captures.get(name))
+                .map(|param| format!("captured from the authorization callback's `{param}`"))
         });
     let description = captured.unwrap_or_else(|| {
         match name {
@@ -301,50 +279,38 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
 }
 
 fn client_plan(method: &AuthMethod) -> Option<ClientPlan> {
-    let separator = |s: &Option<String>| sourced(s.clone(), " ".to_owned());
-    let basic_encoding = |authentication: &Option<Sourced<ClientAuth>>,
-                          encoding: Option<BasicEncoding>| {
-        authentication
+    let oauth = method.oauth()?;
+    let (client_type, pkce) = match method {
+        AuthMethod::OAuth2AuthorizationCode(m) => (
+            sourced(m.client_type, ClientType::Confidential),
+            Some(sourced(m.pkce, Pkce::S256)),
+        ),
+        _ => (sourced(None, ClientType::Confidential), None),
+    };
+    let authentication = match client_type.value {
+        ClientType::Confidential => Some(sourced(
+            oauth.client_auth,
+            catalog::default_client_auth(method.auth_type()),
+        )),
+        ClientType::Public => None,
+    };
+    Some(ClientPlan {
+        client_type,
+        basic_encoding: authentication
             .as_ref()
             .filter(|a| a.value == ClientAuth::Basic)
-            .map(|_| sourced(encoding, BasicEncoding::Form))
-    };
-    match method {
-        AuthMethod::OAuth2ClientCredentials(m) => {
-            let authentication = Some(sourced(m.client_auth, ClientAuth::Body));
-            Some(ClientPlan {
-                client_type: sourced(None, ClientType::Confidential),
-                basic_encoding: basic_encoding(&authentication, m.basic_encoding),
-                authentication,
-                pkce: None,
-                scope_separator: separator(&m.scope_separator),
-            })
-        }
-        AuthMethod::OAuth2AuthorizationCode(m) => {
-            let client_type = sourced(m.client_type, ClientType::Confidential);
-            let authentication = match client_type.value {
-                ClientType::Confidential => Some(sourced(m.client_auth, ClientAuth::Basic)),
-                ClientType::Public => None,
-            };
-            Some(ClientPlan {
-                client_type,
-                basic_encoding: basic_encoding(&authentication, m.basic_encoding),
-                authentication,
-                pkce: Some(sourced(m.pkce, Pkce::S256)),
-                scope_separator: separator(&m.scope_separator),
-            })
-        }
-        _ => None,
-    }
+            .map(|_| sourced(oauth.basic_encoding, BasicEncoding::Form)),
+        authentication,
+        pkce,
+        scope_separator: sourced(oauth.scope_separator.clone(), " ".to_owned()),
+    })
 }
 
 fn basic_encoding(method: &AuthMethod) -> BasicEncoding {
-    match method {
-        AuthMethod::OAuth2ClientCredentials(m) => m.basic_encoding,
-        AuthMethod::OAuth2AuthorizationCode(m) => m.basic_encoding,
-        _ => None,
-    }
-    .unwrap_or(BasicEncoding::Form)
+    method
+        .oauth()
+        .and_then(|o| o.basic_encoding)
+        .unwrap_or(BasicEncoding::Form)
 }
 
 fn plan_value(value: &DefaultValue, method: &AuthMethod) -> EntryValue {
@@ -484,30 +450,12 @@ fn auth_request(method: &AuthMethod, part: AuthPart, templates: &mut Templates) 
             .map(|d| default_entry(d, method, EntrySource::Default))
             .collect()
     };
-    let (http_method, url) = match (method, part) {
-        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => {
-            (sourced(None, HttpMethod::Get), m.authorize_url.clone())
-        }
-        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Revoke) => (
-            sourced(None, HttpMethod::Post),
-            m.revoke_url.clone().unwrap_or_default(),
-        ),
-        (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Revoke) => (
-            sourced(None, HttpMethod::Post),
-            m.revoke_url.clone().unwrap_or_default(),
-        ),
-        (AuthMethod::OAuth2AuthorizationCode(m), _) => {
-            (sourced(None, HttpMethod::Post), m.token_url.clone())
-        }
-        (AuthMethod::OAuth2ClientCredentials(m), _) => {
-            (sourced(None, HttpMethod::Post), m.token_url.clone())
-        }
-        (AuthMethod::TokenRequest(m), _) => (
-            sourced(m.token_request.method, HttpMethod::Post),
-            m.token_request.url.clone(),
-        ),
-        _ => (sourced(None, HttpMethod::Get), String::new()),
+    let http_method = match (method, part) {
+        (AuthMethod::TokenRequest(m), _) => sourced(m.token_request.method, HttpMethod::Post),
+        (_, AuthPart::Authorize) => sourced(None, HttpMethod::Get),
+        _ => sourced(None, HttpMethod::Post),
     };
+    let url = catalog::url(method, part).map_or_else(String::new, |url| url.template.to_owned());
     let query = merge(
         EntryPlace::Query,
         of_place(EntryPlace::Query),

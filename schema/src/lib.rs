@@ -44,7 +44,9 @@ pub mod reference;
 mod rules;
 mod source;
 pub mod template;
+pub mod usage;
 mod validate;
+pub mod value;
 
 pub use diagnostic::{Diagnostic, Rule, Severity};
 pub use model::*;

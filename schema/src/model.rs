@@ -312,19 +312,36 @@ impl AuthMethod {
     pub fn apply(&self) -> Option<&Apply> {
         match self {
             AuthMethod::Bearer(m) => m.apply.as_ref(),
-            AuthMethod::OAuth2ClientCredentials(m) => m.apply.as_ref(),
-            AuthMethod::OAuth2AuthorizationCode(m) => m.apply.as_ref(),
             AuthMethod::TokenRequest(m) => m.apply.as_ref(),
-            AuthMethod::None(_) | AuthMethod::Basic(_) | AuthMethod::ApiKey(_) => None,
+            _ => self.oauth().and_then(|o| o.apply.as_ref()),
         }
     }
 
     /// How the token response is read (token-acquiring methods only).
     pub fn token_response(&self) -> Option<&TokenResponse> {
         match self {
-            AuthMethod::OAuth2ClientCredentials(m) => m.token_response.as_ref(),
-            AuthMethod::OAuth2AuthorizationCode(m) => m.token_response.as_ref(),
             AuthMethod::TokenRequest(m) => m.token_response.as_ref(),
+            _ => self.oauth().and_then(|o| o.token_response.as_ref()),
+        }
+    }
+
+    /// What an OAuth method shares with the other OAuth methods; `None`
+    /// for the others. Code about "any OAuth token request" starts here.
+    pub fn oauth(&self) -> Option<&OAuthCommon> {
+        match self {
+            AuthMethod::OAuth2ClientCredentials(m) => Some(&m.oauth),
+            AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.oauth),
+            _ => None,
+        }
+    }
+
+    /// Values captured from the authorization callback (authorization-code
+    /// methods only).
+    pub fn authorize_captures(&self) -> Option<&IndexMap<String, String>> {
+        match self {
+            AuthMethod::OAuth2AuthorizationCode(m) => {
+                m.authorize_response.as_ref().map(|r| &r.capture)
+            }
             _ => None,
         }
     }
@@ -409,19 +426,19 @@ pub struct BearerAuth {
     pub apply: Option<Apply>,
 }
 
-/// `type = "oauth2_client_credentials"`.
+/// What every OAuth 2 method shares: its token and revocation endpoints,
+/// how the client authenticates there, the overrides of those requests, how
+/// the token response is read and how the token is applied. Flattened into
+/// each OAuth method's table, so the file format does not change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClientCredentialsAuth {
-    #[serde(flatten)]
-    #[allow(missing_docs)]
-    pub common: AuthCommon,
+pub struct OAuthCommon {
     /// Token endpoint (template).
     pub token_url: String,
     /// Revocation endpoint (RFC 7009), template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_url: Option<String>,
-    /// How the client authenticates (default `body`).
+    /// How the client authenticates (default `body` for client credentials,
+    /// `basic` for a confidential authorization-code client).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_auth: Option<ClientAuth>,
     /// How the Basic client header encodes id and secret (default `form`).
@@ -444,56 +461,62 @@ pub struct ClientCredentialsAuth {
     pub apply: Option<Apply>,
 }
 
+impl OAuthCommon {
+    /// Settings with this token URL and every other field unset.
+    pub fn new(token_url: impl Into<String>) -> Self {
+        OAuthCommon {
+            token_url: token_url.into(),
+            revoke_url: None,
+            client_auth: None,
+            basic_encoding: None,
+            scope_separator: None,
+            token_request: None,
+            revoke_request: None,
+            token_response: None,
+            apply: None,
+        }
+    }
+}
+
+/// `type = "oauth2_client_credentials"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCredentialsAuth {
+    /// The fields every authenticating method has.
+    #[serde(flatten)]
+    pub common: AuthCommon,
+    /// The fields every OAuth method has.
+    #[serde(flatten)]
+    pub oauth: OAuthCommon,
+}
+
 /// `type = "oauth2_authorization_code"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizationCodeAuth {
+    /// The fields every authenticating method has.
     #[serde(flatten)]
-    #[allow(missing_docs)]
     pub common: AuthCommon,
     /// Where the user is sent to log in and consent (template).
     pub authorize_url: String,
-    /// Token endpoint (template).
-    pub token_url: String,
-    /// Revocation endpoint (RFC 7009), template.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoke_url: Option<String>,
+    /// The fields every OAuth method has.
+    #[serde(flatten)]
+    pub oauth: OAuthCommon,
     /// `confidential` (default) or `public`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_type: Option<ClientType>,
-    /// How a confidential client authenticates (default `basic`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_auth: Option<ClientAuth>,
     /// PKCE method (default `S256`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pkce: Option<Pkce>,
-    /// How the Basic client header encodes id and secret (default `form`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub basic_encoding: Option<BasicEncoding>,
-    /// Joins scopes (default a space).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope_separator: Option<String>,
     /// Overrides of the authorize request's query defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorize_request: Option<AuthorizeRequest>,
-    /// Overrides of the token request's defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_request: Option<RequestParts>,
     /// Overrides of the refresh request's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_request: Option<RequestParts>,
-    /// Overrides of the revocation request's defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoke_request: Option<RequestParts>,
     /// Values captured from the authorization callback's query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorize_response: Option<AuthorizeResponse>,
-    /// How the token response is read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_response: Option<TokenResponse>,
-    /// Replaces the default `Authorization: Bearer {{ access_token }}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apply: Option<Apply>,
 }
 
 impl AuthorizationCodeAuth {
