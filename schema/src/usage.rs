@@ -117,11 +117,13 @@ fn default_is_kept(overrides: &Overrides<'_>, place: EntryPlace, name: &str) -> 
         Some(Body::Json { content }) => !content.is_object(),
         Some(Body::Form { .. }) | None => false,
     };
-    !(place == EntryPlace::Body && body_written_whole)
-        && !overrides
-            .entries(place)
-            .iter()
-            .any(|(written, _)| place.same_name(written, name))
+    if place == EntryPlace::Body && body_written_whole {
+        return false;
+    }
+    !overrides
+        .entries(place)
+        .iter()
+        .any(|(written, _)| place.same_name(written, name))
 }
 
 /// The names found so far.
