@@ -1,6 +1,6 @@
 //! What each auth type brings by default: its variables, the requests it
-//! makes, the runtime values each request sees, and the default entries of
-//! each request (the design's auth table, as data).
+//! makes and where each is sent, the runtime values each request sees, and
+//! the default entries of each request (the design's auth table, as data).
 //!
 //! Lint rules read this to know what is in scope and what `false` can
 //! remove; the compiler reads it to make every default explicit in a plan.
@@ -420,13 +420,6 @@ impl<'a> Overrides<'a> {
                 _ => vec![],
             },
         }
-    }
-
-    /// Whether the author removed the default of this name with `false`.
-    pub fn removes(&self, place: EntryPlace, name: &str) -> bool {
-        self.entries(place)
-            .iter()
-            .any(|(entry_name, value)| place.same_name(entry_name, name) && value.is_removal())
     }
 }
 
