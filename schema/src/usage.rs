@@ -167,3 +167,61 @@ impl Used<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::template::referenced_names;
+
+    fn spec(auth: serde_json::Value, endpoint: serde_json::Value) -> Spec {
+        serde_json::from_value(json!({
+            "format": 1,
+            "connector": { "id": "shop", "name": "Shop", "version": "1.0.0" },
+            "auth": { "m": auth },
+            "endpoints": { "orders": endpoint },
+        }))
+        .unwrap()
+    }
+
+    fn live(spec: &Spec, name: &str) -> bool {
+        let method = &spec.auth["m"];
+        let used = names_used(spec, "m", method, &mut |text| {
+            referenced_names(text).unwrap_or_default()
+        });
+        default_variable_is_live(method, name, &used)
+    }
+
+    #[test]
+    fn a_default_replaced_by_an_entry_of_its_name_is_dropped() {
+        let replaced = json!({
+            "type": "oauth2_client_credentials",
+            "token_url": "https://shop.example.com/token",
+            "token_request": { "body": { "type": "form", "content": { "scope": "read" } } },
+        });
+        let orders = json!({ "url": "https://shop.example.com/orders" });
+        assert!(!live(&spec(replaced.clone(), orders.clone()), "scope"));
+        assert!(live(&spec(replaced.clone(), orders), "client_id"));
+
+        let still_used = json!({
+            "url": "https://shop.example.com/orders",
+            "headers": { "X-Scope": "{{ scope }}" },
+        });
+        assert!(live(&spec(replaced, still_used), "scope"));
+    }
+
+    #[test]
+    fn a_credential_no_request_carries_is_dropped() {
+        let bearer = json!({ "type": "bearer" });
+        let own_header = json!({
+            "url": "https://shop.example.com/orders",
+            "headers": { "authorization": "Token fixed" },
+        });
+        assert!(!live(&spec(bearer.clone(), own_header), "token"));
+        let plain = json!({ "url": "https://shop.example.com/orders" });
+        assert!(live(&spec(bearer, plain), "token"));
+    }
+}
