@@ -30,6 +30,8 @@
 //!
 //! Like `patchbay-schema`, this crate does no I/O.
 
+#![warn(missing_docs)]
+
 mod build;
 pub mod plan;
 
@@ -79,6 +81,36 @@ pub struct Compiled {
 /// Compiles a spec built in code. Its lint errors, if any, are returned
 /// instead (without file positions: the spec has no file); warnings do not
 /// stop it.
+///
+/// ```
+/// use indexmap::IndexMap;
+/// use patchbay_compiler::compile;
+/// use patchbay_schema::{AuthMethod, BearerAuth, Connector, Spec};
+///
+/// let mut spec = Spec {
+///     json_schema: None,
+///     format: 1,
+///     connector: Connector {
+///         id: "status".into(),
+///         name: "Status".into(),
+///         version: "1.0.0".into(),
+///         description: None,
+///         docs_url: None,
+///         rate_limit: None,
+///         test: None,
+///     },
+///     variables: IndexMap::new(),
+///     auth: IndexMap::from([("token".to_owned(), AuthMethod::Bearer(BearerAuth::default()))]),
+///     endpoints: IndexMap::new(),
+/// };
+/// let plan = compile(&spec).unwrap();
+/// assert_eq!(plan.methods["token"].auth_type, "bearer");
+///
+/// // The same rules as for a file: a test endpoint that does not exist.
+/// spec.connector.test = Some("missing".into());
+/// let errors = compile(&spec).unwrap_err();
+/// assert!(errors.0.iter().any(|d| d.code == "PB108"));
+/// ```
 pub fn compile(spec: &Spec) -> Result<Plan, Diagnostics> {
     let diagnostics = lint_spec(spec);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -88,6 +120,27 @@ pub fn compile(spec: &Spec) -> Result<Plan, Diagnostics> {
 }
 
 /// Lints and compiles a spec file; diagnostics carry file positions.
+///
+/// ```
+/// use patchbay_compiler::compile_source;
+/// use patchbay_schema::SourceFile;
+///
+/// let file = SourceFile::new("pets.toml", r#"
+/// format = 1
+/// [connector]
+/// id = "pets"
+/// name = "Pets"
+/// version = "1.0.0"
+/// [auth.key]
+/// type = "api_key"
+/// name = "X-API-Key"
+/// [endpoints.list]
+/// url = "http://pets.example.com/pets"
+/// "#);
+/// let errors = compile_source(&file).unwrap_err();
+/// let insecure = errors.0.iter().find(|d| d.code == "PB301").unwrap();
+/// assert_eq!(insecure.start.line, 11);
+/// ```
 pub fn compile_source(file: &SourceFile) -> Result<Compiled, Diagnostics> {
     let report = lint(file);
     match report.valid_spec() {

@@ -13,9 +13,36 @@ use serde::{Deserialize, Serialize};
 /// The plan format this crate writes.
 pub const PLAN_FORMAT: u32 = 1;
 
-/// A compiled connector.
+/// A compiled connector: per auth method, its inputs and every request it
+/// makes, resolved. Plans serialize to JSON (see `schema/plan.schema.json`)
+/// so that a service in any language can read them.
+///
+/// ```
+/// use patchbay_compiler::{Plan, compile_source};
+/// use patchbay_schema::SourceFile;
+///
+/// let file = SourceFile::new("pets.toml", r#"
+/// format = 1
+/// [connector]
+/// id = "pets"
+/// name = "Pets"
+/// version = "1.0.0"
+/// [auth.key]
+/// type = "api_key"
+/// name = "X-API-Key"
+/// [endpoints.list]
+/// url = "https://pets.example.com/pets"
+/// "#);
+/// let plan: Plan = compile_source(&file).unwrap().plan;
+/// let method = &plan.methods["key"];
+/// assert_eq!(method.inputs[0].key, "api_key");
+/// assert_eq!(method.endpoints["list"].request.headers[0].name, "X-API-Key");
+///
+/// let json = serde_json::to_string(&plan).unwrap();
+/// assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "patchbay request plan")]
+#[schemars(title = "patchbay request plan", description = "A compiled connector.")]
 pub struct Plan {
     /// Plan format version.
     pub plan_format: u32,

@@ -195,15 +195,6 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
-/// Whether a host is loopback by name or address.
-pub(crate) fn is_loopback_host(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    }
-}
-
 /// Refuses plain http to anything but loopback, and (with the guard) an
 /// IP-literal host that is not public.
 fn check_url(url: &url::Url, egress_guard: bool) -> Result<()> {
@@ -212,7 +203,7 @@ fn check_url(url: &url::Url, egress_guard: bool) -> Result<()> {
             host: String::new(),
         });
     };
-    if url.scheme() == "http" && !is_loopback_host(&host) {
+    if url.scheme() == "http" && !patchbay_schema::value::is_loopback(&host) {
         return Err(Error::InsecureUrl {
             host: host.to_string(),
         });

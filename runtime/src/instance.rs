@@ -20,6 +20,7 @@ use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
 use patchbay_schema::VariableType;
 use patchbay_schema::diagnostic::did_you_mean;
 use patchbay_schema::pattern::compile_pattern;
+use patchbay_schema::value::{TypeMismatch, check_type};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
@@ -376,26 +377,19 @@ pub(crate) fn check_value(input: &Input, value: &Value, patterns: &Patterns) -> 
         VariableType::Number => "a number",
         VariableType::Boolean => "`true` or `false`",
     };
-    let fits = match input.kind {
-        VariableType::String | VariableType::Secret | VariableType::Enum | VariableType::Url => {
-            value.is_string()
+    match check_type(input.kind, value) {
+        Ok(()) => {}
+        Err(TypeMismatch::Shape) => {
+            return Err(Error::instance(
+                &input.key,
+                format!("must be {expected} (type `{}`)", input.kind.as_str()),
+            ));
         }
-        VariableType::Integer => value.is_i64() || value.is_u64(),
-        VariableType::Number => value.is_number(),
-        VariableType::Boolean => value.is_boolean(),
-    };
-    if !fits {
-        return Err(Error::instance(
-            &input.key,
-            format!("must be {expected} (type `{}`)", input.kind.as_str()),
-        ));
+        Err(TypeMismatch::Url(message)) => return Err(Error::instance(&input.key, message)),
     }
     let Some(text) = value.as_str() else {
         return Ok(());
     };
-    if input.kind == VariableType::Url {
-        check_url(text).map_err(|m| Error::instance(&input.key, m))?;
-    }
     if let Some(options) = &input.options
         && input.kind == VariableType::Enum
         && !options.iter().any(|o| o == text)
@@ -454,13 +448,4 @@ impl Patterns {
             None => compile_pattern(pattern).map(Cow::Owned),
         }
     }
-}
-
-/// An absolute http(s) URL with a host.
-pub(crate) fn check_url(text: &str) -> std::result::Result<url::Url, String> {
-    let url = url::Url::parse(text).map_err(|e| format!("not an absolute URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err("must be an http(s) URL with a host, e.g. https://api.example.com".to_owned());
-    }
-    Ok(url)
 }

@@ -261,7 +261,8 @@ impl Renderer {
                 && context.is_url(name)
             {
                 let value = self.text(&template[expression.range.clone()], context)?;
-                crate::instance::check_url(&value).map_err(|m| format!("`{name}` {m}"))?;
+                patchbay_schema::value::parse_http_url(&value)
+                    .map_err(|m| format!("`{name}` {m}"))?;
                 out.push_str(value.trim_end_matches('/'));
                 continue;
             }

@@ -241,12 +241,7 @@ impl<'a> Analysis<'a> {
 
     fn capture_declarations(method_key: &'a str, method: &'a AuthMethod) -> Vec<Declaration<'a>> {
         let token_captures = method.token_response().map(|r| &r.capture);
-        let authorize_captures = match method {
-            AuthMethod::OAuth2AuthorizationCode(m) => {
-                m.authorize_response.as_ref().map(|r| &r.capture)
-            }
-            _ => None,
-        };
+        let authorize_captures = method.authorize_captures();
         token_captures
             .into_iter()
             .chain(authorize_captures)
@@ -290,46 +285,16 @@ impl<'a> Analysis<'a> {
         part: AuthPart,
         scope: usize,
     ) {
-        let url = match (method, part) {
-            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => {
-                Some(("authorize_url", &m.authorize_url))
-            }
-            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Token | AuthPart::Refresh) => {
-                Some(("token_url", &m.token_url))
-            }
-            (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Token) => {
-                Some(("token_url", &m.token_url))
-            }
-            (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Revoke) => {
-                m.revoke_url.as_ref().map(|u| ("revoke_url", u))
-            }
-            (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Revoke) => {
-                m.revoke_url.as_ref().map(|u| ("revoke_url", u))
-            }
-            _ => None,
-        };
-        if let Some((key, url)) = url {
-            self.add_site(pointer_push(pointer, key), url, Field::Url, &[scope]);
+        if let Some(url) = catalog::url(method, part) {
+            let pointer = url
+                .path
+                .iter()
+                .fold(pointer.to_owned(), |p, key| pointer_push(&p, key));
+            self.add_site(pointer, url.template, Field::Url, &[scope]);
         }
         let table = pointer_push(pointer, part.table());
-        match (method, part) {
-            (AuthMethod::TokenRequest(m), AuthPart::Token) => {
-                let login = &m.token_request;
-                self.add_site(
-                    pointer_push(&table, "url"),
-                    &login.url,
-                    Field::Url,
-                    &[scope],
-                );
-                self.add_entries(
-                    &table,
-                    Some(&login.query),
-                    Some(&login.headers),
-                    login.body.as_ref(),
-                    &[scope],
-                );
-            }
-            (_, AuthPart::Apply) => {
+        match part {
+            AuthPart::Apply => {
                 if let Some(apply) = method.apply() {
                     for (name, text) in &apply.headers {
                         self.add_site(

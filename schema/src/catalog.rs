@@ -1,6 +1,6 @@
 //! What each auth type brings by default: its variables, the requests it
-//! makes, the runtime values each request sees, and the default entries of
-//! each request (the design's auth table, as data).
+//! makes and where each is sent, the runtime values each request sees, and
+//! the default entries of each request (the design's auth table, as data).
 //!
 //! Lint rules read this to know what is in scope and what `false` can
 //! remove; the compiler reads it to make every default explicit in a plan.
@@ -8,8 +8,8 @@
 use indexmap::IndexMap;
 
 use crate::model::{
-    ApiKeyLocation, AuthMethod, AuthType, Body, ClientAuth, ClientType, Entry, Pkce, RequestParts,
-    VariableType,
+    ApiKeyLocation, AuthMethod, AuthType, AuthorizationCodeAuth, Body, ClientAuth,
+    ClientCredentialsAuth, ClientType, Entry, Pkce, RequestParts, VariableType,
 };
 
 /// A variable an auth type declares by default.
@@ -110,17 +110,15 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
         AuthMethod::Basic(_) | AuthMethod::ApiKey(_) | AuthMethod::Bearer(_) => {
             vec![AuthPart::Apply]
         }
-        AuthMethod::OAuth2ClientCredentials(m) => {
-            let mut parts = vec![AuthPart::Token];
-            if m.revoke_url.is_some() {
-                parts.push(AuthPart::Revoke);
-            }
-            parts.push(AuthPart::Apply);
-            parts
-        }
-        AuthMethod::OAuth2AuthorizationCode(m) => {
-            let mut parts = vec![AuthPart::Authorize, AuthPart::Token, AuthPart::Refresh];
-            if m.revoke_url.is_some() {
+        AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth { oauth, .. })
+        | AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth { oauth, .. }) => {
+            let mut parts = match method {
+                AuthMethod::OAuth2AuthorizationCode(_) => {
+                    vec![AuthPart::Authorize, AuthPart::Token, AuthPart::Refresh]
+                }
+                _ => vec![AuthPart::Token],
+            };
+            if oauth.revoke_url.is_some() {
                 parts.push(AuthPart::Revoke);
             }
             parts.push(AuthPart::Apply);
@@ -255,19 +253,26 @@ fn optional_template(place: EntryPlace, name: &str) -> DefaultEntry {
 
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
+/// How an OAuth client of this type authenticates when its spec sets no
+/// `client_auth`.
+pub fn default_client_auth(auth_type: AuthType) -> ClientAuth {
+    match auth_type {
+        AuthType::OAuth2AuthorizationCode => ClientAuth::Basic,
+        _ => ClientAuth::Body,
+    }
+}
+
 /// How an OAuth method authenticates its client at the token endpoint.
 fn client_authentication(method: &AuthMethod) -> Option<(ClientType, ClientAuth)> {
-    match method {
-        AuthMethod::OAuth2ClientCredentials(m) => Some((
-            ClientType::Confidential,
-            m.client_auth.unwrap_or(ClientAuth::Body),
-        )),
-        AuthMethod::OAuth2AuthorizationCode(m) => Some((
-            m.effective_client_type(),
-            m.client_auth.unwrap_or(ClientAuth::Basic),
-        )),
-        _ => None,
-    }
+    let client_type = match method {
+        AuthMethod::OAuth2AuthorizationCode(m) => m.effective_client_type(),
+        _ => ClientType::Confidential,
+    };
+    let client_auth = method
+        .oauth()?
+        .client_auth
+        .unwrap_or(default_client_auth(method.auth_type()));
+    Some((client_type, client_auth))
 }
 
 /// The client's entries in a token, refresh or revocation request.
@@ -416,13 +421,6 @@ impl<'a> Overrides<'a> {
             },
         }
     }
-
-    /// Whether the author removed the default of this name with `false`.
-    pub fn removes(&self, place: EntryPlace, name: &str) -> bool {
-        self.entries(place)
-            .iter()
-            .any(|(entry_name, value)| place.same_name(entry_name, name) && value.is_removal())
-    }
 }
 
 /// An author's entry: a template or `false` in a query, header or form
@@ -448,48 +446,59 @@ impl EntryValue<'_> {
 /// The entries the author wrote for a part of a method.
 pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
     match (method, part) {
-        (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Token) => {
-            Overrides::of(m.token_request.as_ref())
-        }
-        (AuthMethod::OAuth2ClientCredentials(m), AuthPart::Revoke) => {
-            Overrides::of(m.revoke_request.as_ref())
-        }
         (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => Overrides {
             query: m.authorize_request.as_ref().map(|r| &r.query),
             ..Overrides::default()
         },
-        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Token) => {
-            Overrides::of(m.token_request.as_ref())
-        }
         (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh) => {
             Overrides::of(m.refresh_request.as_ref())
-        }
-        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Revoke) => {
-            Overrides::of(m.revoke_request.as_ref())
         }
         (AuthMethod::TokenRequest(m), AuthPart::Token) => Overrides {
             query: Some(&m.token_request.query),
             headers: Some(&m.token_request.headers),
             body: m.token_request.body.as_ref(),
         },
+        (method, AuthPart::Token) => {
+            Overrides::of(method.oauth().and_then(|o| o.token_request.as_ref()))
+        }
+        (method, AuthPart::Revoke) => {
+            Overrides::of(method.oauth().and_then(|o| o.revoke_request.as_ref()))
+        }
         _ => Overrides::default(),
     }
 }
 
-/// Whether a default variable is still an input of its method: something
-/// the author kept or wrote refers to it. A default variable that nothing
-/// refers to any more (every entry using it removed) is dropped.
-pub fn default_variable_is_live(method: &AuthMethod, name: &str) -> bool {
-    if method.variables().is_some_and(|v| v.contains_key(name)) {
-        return true;
+/// The URL template of a request an auth method makes, and where the spec
+/// writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartUrl<'a> {
+    /// The keys from the method's table to the URL, e.g. `["token_url"]`
+    /// or `["token_request", "url"]`.
+    pub path: &'static [&'static str],
+    /// The URL template.
+    pub template: &'a str,
+}
+
+/// The URL a part of a method is sent to: `None` for `Apply` (it goes with
+/// endpoint requests) and for a part the method does not have.
+pub fn url(method: &AuthMethod, part: AuthPart) -> Option<PartUrl<'_>> {
+    fn at<'a>(path: &'static [&'static str], template: &'a str) -> Option<PartUrl<'a>> {
+        Some(PartUrl { path, template })
     }
-    parts(method).into_iter().any(|part| {
-        let overrides = overrides(method, part);
-        default_entries(method, part).iter().any(|entry| {
-            entry.value.variables().iter().any(|v| v == name)
-                && !overrides.removes(entry.place, &entry.name)
-        })
-    })
+    match (method, part) {
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => {
+            at(&["authorize_url"], &m.authorize_url)
+        }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh) => {
+            at(&["token_url"], &m.oauth.token_url)
+        }
+        (AuthMethod::TokenRequest(m), AuthPart::Token) => {
+            at(&["token_request", "url"], &m.token_request.url)
+        }
+        (method, AuthPart::Token) => at(&["token_url"], &method.oauth()?.token_url),
+        (method, AuthPart::Revoke) => at(&["revoke_url"], method.oauth()?.revoke_url.as_ref()?),
+        _ => None,
+    }
 }
 
 /// What a method attaches to endpoint requests when its spec has no
@@ -531,7 +540,7 @@ fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AuthorizationCodeAuth, ClientCredentialsAuth};
+    use crate::model::OAuthCommon;
 
     fn names(entries: &[DefaultEntry]) -> Vec<&str> {
         entries.iter().map(|e| e.name.as_str()).collect()
@@ -540,36 +549,23 @@ mod tests {
     fn client_credentials(client_auth: Option<ClientAuth>) -> AuthMethod {
         AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth {
             common: Default::default(),
-            token_url: "https://example.com/token".into(),
-            revoke_url: None,
-            client_auth,
-            basic_encoding: None,
-            scope_separator: None,
-            token_request: None,
-            revoke_request: None,
-            token_response: None,
-            apply: None,
+            oauth: OAuthCommon {
+                client_auth,
+                ..OAuthCommon::new("https://example.com/token")
+            },
         })
     }
 
     fn authorization_code(client_type: Option<ClientType>, pkce: Option<Pkce>) -> AuthMethod {
         AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth {
             common: Default::default(),
+            oauth: OAuthCommon::new("https://example.com/token"),
             authorize_url: "https://example.com/authorize".into(),
-            token_url: "https://example.com/token".into(),
-            revoke_url: None,
             client_type,
-            client_auth: None,
             pkce,
-            basic_encoding: None,
-            scope_separator: None,
             authorize_request: None,
-            token_request: None,
             refresh_request: None,
-            revoke_request: None,
             authorize_response: None,
-            token_response: None,
-            apply: None,
         })
     }
 

@@ -34,6 +34,8 @@
 //! This crate does no I/O and pulls in no async or network code, so it can
 //! serve any service (and compile to WebAssembly).
 
+#![warn(missing_docs)]
+
 mod analysis;
 pub mod catalog;
 pub mod diagnostic;
@@ -44,7 +46,9 @@ pub mod reference;
 mod rules;
 mod source;
 pub mod template;
+pub mod usage;
 mod validate;
+pub mod value;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;

@@ -4,8 +4,9 @@ use std::collections::HashSet;
 
 use super::{Context, PB105};
 use crate::analysis::{Declaration, Origin};
-use crate::catalog::default_variable_is_live;
 use crate::diagnostic::{Finding, Reporter, Target};
+use crate::template::referenced_names;
+use crate::usage::{default_variable_is_live, names_used};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let mut reported = HashSet::new();
@@ -15,9 +16,12 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         .auth
         .iter()
         .flat_map(|(key, method)| {
+            let used = names_used(context.spec, key, method, &mut |text| {
+                referenced_names(text).unwrap_or_default()
+            });
             crate::catalog::default_variables(method)
                 .into_iter()
-                .filter(|d| default_variable_is_live(method, d.name))
+                .filter(move |d| default_variable_is_live(method, d.name, &used))
                 .map(move |d| (key.as_str(), d.name))
         })
         .collect();

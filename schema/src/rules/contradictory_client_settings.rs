@@ -22,7 +22,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     .fix("remove `client_secret` (a public client has none), or set `client_type = \"confidential\"`"),
             );
         }
-        if m.client_auth.is_some() {
+        if m.oauth.client_auth.is_some() {
             reporter.report(
                 Target::Key(&pointer_push(&pointer, "client_auth")),
                 Finding::new(&PB401, format!("auth method `{key}` is a public client but sets `client_auth`"))

@@ -1,11 +1,10 @@
 //! PB203: a default that does not match its variable's type or pattern.
 
-use serde_json::Value;
-
 use super::{Context, PB203};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 use crate::pattern::compile_pattern;
+use crate::value::check_type;
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -17,7 +16,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             continue;
         }
         let pointer = site.field("default");
-        if !matches_type(site.kind, default) {
+        if check_type(site.kind, default).is_err() {
             reporter.report(
                 Target::Value(&pointer),
                 Finding::new(
@@ -53,28 +52,6 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     }
 }
 
-fn matches_type(kind: VariableType, value: &Value) -> bool {
-    match kind {
-        VariableType::String | VariableType::Secret | VariableType::Enum => value.is_string(),
-        VariableType::Url => value.as_str().is_some_and(is_absolute_http_url),
-        VariableType::Integer => value.is_i64() || value.is_u64(),
-        VariableType::Number => value.is_number(),
-        VariableType::Boolean => value.is_boolean(),
-    }
-}
-
-/// An absolute `http` or `https` URL with a host.
-pub(crate) fn is_absolute_http_url(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    rest.is_some_and(|rest| {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !host.contains(char::is_whitespace)
-    })
-}
-
 fn describe(kind: VariableType) -> &'static str {
     match kind {
         VariableType::String | VariableType::Secret | VariableType::Enum => "a string",
@@ -99,15 +76,22 @@ fn fix(kind: VariableType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+
+    fn matches_type(kind: VariableType, value: &Value) -> bool {
+        check_type(kind, value).is_ok()
+    }
 
     #[test]
     fn url_defaults_must_be_absolute_http() {
-        assert!(is_absolute_http_url("https://shop.example.com"));
-        assert!(is_absolute_http_url("HTTP://localhost:8080/x"));
-        assert!(!is_absolute_http_url("shop.example.com"));
-        assert!(!is_absolute_http_url("https://"));
-        assert!(!is_absolute_http_url("ftp://example.com"));
+        let url = |text: &str| matches_type(VariableType::Url, &Value::from(text));
+        assert!(url("https://shop.example.com"));
+        assert!(url("HTTP://localhost:8080/x"));
+        assert!(!url("shop.example.com"));
+        assert!(!url("https://"));
+        assert!(!url("ftp://example.com"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::{Context, PB301};
 use crate::analysis::Field;
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
+use crate::value::is_loopback;
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let finding = |what: String| {
@@ -54,16 +55,8 @@ fn is_insecure(url: &str) -> bool {
     } else {
         host.split(':').next().unwrap_or(host)
     };
-    !is_loopback(host)
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host == "[::1]" {
-        return true;
-    }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| o.parse::<u8>().is_ok())
+    // A templated host does not parse, and is not known to be loopback.
+    !url::Host::parse(host).is_ok_and(|host| is_loopback(&host))
 }
 
 #[cfg(test)]

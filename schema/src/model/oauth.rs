@@ -1,0 +1,186 @@
+//! The OAuth 2 methods (client credentials, authorization code) and the
+//! settings they share, flattened into each method's table.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::IDENTIFIER_PATTERN;
+use super::auth::{Apply, AuthCommon, TokenResponse};
+use super::request::{Body, Entry};
+
+/// What every OAuth 2 method shares: its token and revocation endpoints,
+/// how the client authenticates there, the overrides of those requests, how
+/// the token response is read and how the token is applied. Flattened into
+/// each OAuth method's table, so the file format does not change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OAuthCommon {
+    /// Token endpoint (template).
+    pub token_url: String,
+    /// Revocation endpoint (RFC 7009), template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
+    /// How the client authenticates (default `body` for client credentials,
+    /// `basic` for a confidential authorization-code client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth: Option<ClientAuth>,
+    /// How the Basic client header encodes id and secret (default `form`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_encoding: Option<BasicEncoding>,
+    /// Joins scopes (default a space).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_separator: Option<String>,
+    /// Overrides of the token request's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_request: Option<RequestParts>,
+    /// Overrides of the revocation request's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_request: Option<RequestParts>,
+    /// How the token response is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_response: Option<TokenResponse>,
+    /// Replaces the default `Authorization: Bearer {{ access_token }}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<Apply>,
+}
+
+impl OAuthCommon {
+    /// Settings with this token URL and every other field unset.
+    pub fn new(token_url: impl Into<String>) -> Self {
+        OAuthCommon {
+            token_url: token_url.into(),
+            revoke_url: None,
+            client_auth: None,
+            basic_encoding: None,
+            scope_separator: None,
+            token_request: None,
+            revoke_request: None,
+            token_response: None,
+            apply: None,
+        }
+    }
+}
+
+/// `type = "oauth2_client_credentials"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCredentialsAuth {
+    /// The fields every authenticating method has.
+    #[serde(flatten)]
+    pub common: AuthCommon,
+    /// The fields every OAuth method has.
+    #[serde(flatten)]
+    pub oauth: OAuthCommon,
+}
+
+/// `type = "oauth2_authorization_code"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizationCodeAuth {
+    /// The fields every authenticating method has.
+    #[serde(flatten)]
+    pub common: AuthCommon,
+    /// Where the user is sent to log in and consent (template).
+    pub authorize_url: String,
+    /// The fields every OAuth method has.
+    #[serde(flatten)]
+    pub oauth: OAuthCommon,
+    /// `confidential` (default) or `public`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_type: Option<ClientType>,
+    /// PKCE method (default `S256`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkce: Option<Pkce>,
+    /// Overrides of the authorize request's query defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_request: Option<AuthorizeRequest>,
+    /// Overrides of the refresh request's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_request: Option<RequestParts>,
+    /// Values captured from the authorization callback's query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_response: Option<AuthorizeResponse>,
+}
+
+impl AuthorizationCodeAuth {
+    /// The client type, with its default.
+    pub fn effective_client_type(&self) -> ClientType {
+        self.client_type.unwrap_or(ClientType::Confidential)
+    }
+}
+
+/// How an OAuth client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the form body.
+    Body,
+    /// An `Authorization: Basic` header (RFC 6749 §2.3.1).
+    Basic,
+}
+
+/// How id and secret are encoded in the Basic client header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BasicEncoding {
+    /// Form-encoded before base64, as RFC 6749 §2.3.1 says.
+    Form,
+    /// As is, for servers that do not decode.
+    Raw,
+}
+
+/// Whether an OAuth client can keep a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    /// Has a `client_secret` and authenticates.
+    Confidential,
+    /// Has no secret; sends `client_id` in the body.
+    Public,
+}
+
+/// PKCE code challenge method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Pkce {
+    /// SHA-256 challenge (RFC 7636).
+    S256,
+    /// No PKCE.
+    #[serde(rename = "none")]
+    None,
+}
+
+/// Overrides of the entries of a request an auth method makes. Entries merge
+/// with the type's defaults by name; `false` removes a default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestParts {
+    /// Query parameters: name → template, or `false` to remove a default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, Entry>,
+    /// Headers: name → template, or `false` to remove a default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, Entry>,
+    /// Body (OAuth requests default to `type = "form"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}
+
+/// Overrides of the authorize request: the user's browser is redirected
+/// there, so it has only a query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeRequest {
+    /// Query parameters: name → template, or `false` to remove a default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, Entry>,
+}
+
+/// Values captured from the authorization callback's query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeResponse {
+    /// Runtime value name → callback query parameter.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
+    pub capture: IndexMap<String, String>,
+}

@@ -1,0 +1,110 @@
+//! Pieces every request is made of, auth and endpoint alike: the HTTP
+//! method, query/header/form entries and the body.
+
+use std::borrow::Cow;
+
+use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// HTTP request method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+// Each variant is the value written in a spec; a doc comment per variant
+// would turn the schema's plain `enum` into a `oneOf` of constants.
+#[allow(missing_docs)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Body {
+    /// A JSON document; strings are templates, and a string that is exactly
+    /// `{{ var }}` keeps the variable's type.
+    Json {
+        /// Any JSON value.
+        content: serde_json::Value,
+    },
+    /// `application/x-www-form-urlencoded` fields.
+    Form {
+        /// Field name → template, or `false` to remove a default.
+        #[serde(default)]
+        content: IndexMap<String, Entry>,
+    },
+    /// Raw text with its content type.
+    Raw {
+        /// Template of the body text.
+        content: String,
+        /// `Content-Type` of the body (default `text/plain`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+    },
+}
+
+/// A query, header or form entry: a template, or `false` to remove the
+/// default entry of that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A template string.
+    Template(String),
+    /// `false`: remove the default of this name.
+    Remove,
+}
+
+impl Entry {
+    /// The template, unless the entry removes a default.
+    pub fn template(&self) -> Option<&str> {
+        match self {
+            Entry::Template(t) => Some(t),
+            Entry::Remove => None,
+        }
+    }
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Template(t) => serializer.serialize_str(t),
+            Entry::Remove => serializer.serialize_bool(false),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Template(String),
+            Flag(bool),
+        }
+        match Raw::deserialize(deserializer) {
+            Ok(Raw::Template(t)) => Ok(Entry::Template(t)),
+            Ok(Raw::Flag(false)) => Ok(Entry::Remove),
+            Ok(Raw::Flag(true)) | Err(_) => Err(serde::de::Error::custom(
+                "expected a template string, or `false` to remove a default",
+            )),
+        }
+    }
+}
+
+impl JsonSchema for Entry {
+    fn schema_name() -> Cow<'static, str> {
+        "Entry".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A template string, or `false` to remove the default entry of this name.",
+            "anyOf": [{ "type": "string" }, { "const": false }]
+        })
+    }
+}
