@@ -32,10 +32,7 @@ pub(crate) fn report(error: anyhow::Error) -> ExitCode {
 
 /// Reports a failure of the runtime (a request, a login) on stderr,
 /// redacted with the connection's secrets, and gives exit code 1.
-pub(crate) fn runtime_failure(
-    connection: &Connection,
-    error: patchbay_runtime::Error,
-) -> ExitCode {
+pub(crate) fn runtime_failure(connection: &Connection, error: patchbay_runtime::Error) -> ExitCode {
     let message = connection.redactor().redact(&error.to_string());
     let _ = writeln!(std::io::stderr(), "patchbay: error: {message}");
     ExitCode::FAILURE
