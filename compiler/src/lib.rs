@@ -164,3 +164,8 @@ pub fn plan_schema() -> serde_json::Value {
     }
     schema
 }
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -57,12 +57,12 @@ pub use source::{Position, SourceFile, SourceFormat, Span};
 pub use validate::CONNECTOR_SCHEMA;
 
 use diagnostic::Reporter;
+use document::Node;
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
-use document::Node;
 
 /// The outcome of linting one file.
 #[derive(Debug)]
