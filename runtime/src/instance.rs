@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 use patchbay_compiler::Plan;
 use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
 use patchbay_schema::VariableType;
-use patchbay_schema::diagnostic::did_you_mean;
+use patchbay_schema::did_you_mean;
 use patchbay_schema::pattern::compile_pattern;
 use patchbay_schema::value::{TypeMismatch, check_type};
 use regex::Regex;

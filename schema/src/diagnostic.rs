@@ -177,7 +177,7 @@ impl<'a> Reporter<'a> {
 
 /// The human name of the table or key a pointer names, as a TOML author
 /// writes it: `/auth/code/token_url` → `auth.code.token_url`.
-pub fn dotted_path(pointer: &str) -> String {
+pub(crate) fn dotted_path(pointer: &str) -> String {
     let segments: Vec<String> = crate::document::pointer_segments(pointer)
         .map(|segment| {
             let bare = !segment.is_empty()

@@ -38,9 +38,9 @@
 
 mod analysis;
 pub mod catalog;
-pub mod diagnostic;
+mod diagnostic;
 pub mod document;
-pub mod model;
+mod model;
 pub mod pattern;
 pub mod reference;
 mod rules;
@@ -50,7 +50,7 @@ pub mod usage;
 mod validate;
 pub mod value;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Severity, did_you_mean};
 pub use model::*;
 pub use rules::{Check, RULES, Rule, Stage, rule};
 pub use source::{Position, SourceFile, SourceFormat, Span};

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use indexmap::{IndexMap, IndexSet};
 use patchbay_runtime::{Call, Connection};
 use patchbay_schema::VariableType;
-use patchbay_schema::diagnostic::did_you_mean;
+use patchbay_schema::did_you_mean;
 use serde_json::Value;
 
 use crate::connect::{block_on, connect};
