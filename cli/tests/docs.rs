@@ -471,8 +471,8 @@ trap "export -p >{state}; printf 'cd %q\n' \"\$PWD\" >>{state}" EXIT
     }
 }
 
-/// Kills a child started by [`Session::spawn`] and everything it started
-/// (its process group), and reaps it.
+/// Kills a child started in a process group of its own (as
+/// [`Session::spawn`] does) and everything it started, and reaps it.
 fn kill_group(child: &mut Child) {
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{}", child.id())])
@@ -600,6 +600,7 @@ fn executable_of_cargo_run(root: &Path, folder: &Path, arguments: &str) -> Resul
     };
     let messages = folder.join("cargo-messages.json");
     let log = folder.join("cargo-build.log");
+    use std::os::unix::process::CommandExt as _;
     let mut cargo = Command::new(env!("CARGO"))
         .args([
             "build",
@@ -611,6 +612,7 @@ fn executable_of_cargo_run(root: &Path, folder: &Path, arguments: &str) -> Resul
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&messages).unwrap())
         .stderr(std::fs::File::create(&log).unwrap())
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start cargo: {e}"))?;
     let started = Instant::now();
@@ -619,8 +621,7 @@ fn executable_of_cargo_run(root: &Path, folder: &Path, arguments: &str) -> Resul
             break status;
         }
         if started.elapsed() > BUILD_TIMEOUT {
-            let _ = cargo.kill();
-            let _ = cargo.wait();
+            kill_group(&mut cargo);
             return Err(format!(
                 "`cargo build {build}` did not finish within {}s",
                 BUILD_TIMEOUT.as_secs()
