@@ -18,7 +18,32 @@
 //! - `env=NAME=value` (repeatable, also next to `cwd=`): an environment
 //!   variable, e.g. a secret an instance reads with `{ env = "…" }`;
 //! - `<!-- docs-test: skip — reason -->`: the block is not run; the reason
-//!   is required and listed in the test's output.
+//!   is required and listed in the test's output;
+//! - `<!-- docs-test: background ready="listening on" port=8765 -->`: the
+//!   block's one command starts a server that the page's later blocks
+//!   call. It is started in the background, and its output up to the first
+//!   line containing the `ready` text must match the block; the test fails
+//!   if that line does not come within two minutes, or if the server stops
+//!   first. The server runs, in a process group of its own, until the page
+//!   is done, and is killed then (or when the test panics).
+//!
+//! A background `cargo run ARGS [-- PROGRAM ARGS]` is not run as written:
+//! a cargo started from inside `cargo test` would print its own progress
+//! into the server's output and spend the ready wait building. The test
+//! builds `ARGS` first, with the cargo that runs it (`cargo build --locked
+//! ARGS`, same workspace and target folder, so usually nothing to do), and
+//! then starts the executable that build reports, which is exactly what
+//! `cargo run` would start. Looking the binary up in `target/` by name
+//! instead would run a stale or missing build whenever the test's own
+//! package does not depend on it, as `patchbay-cli` does not depend on the
+//! examples.
+//!
+//! `port=N` says the page shows the server on `127.0.0.1:N`. Tests run in
+//! parallel (and other checkouts may run this one) so the test does not
+//! take that port: it appends `--port 0` to the command, reads the port the
+//! server picked from its ready line, and until the page is done replaces
+//! `127.0.0.1:N` with that address in the commands and in a copy of each
+//! block's folder (an instance file names the URL), and back in the output.
 //!
 //! ```sh blocks are install and setup commands: they are listed, not run.
 //!
@@ -43,12 +68,18 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one command may run before it is killed (a forgotten skip on a
 /// command that waits for a browser would otherwise hang the test).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a background server may take to print its ready line once
+/// started (its build is not counted).
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long building a background `cargo run` command may take: a cold
+/// build of the examples package, on a slow machine.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What the comment before a fence asks for.
 #[derive(Debug, Default, PartialEq)]
@@ -56,6 +87,39 @@ struct Setup {
     cwd: Option<String>,
     env: Vec<(String, String)>,
     skip: Option<String>,
+    /// `background ready="…"`: the block's one command is a server, started
+    /// in the background; the text of the line it prints once it serves.
+    ready: Option<String>,
+    /// `port=N`: the loopback port the page shows the server on.
+    port: Option<u16>,
+}
+
+/// The words of a docs-test comment; a value may be double-quoted to
+/// hold spaces (`ready="listening on"`).
+fn words(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            return Ok(words);
+        }
+        let mut word = String::new();
+        while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+            if c != '"' {
+                word.push(c);
+                continue;
+            }
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some(c) => word.push(c),
+                    None => return Err(format!("unclosed quote in `{text}`")),
+                }
+            }
+        }
+        words.push(word);
+    }
 }
 
 /// One `$ command` of a console block and the output shown after it.
@@ -105,19 +169,38 @@ fn parse_setup(line: &str) -> Option<Result<Setup, String>> {
         setup.skip = Some(reason.to_owned());
         return Some(Ok(setup));
     }
-    for word in inner.split_whitespace() {
+    let words = match words(inner) {
+        Ok(words) => words,
+        Err(error) => return Some(Err(error)),
+    };
+    let mut background = false;
+    for word in &words {
         match word.split_once('=') {
+            _ if word == "background" => background = true,
             Some(("cwd", folder)) => setup.cwd = Some(folder.to_owned()),
             Some(("env", assignment)) => match assignment.split_once('=') {
                 Some((name, value)) => setup.env.push((name.to_owned(), value.to_owned())),
                 None => return Some(Err(format!("`env={assignment}` needs NAME=value"))),
             },
+            Some(("ready", text)) if !text.is_empty() => setup.ready = Some(text.to_owned()),
+            Some(("port", port)) => match port.parse() {
+                Ok(port) => setup.port = Some(port),
+                Err(_) => return Some(Err(format!("`port={port}` is not a port number"))),
+            },
             _ => {
                 return Some(Err(format!(
-                    "unknown docs-test setting `{word}` (known: cwd=, env=, skip — reason)"
+                    "unknown docs-test setting `{word}` (known: cwd=, env=, background ready=\"…\" port=, skip — reason)"
                 )));
             }
         }
+    }
+    if background != setup.ready.is_some() {
+        return Some(Err(
+            "a background block needs the line it waits for: `background ready=\"…\"`".to_owned(),
+        ));
+    }
+    if setup.port.is_some() && !background {
+        return Some(Err("`port=` is for a background block".to_owned()));
     }
     Some(Ok(setup))
 }
@@ -341,8 +424,10 @@ impl Session {
         session
     }
 
-    /// Runs one command; its combined output.
-    fn run(&mut self, command: &str) -> String {
+    /// Starts one command in the session's shell state, its output (stdout
+    /// and stderr) going to `output`, in a process group of its own so that
+    /// it can be killed with everything it started.
+    fn spawn(&self, command: &str, output: &Path) -> Child {
         let state = quote(&self.state.display().to_string());
         let script = format!(
             r#"exec >{output} 2>&1
@@ -351,30 +436,29 @@ trap "export -p >{state}; printf 'cd %q\n' \"\$PWD\" >>{state}" EXIT
 (exit {status})
 {command}
 "#,
-            output = quote(&self.output.display().to_string()),
+            output = quote(&output.display().to_string()),
             status = self.status,
         );
-        let mut child = {
-            use std::os::unix::process::CommandExt as _;
-            Command::new("bash")
-                .arg("-c")
-                .arg(script)
-                .env_clear()
-                .process_group(0)
-                .spawn()
-                .expect("bash runs")
-        };
+        use std::os::unix::process::CommandExt as _;
+        Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .env_clear()
+            .process_group(0)
+            .spawn()
+            .expect("bash runs")
+    }
+
+    /// Runs one command; its combined output.
+    fn run(&mut self, command: &str) -> String {
+        let mut child = self.spawn(command, &self.output);
         let started = Instant::now();
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
             if started.elapsed() > COMMAND_TIMEOUT {
-                // The whole group: bash and the command it started.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
-                let _ = child.wait();
+                kill_group(&mut child);
                 return format!(
                     "(killed after {}s: mark a command that waits for a browser or a server `skip — reason`)",
                     COMMAND_TIMEOUT.as_secs()
@@ -384,6 +468,198 @@ trap "export -p >{state}; printf 'cd %q\n' \"\$PWD\" >>{state}" EXIT
         };
         self.status = status.code().unwrap_or(128);
         std::fs::read_to_string(&self.output).unwrap_or_default()
+    }
+}
+
+/// Kills a child started in a process group of its own (as
+/// [`Session::spawn`] does) and everything it started, and reaps it.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+}
+
+/// A server that a background block started; it runs until the page is
+/// done, and is killed when dropped, also when the test panics.
+struct Server {
+    child: Child,
+    /// Its temporary folder (its output).
+    folder: PathBuf,
+    /// The address the page shows it on and the one it listens on instead,
+    /// such as `127.0.0.1:8765` and `127.0.0.1:41234`.
+    address: Option<(String, String)>,
+}
+
+impl Server {
+    /// Starts the one command of a background block and waits for its
+    /// ready line; the output up to that line.
+    fn start(
+        root: &Path,
+        folder: PathBuf,
+        session: &Session,
+        command: &str,
+        setup: &Setup,
+    ) -> Result<(Server, String), String> {
+        let ready = setup.ready.as_deref().unwrap_or_default();
+        let mut command = match command.strip_prefix("cargo run ") {
+            Some(arguments) => executable_of_cargo_run(root, &folder, arguments)?,
+            None => command.to_owned(),
+        };
+        if setup.port.is_some() {
+            command.push_str(" --port 0");
+        }
+        let output = folder.join("output");
+        let child = session.spawn(&command, &output);
+        let mut server = Server {
+            child,
+            folder,
+            address: None,
+        };
+        let started = Instant::now();
+        let printed = loop {
+            let printed = std::fs::read_to_string(&output).unwrap_or_default();
+            if printed.lines().any(|line| line.contains(ready)) {
+                break printed;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                return Err(format!(
+                    "the server stopped ({status}) before printing `{ready}`:\n{printed}"
+                ));
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(format!(
+                    "the server did not print `{ready}` within {}s:\n{printed}",
+                    READY_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let ready_line = printed.lines().find(|line| line.contains(ready)).unwrap();
+        let until_ready = printed
+            .split_inclusive('\n')
+            .take_while(|line| !line.contains(ready))
+            .chain([ready_line])
+            .collect();
+        if let Some(port) = setup.port {
+            let listening = loopback_address(ready_line).ok_or_else(|| {
+                format!("the ready line `{ready_line}` names no 127.0.0.1:PORT address")
+            })?;
+            server.address = Some((format!("127.0.0.1:{port}"), listening));
+        }
+        Ok((server, until_ready))
+    }
+
+    /// A command or file text as run: the page's address replaced by the
+    /// server's.
+    fn to_actual(&self, text: &str) -> String {
+        match &self.address {
+            Some((shown, actual)) => text.replace(shown, actual),
+            None => text.to_owned(),
+        }
+    }
+
+    /// An output as the page shows it: the server's address replaced by the
+    /// page's.
+    fn to_shown(&self, text: &str) -> String {
+        match &self.address {
+            Some((shown, actual)) => text.replace(actual, shown),
+            None => text.to_owned(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// The first `127.0.0.1:PORT` in a line.
+fn loopback_address(line: &str) -> Option<String> {
+    let (_, after) = line.split_once("127.0.0.1:")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then(|| format!("127.0.0.1:{digits}"))
+}
+
+/// Builds what `cargo run ARGUMENTS` would run, with the cargo that runs
+/// this test, and returns the command that runs the built executable with
+/// the arguments after `--`. Running `cargo run` itself from a test would
+/// start a second cargo that also prints its progress; building first keeps
+/// the server's output its own and the build's time out of the ready wait.
+fn executable_of_cargo_run(root: &Path, folder: &Path, arguments: &str) -> Result<String, String> {
+    if arguments.contains(['\'', '"', '\\', '$']) {
+        return Err(format!(
+            "`cargo run {arguments}`: a background cargo command takes plain words only"
+        ));
+    }
+    let (build, program) = match arguments.split_once(" -- ") {
+        Some((build, program)) => (build, program),
+        None => (arguments.strip_suffix(" --").unwrap_or(arguments), ""),
+    };
+    let messages = folder.join("cargo-messages.json");
+    let log = folder.join("cargo-build.log");
+    use std::os::unix::process::CommandExt as _;
+    let mut cargo = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--locked",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(build.split_whitespace())
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&messages).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = cargo.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > BUILD_TIMEOUT {
+            kill_group(&mut cargo);
+            return Err(format!(
+                "`cargo build {build}` did not finish within {}s",
+                BUILD_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if !status.success() {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        return Err(format!("`cargo build {build}` failed ({status}):\n{log}"));
+    }
+    let executable = std::fs::read_to_string(&messages)
+        .unwrap()
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .find_map(|message| message["executable"].as_str().map(str::to_owned))
+        .ok_or_else(|| format!("`cargo build {build}` built no executable"))?;
+    Ok(format!("exec {} {program}", quote(&executable)))
+}
+
+/// Copies a folder, replacing text in every UTF-8 file with `edit`.
+fn copy_folder(from: &Path, to: &Path, edit: &dyn Fn(&str) -> String) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target, edit);
+        } else {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => std::fs::write(&target, edit(&text)).unwrap(),
+                Err(_) => {
+                    std::fs::copy(&path, &target).unwrap();
+                }
+            }
+        }
     }
 }
 
@@ -413,6 +689,8 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
         let (blocks, errors) = parse_page(&text);
         failures.extend(errors.into_iter().map(|e| format!("{name}: {e}")));
         let mut rewrites: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
+        // Started by a background block, killed when the page is done.
+        let mut server: Option<Server> = None;
         for block in blocks {
             if block.language == "sh" {
                 let commands = block.text.iter();
@@ -437,9 +715,52 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
             }
             run += 1;
             let folder = temp_folder(&format!("{}-{}", name.replace('/', "_"), block.line));
+            let cwd = match &server {
+                // The files may name the server's address, as the commands may.
+                Some(server) if server.address.is_some() => {
+                    let copy = folder.join("work");
+                    copy_folder(&cwd, &copy, &|text| server.to_actual(text));
+                    copy
+                }
+                _ => cwd,
+            };
             let mut session = Session::start(&folder, &cwd, &block.setup);
             for step in &block.steps {
-                let actual_text = session.run(&step.command);
+                let actual_text = if block.setup.ready.is_some() {
+                    let started = match (&server, block.steps.len()) {
+                        (Some(_), _) => Err("a page starts one background server".to_owned()),
+                        (None, 1) => Server::start(
+                            &root,
+                            temp_folder(&format!(
+                                "{}-{}-server",
+                                name.replace('/', "_"),
+                                block.line
+                            )),
+                            &session,
+                            &step.command,
+                            &block.setup,
+                        ),
+                        (None, _) => Err("a background block has one command".to_owned()),
+                    };
+                    match started {
+                        Ok((started, until_ready)) => {
+                            let shown = started.to_shown(&until_ready);
+                            server = Some(started);
+                            shown
+                        }
+                        Err(error) => {
+                            failures.push(format!("{name}:{}: {error}", step.line));
+                            continue;
+                        }
+                    }
+                } else {
+                    match &server {
+                        Some(server) => {
+                            server.to_shown(&session.run(&server.to_actual(&step.command)))
+                        }
+                        None => session.run(&step.command),
+                    }
+                };
                 let actual = normalise(&actual_text);
                 let expected_text = step.shown.join("\n");
                 let expected = normalise(&expected_text);
@@ -463,6 +784,7 @@ fn every_console_block_of_the_docs_gives_the_output_shown() {
             }
             std::fs::remove_dir_all(&folder).unwrap();
         }
+        drop(server);
         if !rewrites.is_empty() {
             let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
             for (range, new) in rewrites.into_iter().rev() {
@@ -531,10 +853,36 @@ fn a_skip_needs_a_reason_and_settings_are_checked() {
         Some(Ok(Setup {
             cwd: Some("docs/examples".to_owned()),
             env: vec![("A".to_owned(), "b=c".to_owned())],
-            skip: None,
+            ..Setup::default()
         }))
     );
     assert_eq!(parse_setup("<!-- a comment -->"), None);
+}
+
+#[test]
+fn a_background_block_names_its_ready_line() {
+    assert_eq!(
+        parse_setup(r#"<!-- docs-test: background ready="listening on" port=8765 -->"#),
+        Some(Ok(Setup {
+            ready: Some("listening on".to_owned()),
+            port: Some(8765),
+            ..Setup::default()
+        }))
+    );
+    for wrong in [
+        "<!-- docs-test: background -->",
+        r#"<!-- docs-test: ready="up" -->"#,
+        "<!-- docs-test: port=8765 -->",
+        r#"<!-- docs-test: background ready="up port=1 -->"#,
+        r#"<!-- docs-test: background ready="up" port=http -->"#,
+    ] {
+        assert!(matches!(parse_setup(wrong), Some(Err(_))), "{wrong}");
+    }
+    assert_eq!(
+        loopback_address("listening on http://127.0.0.1:41234/"),
+        Some("127.0.0.1:41234".to_owned())
+    );
+    assert_eq!(loopback_address("listening on http://[::1]:80"), None);
 }
 
 #[test]

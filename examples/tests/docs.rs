@@ -7,6 +7,13 @@
 //! workspace root), dedented; `<!-- include: PATH -->` means the whole
 //! file. Every Rust block there needs such a line. Run with
 //! `PATCHBAY_BLESS=1` to rewrite the blocks from the sources.
+//!
+//! The tutorial's spec is kept the same way: its "whole spec" block must
+//! be `docs/examples/taskpad/taskpad.toml`, and the steps that build it
+//! must build exactly that. A TOML block after `<!-- spec-step: append -->`
+//! is added to the end of the file; one after `<!-- spec-step: tables -->`
+//! shows tables whole after an edit inside them, each replacing the table
+//! of the same header (a `# (…)` line stands for tables it leaves alone).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -217,6 +224,130 @@ fn the_example_spec_is_the_tutorial_spec() {
     assert_eq!(
         example, whole,
         "docs/examples/taskpad/taskpad.toml must stay the spec docs/tutorial.md builds"
+    );
+}
+
+/// The TOML blocks of the tutorial that edit `taskpad.toml`, in order:
+/// each block after a `<!-- spec-step: KIND -->` line, with its kind.
+fn spec_steps(tutorial: &str) -> Result<Vec<(String, String)>, String> {
+    let mut steps = Vec::new();
+    let mut lines = tutorial.lines().enumerate();
+    while let Some((number, line)) = lines.next() {
+        let Some(kind) = line
+            .trim()
+            .strip_prefix("<!-- spec-step: ")
+            .and_then(|rest| rest.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        if lines.next().map(|(_, fence)| fence.trim()) != Some("```toml") {
+            return Err(format!(
+                "line {}: a spec step is a ```toml block",
+                number + 1
+            ));
+        }
+        let block: String = lines
+            .by_ref()
+            .map(|(_, line)| line)
+            .take_while(|line| line.trim() != "```")
+            .map(|line| format!("{line}\n"))
+            .collect();
+        steps.push((kind.to_owned(), block));
+    }
+    Ok(steps)
+}
+
+/// The lines of the table whose header is `header`: from the header up to
+/// the next header, without the blank and comment lines before that one.
+fn table_lines(lines: &[String], header: &str) -> Option<std::ops::Range<usize>> {
+    let start = lines.iter().position(|line| line == header)?;
+    let mut end = lines[start + 1..]
+        .iter()
+        .position(|line| line.starts_with('['))
+        .map_or(lines.len(), |offset| start + 1 + offset);
+    while end > start + 1 && (lines[end - 1].is_empty() || lines[end - 1].starts_with('#')) {
+        end -= 1;
+    }
+    Some(start..end)
+}
+
+/// Applies one step to the spec as written so far: `append` adds the block
+/// at the end; `tables` shows tables whole, each replacing the table of
+/// the same header (a `# (…)` line stands for tables it leaves as they are).
+fn apply_step(spec: &str, kind: &str, block: &str) -> Result<String, String> {
+    match kind {
+        "append" if spec.is_empty() => Ok(block.to_owned()),
+        "append" => Ok(format!("{spec}\n{block}")),
+        "tables" => {
+            let mut lines: Vec<String> = spec.lines().map(str::to_owned).collect();
+            let shown: Vec<String> = block
+                .lines()
+                .filter(|line| !line.starts_with("# ("))
+                .map(str::to_owned)
+                .collect();
+            let mut index = 0;
+            while index < shown.len() {
+                let Some(range) = table_lines(&shown, &shown[index]).filter(|r| r.start == index)
+                else {
+                    index += 1;
+                    continue;
+                };
+                let header = &shown[index];
+                let target = table_lines(&lines, header)
+                    .ok_or_else(|| format!("the spec so far has no table {header}"))?;
+                index = range.end;
+                lines.splice(target, shown[range].iter().cloned());
+            }
+            Ok(lines.iter().map(|line| format!("{line}\n")).collect())
+        }
+        other => Err(format!(
+            "unknown spec step `{other}` (known: append, tables)"
+        )),
+    }
+}
+
+#[test]
+fn following_the_tutorial_step_by_step_builds_the_whole_spec() {
+    let tutorial = read(&workspace().join("docs/tutorial.md"));
+    let steps = spec_steps(&tutorial).expect("the tutorial's spec steps");
+    assert!(steps.len() > 1, "the tutorial marks its spec steps");
+    let mut spec = String::new();
+    for (kind, block) in &steps {
+        spec = apply_step(&spec, kind, block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+    }
+    let example = read(&workspace().join("docs/examples/taskpad/taskpad.toml"));
+    let first_difference = spec
+        .lines()
+        .zip(example.lines())
+        .position(|(built, whole)| built != whole)
+        .unwrap_or(spec.lines().count().min(example.lines().count()));
+    assert!(
+        spec == example,
+        "the spec that docs/tutorial.md's steps build (`<!-- spec-step: … -->` blocks) differs from \
+         docs/examples/taskpad/taskpad.toml from line {}: {:?} where the whole spec has {:?}",
+        first_difference + 1,
+        spec.lines().nth(first_difference),
+        example.lines().nth(first_difference),
+    );
+}
+
+#[test]
+fn a_tables_step_replaces_whole_tables_only() {
+    let spec = "# top\n[a]\nx = 1\n\n[a.b]\ny = 2\n\n# next\n[c]\nz = 3\n";
+    let edited = apply_step(
+        spec,
+        "tables",
+        "[a]\nx = 1\nw = 0\n\n# (a.b, unchanged)\n\n[c]\nz = 4\n",
+    )
+    .expect("known tables");
+    assert_eq!(
+        edited,
+        "# top\n[a]\nx = 1\nw = 0\n\n[a.b]\ny = 2\n\n# next\n[c]\nz = 4\n"
+    );
+    assert!(apply_step(spec, "tables", "[d]\n").is_err());
+    assert_eq!(
+        apply_step(spec, "append", "[d]\n").expect("append"),
+        format!("{spec}\n[d]\n")
     );
 }
 
