@@ -40,6 +40,7 @@ mod analysis;
 pub mod catalog;
 pub mod diagnostic;
 pub mod document;
+pub mod instance;
 pub mod model;
 pub mod pattern;
 pub mod reference;
