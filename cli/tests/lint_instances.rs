@@ -156,3 +156,28 @@ fn an_instance_alone_is_a_warning_that_its_spec_is_missing() {
     assert_eq!(output.status.code(), Some(0), "{shown}");
     assert!(shown.contains("warning[PB505]"), "{shown}");
 }
+
+#[test]
+fn run_reports_an_instance_error_at_its_line() {
+    let dir = taskpad_folder(
+        "run",
+        "url = \"https://acme.taskpad.example\"\nclientid = \"tp_client_7Hq2\"\nclient_secret = { env = \"TASKPAD_CLIENT_SECRET\" }\n",
+    );
+    let output = patchbay_in(
+        &dir,
+        &[
+            "run",
+            "taskpad.toml",
+            "--instance",
+            "instance.toml",
+            "--endpoint",
+            "list_projects",
+            "--dry-run",
+        ],
+    );
+    let shown = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("error[PB501]: `clientid`"), "{shown}");
+    assert!(shown.contains("--> instance.toml:6:1"), "{shown}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
