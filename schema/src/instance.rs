@@ -93,6 +93,14 @@ pub struct InstanceTarget<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError(pub String);
 
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
 /// Checks a value against its input's type, options and pattern.
 /// `matches(pattern, text)` matches a whole text (the runtime passes its
 /// compiled patterns; see [`crate::pattern::compile_pattern`]).
