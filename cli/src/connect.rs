@@ -8,11 +8,17 @@ use anyhow::Context;
 use patchbay_runtime::{
     Connection, Connector, FileStore, Instance, InstanceFile, Options, Runtime,
 };
+use patchbay_schema::instance::lint_instance;
+use patchbay_schema::{Diagnostic, Severity};
+
+use crate::report::report_to_stderr;
+use crate::spec::{Contents, SpecRejected};
 
 /// The connection of an instance file to a spec (which must compile).
 pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
     let (_, compiled) = crate::spec::compile(spec)?;
     let connector = Connector::new(compiled.plan);
+    check_instance(instance, &connector)?;
     let file = InstanceFile::read(instance)?;
     let base = instance.parent().unwrap_or(Path::new("."));
     let bound = Instance::bind(connector.plan(), &file, base, &|name| {
@@ -23,6 +29,29 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
     let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
         .with_store(Arc::new(FileStore::default_location()?), key);
     Ok(connection)
+}
+
+/// Lints an instance file against the connector, as `patchbay lint` does,
+/// so that a value written in it that does not fit is reported at its
+/// line with a snippet; errors refuse it (on stderr). Values read from
+/// the environment or a file are checked when the instance is bound.
+fn check_instance(path: &Path, connector: &Connector) -> anyhow::Result<()> {
+    let (source, errors) = match crate::spec::read(path)? {
+        Contents::Text(source) => {
+            let diagnostics = lint_instance(&source, &[connector.plan().instance_target()]);
+            let errors: Vec<Diagnostic> = diagnostics
+                .into_iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect();
+            (source, errors)
+        }
+        Contents::NotUtf8(source, diagnostic) => (source, vec![diagnostic]),
+    };
+    if errors.is_empty() {
+        return Ok(());
+    }
+    report_to_stderr(source, errors)?;
+    Err(SpecRejected.into())
 }
 
 /// Runs a future to completion. A command drives one connection, one

@@ -1,28 +1,38 @@
-//! Finding the spec files a `lint` names (and `-`, stdin).
+//! Finding the files a `lint` names (and `-`, stdin): each file named, and
+//! the `.toml` and `.json` files below each folder named, minus what
+//! `.gitignore` and `--exclude` leave out.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use ignore::WalkBuilder;
+use ignore::overrides::{Override, OverrideBuilder};
 
-/// Folders never searched: version control, build output, dependencies.
+/// Folders never searched: build output, dependencies.
 const SKIPPED_FOLDERS: &[&str] = &["target", "node_modules"];
 
 /// The path that stands for stdin.
 const STDIN: &str = "-";
 
-/// One spec to lint.
+/// One file to lint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Input {
     /// The spec read from stdin.
     Stdin,
-    /// A spec file.
-    File(PathBuf),
+    /// A file named on the command line: checked whatever it holds.
+    Named(PathBuf),
+    /// A file found in a folder: skipped if it is neither a spec nor an
+    /// instance (a payload, a schema, a package manifest…).
+    Found(PathBuf),
 }
 
-/// The specs to lint: each file named, stdin for `-` (once), and every
-/// `.toml` and `.json` file below each folder named (hidden folders
-/// skipped), sorted per folder.
-pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+/// The files to lint: each file named, stdin for `-` (once), and every
+/// `.toml` and `.json` file below each folder named, sorted per folder.
+/// Walking skips hidden files and folders, `target` and `node_modules`,
+/// what `.gitignore` files ignore (in a git repository or not) and what
+/// an `exclude` glob matches (relative to the folder named, gitignore
+/// syntax: `drafts/`, `*.json`).
+pub(crate) fn collect(paths: &[PathBuf], exclude: &[String]) -> anyhow::Result<Vec<Input>> {
     let mut files = Vec::new();
     for path in paths {
         if path.as_os_str() == STDIN {
@@ -35,12 +45,11 @@ pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
         let metadata =
             std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if metadata.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)?;
+            let mut found = walk(path, exclude)?;
             found.sort();
-            files.extend(found.into_iter().map(Input::File));
+            files.extend(found.into_iter().map(Input::Found));
         } else {
-            files.push(Input::File(path.clone()));
+            files.push(Input::Named(path.clone()));
         }
     }
     if files.is_empty() {
@@ -49,29 +58,42 @@ pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     Ok(files)
 }
 
-fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(folder)
-        .with_context(|| format!("cannot read folder {}", folder.display()))?;
-    for entry in entries {
+fn walk(folder: &Path, exclude: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let walker = WalkBuilder::new(folder)
+        // `.gitignore` applies outside a git checkout too (a copied
+        // folder, a tarball); `.ignore` files and global git settings do not.
+        .require_git(false)
+        .ignore(false)
+        .git_global(false)
+        .overrides(excluded(folder, exclude)?)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && SKIPPED_FOLDERS.contains(&entry.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    let mut files = Vec::new();
+    for entry in walker {
         let entry = entry.with_context(|| format!("cannot read folder {}", folder.display()))?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let file_type = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if file_type.is_dir() {
-            if !name.starts_with('.') && !SKIPPED_FOLDERS.contains(&name.as_ref()) {
-                walk(&path, files)?;
-            }
-        } else if is_spec_file(&path) {
-            files.push(path);
+        if entry.file_type().is_some_and(|t| t.is_file()) && is_lintable(entry.path()) {
+            files.push(entry.into_path());
         }
     }
-    Ok(())
+    Ok(files)
 }
 
-fn is_spec_file(path: &Path) -> bool {
+/// The `--exclude` globs as ignore rules (an override glob whitelists;
+/// `!` turns it into an ignore).
+fn excluded(folder: &Path, exclude: &[String]) -> anyhow::Result<Override> {
+    let mut builder = OverrideBuilder::new(folder);
+    for glob in exclude {
+        builder
+            .add(&format!("!{glob}"))
+            .with_context(|| format!("invalid --exclude glob `{glob}`"))?;
+    }
+    builder.build().context("invalid --exclude globs")
+}
+
+fn is_lintable(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"))

@@ -10,8 +10,9 @@ use patchbay_schema::{Diagnostic, SourceFile, Span};
 
 use crate::report::report_to_stderr;
 
-/// A spec lint refused, its diagnostics already written to stderr: the
-/// command fails with exit code 1 and nothing more to say.
+/// A spec (or an instance file) lint refused, its diagnostics already
+/// written to stderr: the command fails with exit code 1 and nothing more
+/// to say.
 #[derive(Debug)]
 pub(crate) struct SpecRejected;
 

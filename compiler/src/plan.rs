@@ -181,6 +181,58 @@ pub struct Input {
     pub provenance: InputSource,
 }
 
+impl Plan {
+    /// The connector as `patchbay_schema::instance` checks instance files
+    /// against it: its id and each auth method's inputs.
+    pub fn instance_target(&self) -> patchbay_schema::instance::InstanceTarget<'_> {
+        patchbay_schema::instance::InstanceTarget {
+            id: &self.connector.id,
+            methods: Some(
+                self.methods
+                    .iter()
+                    .map(|(key, method)| (key.as_str(), method.instance_inputs()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl MethodPlan {
+    /// The inputs an instance gives values for (not the runtime values),
+    /// as the instance checks of `patchbay_schema::instance` read them.
+    pub fn instance_inputs(&self) -> Vec<patchbay_schema::instance::ExpectedInput<'_>> {
+        let scope_separator = self
+            .client
+            .as_ref()
+            .map(|c| c.scope_separator.value.as_str());
+        self.inputs
+            .iter()
+            .filter(|input| input.provenance != InputSource::Runtime)
+            .map(|input| input.expected(scope_separator.filter(|_| input.key == "scope")))
+            .collect()
+    }
+}
+
+impl Input {
+    /// The input as the value checks of `patchbay_schema::instance` read
+    /// it; a list given for it is joined with `list_separator`, if any.
+    pub fn expected<'a>(
+        &'a self,
+        list_separator: Option<&'a str>,
+    ) -> patchbay_schema::instance::ExpectedInput<'a> {
+        patchbay_schema::instance::ExpectedInput {
+            key: &self.key,
+            label: &self.label,
+            kind: self.kind,
+            required: self.required && self.default.is_none(),
+            secret: self.secret,
+            pattern: self.pattern.as_deref(),
+            options: self.options.as_deref(),
+            list_separator,
+        }
+    }
+}
+
 /// How an OAuth client identifies itself at the token endpoint. Each
 /// setting says whether the spec wrote it or it is the default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -18,9 +18,11 @@ use indexmap::IndexMap;
 use patchbay_compiler::Plan;
 use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
 use patchbay_schema::VariableType;
-use patchbay_schema::did_you_mean;
+use patchbay_schema::instance::{
+    ValueError, check_value as schema_check_value, joined_list, missing_message,
+    unknown_key_message,
+};
 use patchbay_schema::pattern::compile_pattern;
-use patchbay_schema::value::{TypeMismatch, check_type};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
@@ -239,37 +241,23 @@ impl Instance {
             .iter()
             .filter(|i| i.provenance != InputSource::Runtime)
             .collect();
+        let expected = method.instance_inputs();
         for key in given.keys() {
             if !inputs.iter().any(|i| &i.key == key) {
-                let hint = did_you_mean(key, inputs.iter().map(|i| i.key.as_str()))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_else(|| {
-                        let keys: Vec<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
-                        format!("; its inputs are: {}", keys.join(", "))
-                    });
                 return Err(Error::instance(
                     key,
-                    format!("not an input of auth method `{method_key}`{hint}"),
+                    unknown_key_message(key, method_key, &expected),
                 ));
             }
         }
-        // A scope may be given as a list: joined with the method's
-        // separator (a space by default, a comma for Slack).
-        let separator = method
-            .client
-            .as_ref()
-            .map(|c| c.scope_separator.value.as_str());
         let given: IndexMap<String, Value> = given
             .into_iter()
-            .map(|(key, value)| match (&value, separator) {
-                (Value::Array(items), Some(separator)) if key == "scope" => {
-                    let scopes: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
-                    match scopes {
-                        Some(scopes) => (key, Value::String(scopes.join(separator))),
-                        None => (key, value),
-                    }
-                }
-                _ => (key, value),
+            .map(|(key, value)| {
+                let joined = expected
+                    .iter()
+                    .find(|input| input.key == key)
+                    .and_then(|input| joined_list(input, &value));
+                (key, joined.unwrap_or(value))
             })
             .collect();
         let mut values = IndexMap::new();
@@ -282,10 +270,7 @@ impl Instance {
                 None if input.required => {
                     return Err(Error::instance(
                         &input.key,
-                        format!(
-                            "missing: `{}` ({}) is required by auth method `{method_key}`; add it under [values]",
-                            input.key, input.label
-                        ),
+                        missing_message(&input.expected(None), method_key),
                     ));
                 }
                 // An optional value not given renders empty (and entries
@@ -366,56 +351,13 @@ fn resolve(
     }
 }
 
-/// Checks a value against its input's type, options and pattern. Messages
+/// Checks a value against its input's type, options and pattern (the
+/// schema crate's check, which lint runs on instance files too). Messages
 /// never quote a secret's value.
 pub(crate) fn check_value(input: &Input, value: &Value, patterns: &Patterns) -> Result<()> {
-    let expected = match input.kind {
-        VariableType::String | VariableType::Secret | VariableType::Enum | VariableType::Url => {
-            "a string"
-        }
-        VariableType::Integer => "an integer",
-        VariableType::Number => "a number",
-        VariableType::Boolean => "`true` or `false`",
-    };
-    match check_type(input.kind, value) {
-        Ok(()) => {}
-        Err(TypeMismatch::Shape) => {
-            return Err(Error::instance(
-                &input.key,
-                format!("must be {expected} (type `{}`)", input.kind.as_str()),
-            ));
-        }
-        Err(TypeMismatch::Url(message)) => return Err(Error::instance(&input.key, message)),
-    }
-    let Some(text) = value.as_str() else {
-        return Ok(());
-    };
-    if let Some(options) = &input.options
-        && input.kind == VariableType::Enum
-        && !options.iter().any(|o| o == text)
-    {
-        return Err(Error::instance(
-            &input.key,
-            format!("must be one of: {}", options.join(", ")),
-        ));
-    }
-    if let Some(pattern) = &input.pattern {
-        let regex = patterns
-            .get(pattern)
-            .map_err(|e| Error::instance(&input.key, format!("invalid pattern: {e}")))?;
-        if !regex.is_match(text) {
-            let shown = if input.secret {
-                String::new()
-            } else {
-                format!("`{text}` ")
-            };
-            return Err(Error::instance(
-                &input.key,
-                format!("{shown}does not match the pattern `{pattern}`"),
-            ));
-        }
-    }
-    Ok(())
+    let matches = |pattern: &str, text: &str| patterns.get(pattern).map(|r| r.is_match(text));
+    schema_check_value(&input.expected(None), value, &matches)
+        .map_err(|ValueError(message)| Error::instance(&input.key, message))
 }
 
 /// Compiled `pattern`s of a plan, made once so that checking a call's

@@ -40,6 +40,7 @@ mod analysis;
 pub mod catalog;
 mod diagnostic;
 pub mod document;
+pub mod instance;
 mod model;
 pub mod pattern;
 pub mod reference;

@@ -99,11 +99,16 @@ fn invalid_fixtures_trigger_their_rule_only() {
 
 /// The registry and the files of each rule agree: a page with the rule's
 /// title, severity and sections, a fixture named after it, reported at the
-/// rule's stage, and a snapshot of each fixture's diagnostics.
+/// rule's stage, and a snapshot of each fixture's diagnostics (for the
+/// instance rules, `fixtures/invalid-instances/` and the compiler's
+/// snapshots).
 #[test]
 fn every_rule_has_a_page_a_fixture_and_a_snapshot() {
     let invalid = fixtures("invalid");
+    let instance_fixtures = fixtures("invalid-instances");
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let compiler_snapshots =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../compiler/tests/snapshots");
     for rule in RULES {
         assert!(
             rule.doc.starts_with(&format!(
@@ -128,6 +133,27 @@ fn every_rule_has_a_page_a_fixture_and_a_snapshot() {
             );
         }
         let prefix = format!("{}-{}", rule.code, rule.name);
+        if matches!(rule.stage, Stage::Instance) {
+            // Instances are checked against a compiled plan, so their
+            // fixtures are linted and snapshotted by the compiler's tests.
+            let own = instance_fixtures.iter().filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            });
+            let mut found = false;
+            for path in own {
+                found = true;
+                let snapshot = compiler_snapshots.join(format!(
+                    "instances__invalid_instances_trigger_their_rule_only@{}.snap",
+                    path.file_name().unwrap().to_string_lossy()
+                ));
+                assert!(snapshot.is_file(), "no snapshot {}", snapshot.display());
+            }
+            assert!(found, "no fixtures/invalid-instances/{prefix}.toml");
+            continue;
+        }
         let own: Vec<&PathBuf> = invalid
             .iter()
             .filter(|p| {

@@ -199,3 +199,71 @@ fn a_file_that_is_not_a_spec_gets_one_diagnostic() {
             .contains("not a connector spec")
     );
 }
+
+/// Every truncation and every one-line removal of every instance fixture,
+/// linted as an instance against a connector of each fixture's id: none
+/// may panic.
+#[test]
+fn truncated_and_damaged_instances_never_panic() {
+    use patchbay_schema::VariableType;
+    use patchbay_schema::instance::{ExpectedInput, InstanceTarget, lint_instance};
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let inputs: Vec<ExpectedInput<'_>> = [
+        ("url", VariableType::Url, Some("https://.*")),
+        ("base", VariableType::Url, None),
+        ("client_secret", VariableType::Secret, None),
+        ("scope", VariableType::String, Some("[a-z .]+")),
+        ("page_size", VariableType::Integer, None),
+    ]
+    .into_iter()
+    .map(|(key, kind, pattern)| ExpectedInput {
+        key,
+        label: key,
+        kind,
+        required: true,
+        secret: kind == VariableType::Secret,
+        pattern,
+        options: None,
+        list_separator: Some(" "),
+    })
+    .collect();
+    let mut checked = 0;
+    for folder in ["instances", "invalid-instances"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("connector = \""))
+                .map(|rest| rest.trim_end_matches('"').to_owned())
+                .unwrap_or_default();
+            let auth = text
+                .lines()
+                .find_map(|l| l.strip_prefix("auth = \""))
+                .map(|rest| rest.trim_end_matches('"').to_owned())
+                .unwrap_or_default();
+            let targets = [InstanceTarget {
+                id: &id,
+                methods: Some(vec![(auth.as_str(), inputs.clone())]),
+            }];
+            let mut variants: Vec<String> = (0..text.len())
+                .step_by(7)
+                .filter(|&cut| text.is_char_boundary(cut))
+                .map(|cut| text[..cut].to_owned())
+                .collect();
+            let lines: Vec<&str> = text.lines().collect();
+            for skip in 0..lines.len() {
+                let mut damaged = lines.clone();
+                damaged.remove(skip);
+                variants.push(damaged.join("\n"));
+            }
+            for variant in variants {
+                let _ = lint_instance(&SourceFile::new(name.clone(), variant), &targets);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} variants checked");
+}

@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("PB2", "Variables"),
     ("PB3", "HTTP and security"),
     ("PB4", "Auth methods"),
+    ("PB5", "Instance files"),
 ];
 
 fn rules_folder() -> PathBuf {
@@ -30,15 +31,17 @@ fn index_markdown() -> String {
     let mut index = format!(
         "# Lint rules
 
-`patchbay lint` checks connector specs against these rules. Every
-diagnostic carries its rule code, severity, file, line and column, and a
-JSON pointer to the value. `patchbay explain CODE` prints a rule's page.
+`patchbay lint` checks connector specs against these rules, and instance
+files (PB5xx) against the specs linted with them. Every diagnostic
+carries its rule code, severity, file, line and column, and a JSON
+pointer to the value. `patchbay explain CODE` prints a rule's page.
 
 Errors make `patchbay lint` exit with status 1. Warnings are reported but
 leave the exit status at 0, unless `--deny-warnings` is given.
 
-The fixtures in [`fixtures/invalid/`](../../fixtures/invalid/) each break
-exactly one rule. The pages in this folder are compiled into the
+The fixtures in [`fixtures/invalid/`](../../fixtures/invalid/) and
+[`fixtures/invalid-instances/`](../../fixtures/invalid-instances/) each
+break exactly one rule. The pages in this folder are compiled into the
 `patchbay-schema` crate. This index is generated from its rule registry,
 `schema/src/rules/mod.rs`; regenerate it with
 `{REGENERATE}`.

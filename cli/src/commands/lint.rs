@@ -1,11 +1,15 @@
-//! `patchbay lint`: checks spec files and folders, and reports in the
-//! format asked for.
+//! `patchbay lint`: checks spec and instance files and folders, and
+//! reports in the format asked for. Instances are checked against the
+//! specs of the same run, matched by connector id.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
+use patchbay_compiler::{Plan, compile};
+use patchbay_schema::document::Node;
+use patchbay_schema::instance::{FileKind, InstanceTarget, file_kind, lint_instance};
 use patchbay_schema::{LintReport, Severity, lint};
 
 use crate::files::Input;
@@ -15,9 +19,15 @@ use crate::spec::Contents;
 /// The arguments of `patchbay lint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LintArgs {
-    /// Spec files or folders; `-` reads a spec from stdin.
+    /// Spec and instance files or folders; `-` reads a spec from stdin.
+    /// In a folder, files that are neither specs nor instances are skipped.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Leave out the files and folders a glob matches when searching a
+    /// folder (gitignore syntax, relative to the folder; repeatable).
+    /// `.gitignore` files are respected too.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// The name of the spec read from stdin, for its format (`.json` or
     /// `.toml`) and in diagnostics (for editors, which pipe the buffer).
     #[arg(long, value_name = "NAME")]
@@ -37,35 +47,69 @@ const STDIN_NAME: &str = "<stdin>";
 const PROGRESS_THRESHOLD: usize = 20;
 
 pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let files = crate::files::collect(&args.paths)?;
+    let files = crate::files::collect(&args.paths, &args.exclude)?;
     if args.stdin_filename.is_some() && !files.contains(&Input::Stdin) {
         bail!("--stdin-filename names the spec read from stdin: add `-` to the paths");
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or(STDIN_NAME);
     let mut progress = Progress::new(files.len());
-    let mut linted = Vec::with_capacity(files.len());
+    // Specs are linted as they come; instances wait for every spec of the
+    // run, since any of them may be the connector an instance names.
+    let mut linted: Vec<Option<Linted>> = Vec::with_capacity(files.len());
+    let mut instances = Vec::new();
+    let mut plans = Vec::new();
     for (done, input) in files.iter().enumerate() {
         progress.show(done);
         let contents = match input {
             Input::Stdin => crate::spec::read_stdin(stdin_name)?,
-            Input::File(path) => crate::spec::read(path)?,
+            Input::Named(path) | Input::Found(path) => crate::spec::read(path)?,
         };
-        linted.push(match contents {
-            Contents::Text(source) => {
-                let report = lint(&source);
-                Linted { source, report }
-            }
+        let source = match contents {
+            Contents::Text(source) => source,
             // Reported like a syntax error, so that the other files are
             // still linted and the report (JSON, SARIF…) still written.
-            Contents::NotUtf8(source, diagnostic) => Linted {
-                source,
-                report: LintReport {
-                    spec: None,
-                    diagnostics: vec![diagnostic],
-                },
+            Contents::NotUtf8(source, diagnostic) => {
+                linted.push(Some(Linted {
+                    source,
+                    report: LintReport {
+                        spec: None,
+                        diagnostics: vec![diagnostic],
+                    },
+                }));
+                continue;
+            }
+        };
+        // A file that does not parse is reported as a spec (PB001): it
+        // may be one, and nothing else tells.
+        let kind = Node::parse(&source).map_or(FileKind::Spec, |document| file_kind(&document));
+        match (kind, input) {
+            (FileKind::Instance, _) => {
+                instances.push((linted.len(), source));
+                linted.push(None);
+            }
+            (FileKind::Other, Input::Found(_)) => {}
+            (FileKind::Spec | FileKind::Other, _) => {
+                let report = lint(&source);
+                plans.push(report.spec.as_ref().map(|spec| {
+                    let plan = report.valid_spec().and_then(|_| compile(spec).ok());
+                    (spec.connector.id.clone(), plan)
+                }));
+                linted.push(Some(Linted { source, report }));
+            }
+        }
+    }
+    let targets = instance_targets(&plans);
+    for (index, source) in instances {
+        let diagnostics = lint_instance(&source, &targets);
+        linted[index] = Some(Linted {
+            source,
+            report: LintReport {
+                spec: None,
+                diagnostics,
             },
         });
     }
+    let linted: Vec<Linted> = linted.into_iter().flatten().collect();
     progress.clear();
     let colored = crate::color::wanted(&std::io::stdout());
     args.format.write(&linted, out, colored)?;
@@ -82,6 +126,25 @@ pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitC
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What instances are checked against: each spec of the run that matched
+/// the schema, by connector id, with its auth methods' inputs if it has
+/// no errors. Of two specs with one id, the first that compiled counts.
+fn instance_targets(plans: &[Option<(String, Option<Plan>)>]) -> Vec<InstanceTarget<'_>> {
+    let mut targets: Vec<InstanceTarget<'_>> = Vec::new();
+    for (id, plan) in plans.iter().flatten() {
+        let target = match plan {
+            Some(plan) => plan.instance_target(),
+            None => InstanceTarget { id, methods: None },
+        };
+        match targets.iter_mut().find(|t| t.id == id) {
+            Some(known) if known.methods.is_none() => *known = target,
+            Some(_) => {}
+            None => targets.push(target),
+        }
+    }
+    targets
 }
 
 /// A progress line on stderr, only when it is a terminal and the run is

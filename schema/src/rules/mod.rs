@@ -7,7 +7,9 @@
 //! Adding a rule: one line in the `registry!` table below, its module with
 //! a `check`, its page and its fixture; `schema/tests/fixtures.rs` fails
 //! until the page, fixture and snapshot agree with the table. The parse and
-//! schema stages (`document.rs`, `validate.rs`) report PB001 to PB003.
+//! schema stages (`document.rs`, `validate.rs`) report PB001 to PB003;
+//! the instance rules PB501 to PB506 are checked by `instance.rs`, and
+//! their fixtures are in `fixtures/invalid-instances/`.
 
 use crate::analysis::Analysis;
 use crate::diagnostic::{Finding, Reporter, Severity, Target};
@@ -48,6 +50,9 @@ pub enum Stage {
     /// On a spec that matched the schema, also one built in code
     /// ([`lint_spec`](crate::lint_spec)).
     Semantic(Check),
+    /// On an instance file, against the inputs of the connector it names
+    /// ([`lint_instance`](crate::instance::lint_instance)).
+    Instance,
 }
 
 /// The check of a semantic rule: what the lint pass calls for it.
@@ -89,7 +94,7 @@ macro_rules! registry {
         ///
         /// let before_a_spec: Vec<&str> = RULES
         ///     .iter()
-        ///     .filter(|rule| !matches!(rule.stage, Stage::Semantic(_)))
+        ///     .filter(|rule| matches!(rule.stage, Stage::Parse | Stage::Schema))
         ///     .map(|rule| rule.code)
         ///     .collect();
         /// assert_eq!(before_a_spec, ["PB001", "PB002", "PB003"]);
@@ -155,6 +160,19 @@ registry! {
         "A public OAuth client declares a `client_secret` or sets `client_auth`.";
     PB402 "removal-without-default", Error, Semantic(removal_without_default),
         "`false` removes a default entry that the request does not have.";
+
+    PB501 "unknown-instance-key", Error, Instance,
+        "An instance file has a key that instance files or its auth method do not define (often a typo).";
+    PB502 "missing-instance-value", Error, Instance,
+        "An instance file lacks `connector` or `auth`, or a value its auth method requires.";
+    PB503 "invalid-instance-value", Error, Instance,
+        "An instance's value has the wrong type, is not one of the options, or does not match its pattern.";
+    PB504 "undefined-instance-auth-method", Error, Instance,
+        "An instance names an auth method that its connector does not define.";
+    PB505 "instance-without-spec", Warning, Instance,
+        "No spec linted with an instance is the connector it names (or that spec has errors), so its values are not checked.";
+    PB506 "secret-in-instance", Warning, Instance,
+        "A secret's value is written in the instance file instead of `{ env = … }` or `{ file = … }`.";
 }
 
 // What the parse and schema stages use to report their rules, and the
