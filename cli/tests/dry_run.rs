@@ -7,14 +7,37 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Every secret the instance fixtures read from the environment.
+/// Every secret the instance fixtures read from the environment, each with
+/// characters that some encoding changes: `"`, `\\`, `+`, space, `%`, `:`
+/// and non-ASCII.
 const SECRETS: &[(&str, &str)] = &[
-    ("SHOPWARE_CLIENT_SECRET", "shopware-SENTINEL-a1"),
-    ("KLAVIYO_PRIVATE_KEY", "pk_klaviyo-SENTINEL-b2"),
-    ("TWILIO_API_KEY_SECRET", "twilio-SENTINEL-c3"),
-    ("GRAPH_CLIENT_SECRET", "graph-SENTINEL-d4"),
-    ("NETSUITE_CLIENT_SECRET", "netsuite-SENTINEL-e5"),
+    ("SHOPWARE_CLIENT_SECRET", "shop\"ware SENTINEL+a1"),
+    ("KLAVIYO_PRIVATE_KEY", "pk_klaviyo\\SENTINEL%b2"),
+    ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
+    ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
+    ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
 ];
+
+/// Every form a secret takes in what patchbay writes: as given,
+/// form-encoded, percent-encoded and JSON-escaped.
+fn encodings(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    vec![
+        secret.to_owned(),
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect(),
+        json[1..json.len() - 1].to_owned(),
+    ]
+}
 
 #[test]
 fn dry_runs_of_every_instance_fixture() {
@@ -46,6 +69,7 @@ fn dry_runs_of_every_instance_fixture() {
             .output()
             .unwrap();
         let shown = String::from_utf8(output.stdout).unwrap();
+        let errors = String::from_utf8_lossy(&output.stderr);
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -53,7 +77,12 @@ fn dry_runs_of_every_instance_fixture() {
             String::from_utf8_lossy(&output.stderr)
         );
         for (_, secret) in SECRETS {
-            assert!(!shown.contains(secret), "a secret was printed:\n{shown}");
+            for form in encodings(secret) {
+                assert!(
+                    !shown.contains(&form) && !errors.contains(&form),
+                    "a secret was printed as `{form}`:\n{shown}\n{errors}"
+                );
+            }
         }
         insta::assert_snapshot!(shown);
     });
