@@ -400,7 +400,7 @@ impl Http {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            tracing::debug!(request = %request.label, method = request.method_name(), url = %redactor.redact(request.url.as_str()), attempt, "sending");
+            tracing::debug!(request = %request.label, method = request.method_name(), url = %request.shown_url(redactor), attempt, "sending");
             let outcome = self.client.execute(self.to_reqwest(request)?).await;
             let retry_in = match outcome {
                 Ok(response) => {

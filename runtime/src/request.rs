@@ -235,6 +235,12 @@ impl HttpRequest {
         method_name(self.method)
     }
 
+    /// The URL as logs and messages show it: secrets masked by position
+    /// and by search.
+    pub(crate) fn shown_url(&self, redactor: &Redactor) -> String {
+        redactor.redact(masked_url(&self.url, redactor).as_str())
+    }
+
     /// A curl command that sends this request, secrets masked: every
     /// header, query parameter and form or JSON field that holds a secret
     /// (of any length) is masked whole, the `Authorization` header's
@@ -244,7 +250,7 @@ impl HttpRequest {
         let mut command = format!(
             "curl -X {} {}",
             self.method_name(),
-            quote(&redactor.redact(masked_url(&self.url, redactor).as_str()))
+            quote(&self.shown_url(redactor))
         );
         for (name, value) in &self.headers {
             let value = if is_credential_header(name) {
