@@ -29,6 +29,7 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
     // The CLI runs on its user's own machine: no egress guard.
     let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
         .with_store(Arc::new(FileStore::default_location()?), key);
+    crate::exit::redact_panics_with(&connection);
     Ok(connection)
 }
 
