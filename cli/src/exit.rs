@@ -64,6 +64,12 @@ pub(crate) fn install_panic_hook() {
         let redactor = PANIC_REDACTION.get().map(Connection::redactor);
         let report = panic_report(info.payload(), info.location(), redactor.as_deref());
         let _ = writeln!(std::io::stderr(), "{report}");
+        // Frames name functions, never values: shown as Rust would, when
+        // `RUST_BACKTRACE` asks for them.
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            let _ = writeln!(std::io::stderr(), "{backtrace}");
+        }
     }));
 }
 
