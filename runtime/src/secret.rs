@@ -74,13 +74,17 @@ pub(crate) const MIN_STRONG_LEN: usize = 8;
 /// without the unreserved characters) and JSON-escaped (JSON bodies).
 fn encodings(value: &str) -> Vec<String> {
     let json = serde_json::to_string(value).unwrap_or_default();
+    let json_escaped = json
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(value);
     vec![
         value.to_owned(),
         url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
         percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
         percent_encoding::utf8_percent_encode(value, crate::render::COMPONENT).to_string(),
-        json[1..json.len() - 1].to_owned(),
+        json_escaped.to_owned(),
     ]
 }
 
@@ -132,7 +136,7 @@ impl Redactor {
 
     /// At most `max_chars` characters of a text, redacted before it is cut
     /// so that no secret is cut in two, and never cut inside a mask.
-    pub fn excerpt(&self, text: &str, max_chars: usize) -> String {
+    pub(crate) fn excerpt(&self, text: &str, max_chars: usize) -> String {
         let redacted = self.redact(text);
         let Some((cut, _)) = redacted.char_indices().nth(max_chars) else {
             return redacted;
