@@ -1,6 +1,7 @@
 //! An instance file connected to its spec, with its tokens in the user's
 //! token store, and the async runtime the commands that use it run on.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,10 +25,17 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
     let bound = Instance::bind(connector.plan(), &file, base, &|name| {
         std::env::var(name).ok()
     })?;
+    for key in bound.weak_secrets() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "patchbay: warning: instance value `{key}` is shorter than 8 bytes: a weak secret, and one patchbay cannot find if a server echoes it"
+        );
+    }
     let key = store_key(&file.connector, &file.auth, instance);
     // The CLI runs on its user's own machine: no egress guard.
     let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
         .with_store(Arc::new(FileStore::default_location()?), key);
+    crate::exit::redact_panics_with(&connection);
     Ok(connection)
 }
 

@@ -112,6 +112,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    exit::install_panic_hook();
     init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -7,13 +7,20 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Every secret the instance fixtures read from the environment.
+#[path = "common/encodings.rs"]
+mod encodings;
+
+use encodings::{basic_credentials, encodings};
+
+/// Every secret the instance fixtures read from the environment, each with
+/// characters that some encoding changes: `"`, `\`, `+`, space, `%`, `:`
+/// and non-ASCII; one too short to search for in free text.
 const SECRETS: &[(&str, &str)] = &[
-    ("SHOPWARE_CLIENT_SECRET", "shopware-SENTINEL-a1"),
-    ("KLAVIYO_PRIVATE_KEY", "pk_klaviyo-SENTINEL-b2"),
-    ("TWILIO_API_KEY_SECRET", "twilio-SENTINEL-c3"),
-    ("GRAPH_CLIENT_SECRET", "graph-SENTINEL-d4"),
-    ("NETSUITE_CLIENT_SECRET", "netsuite-SENTINEL-e5"),
+    ("SHOPWARE_CLIENT_SECRET", "shop\"ware SENTINEL+a1"),
+    ("KLAVIYO_PRIVATE_KEY", "k\\%"),
+    ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
+    ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
+    ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
 ];
 
 #[test]
@@ -46,14 +53,28 @@ fn dry_runs_of_every_instance_fixture() {
             .output()
             .unwrap();
         let shown = String::from_utf8(output.stdout).unwrap();
+        let errors = String::from_utf8_lossy(&output.stderr);
         assert_eq!(
             output.status.code(),
             Some(0),
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        let client_id = instance
+            .get("values")
+            .and_then(|values| values.get("client_id"))
+            .and_then(toml::Value::as_str);
         for (_, secret) in SECRETS {
-            assert!(!shown.contains(secret), "a secret was printed:\n{shown}");
+            let basic = client_id.map(|id| basic_credentials(id, secret));
+            for form in encodings(secret)
+                .into_iter()
+                .chain(basic.into_iter().flatten())
+            {
+                assert!(
+                    !shown.contains(&form) && !errors.contains(&form),
+                    "a secret was printed as `{form}`:\n{shown}\n{errors}"
+                );
+            }
         }
         insta::assert_snapshot!(shown);
     });

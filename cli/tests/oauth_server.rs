@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
+#[path = "common/encodings.rs"]
+mod encodings;
 
 use common::{Server, workspace};
+use encodings::{basic_credentials, encodings};
 
 const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
 
@@ -163,8 +166,9 @@ fn a_wrong_secret_gives_the_servers_error_and_no_secret() {
 }
 
 /// A sentinel secret through every command path: lint, compile, schema,
-/// dry run, a run, all pages, a failing run, auth token; with trace logs
-/// on. It must appear in none of their output.
+/// dry run, a run, all pages, a failing run, auth token, auth status; with
+/// trace logs on. It must appear in none of their output, in none of the
+/// encodings the runtime produces (Basic credentials included).
 #[test]
 fn a_sentinel_secret_appears_in_no_output() {
     let server = Server::start();
@@ -205,7 +209,17 @@ fn a_sentinel_secret_appears_in_no_output() {
             POST_SECRET,
         ),
         (vec!["auth", "token", SPEC, "--instance", good], POST_SECRET),
-        (
+    ];
+    // Sentinels that fail, each with characters some encoding changes, and
+    // one too short to search for (masked where patchbay puts it).
+    let sentinels = [
+        "SENTINEL-\"dry\\ 7c1e",
+        "SENTINEL+run%20:7c1é",
+        "SENTINEL token:\"7c1e\"",
+        "q\"%",
+    ];
+    let sentinel_runs = sentinels.iter().flat_map(|&secret| {
+        [
             vec![
                 "run",
                 SPEC,
@@ -215,35 +229,29 @@ fn a_sentinel_secret_appears_in_no_output() {
                 "me",
                 "--dry-run",
             ],
-            "SENTINEL-dry-7c1e",
-        ),
-        (
             vec!["run", SPEC, "--instance", good, "--endpoint", "me"],
-            "SENTINEL-run-7c1e",
-        ),
-        (
             vec!["auth", "token", SPEC, "--instance", good],
-            "SENTINEL-token-7c1e",
-        ),
-    ];
-    for (args, secret) in runs {
+            vec!["auth", "status", SPEC, "--instance", good],
+        ]
+        .map(|args| (args, secret))
+    });
+    for (args, secret) in runs.into_iter().chain(sentinel_runs) {
         let output = patchbay(&args, secret);
         let everything = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(
-            !everything.contains(secret),
-            "`patchbay {}` wrote the secret:\n{everything}",
-            args.join(" ")
-        );
-        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        assert!(
-            !everything.contains(&encoded),
-            "`patchbay {}` wrote the encoded secret",
-            args.join(" ")
-        );
+        let forms = encodings(secret)
+            .into_iter()
+            .chain(basic_credentials("cc-post", secret));
+        for form in forms {
+            assert!(
+                !everything.contains(&form),
+                "`patchbay {}` wrote the secret as `{form}`:\n{everything}",
+                args.join(" ")
+            );
+        }
     }
     std::fs::remove_dir_all(dir).unwrap();
 }

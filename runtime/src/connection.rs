@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
 use crate::error::{Error, Result};
-use crate::http::{Http, Options, Response, period};
+use crate::http::{Carries, Http, Options, Response, period};
 use crate::instance::{Instance, Patterns, check_value};
 use crate::pagination::{Pages, prepare_first};
 use crate::render::{Context, Renderer};
@@ -127,6 +127,9 @@ pub struct Connection {
     tokens: TokenCache,
     logins: Logins,
 }
+
+/// How much of an error response's body an error quotes.
+const ERROR_EXCERPT_CHARS: usize = 300;
 
 /// Placeholder for the access token in dry runs.
 const TOKEN_PLACEHOLDER: &str = "<access_token>";
@@ -409,18 +412,19 @@ impl Connection {
 
     async fn send_checked(&self, request: &HttpRequest) -> Result<Response> {
         let redactor = self.redactor();
-        let response = self.http.send(request, &redactor).await?;
+        let response = self
+            .http
+            .send(request, Carries::EndpointData, &redactor)
+            .await?;
         if response.is_success() {
             return Ok(response);
         }
-        let excerpt: String = String::from_utf8_lossy(&response.body)
-            .chars()
-            .take(300)
-            .collect();
+        let body = String::from_utf8_lossy(&response.body);
+        let excerpt = redactor.excerpt(body.trim(), ERROR_EXCERPT_CHARS);
         Err(Error::Status {
             request: request.label.clone(),
             status: response.status,
-            body: (!excerpt.trim().is_empty()).then(|| redactor.redact(excerpt.trim())),
+            body: (!excerpt.is_empty()).then_some(excerpt),
         })
     }
 

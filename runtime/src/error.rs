@@ -54,6 +54,23 @@ pub enum Error {
         /// The address it resolved to.
         address: String,
     },
+    /// A redirect to another origin was refused: a credential never
+    /// leaves its origin.
+    #[error(
+        "{request}: refusing to follow the HTTP {status} redirect from {from} to {to}: {reason}, which never leaves its origin"
+    )]
+    CrossOriginRedirect {
+        /// Which request.
+        request: String,
+        /// The redirect's status.
+        status: u16,
+        /// The origin asked.
+        from: String,
+        /// The origin the redirect points to.
+        to: String,
+        /// What the request carries.
+        reason: String,
+    },
     /// The server answered with an OAuth error.
     #[error("{request} failed: OAuth error `{error}`{}{}", .description.as_ref().map(|d| format!(": {d}")).unwrap_or_default(), .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     OAuth {
@@ -204,6 +221,7 @@ impl Error {
             },
             Error::Callback(m) => Error::Callback(r(m)),
             other @ (Error::InsecureUrl { .. }
+            | Error::CrossOriginRedirect { .. }
             | Error::EgressBlocked { .. }
             | Error::Timeout { .. }) => other,
         }

@@ -248,8 +248,26 @@ const MAX_REDIRECTS: usize = 10;
 /// never a credential (whatever its name).
 const CROSS_ORIGIN_HEADERS: &[&str] = &["accept", "accept-language", "content-type", "user-agent"];
 
+/// What a request carries, which decides whether it may follow a redirect
+/// to another origin. No credential ever does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carries {
+    /// An auth request (token, refresh, revoke, login): its body or
+    /// headers are the credential, so a redirect to another origin is
+    /// refused, whatever its status.
+    Credential,
+    /// An endpoint request: it follows a redirect to another origin
+    /// without its headers (content negotiation aside), as browsers do, but
+    /// never re-sends its body there: a 307 or 308 that would is refused.
+    EndpointData,
+}
+
 /// The request a redirect asks for, or `None` if the response is not one.
-fn redirected(request: &HttpRequest, response: &reqwest::Response) -> Option<Result<HttpRequest>> {
+fn redirected(
+    request: &HttpRequest,
+    carries: Carries,
+    response: &reqwest::Response,
+) -> Option<Result<HttpRequest>> {
     let status = response.status().as_u16();
     if !matches!(status, 301 | 302 | 303 | 307 | 308) {
         return None;
@@ -269,13 +287,6 @@ fn redirected(request: &HttpRequest, response: &reqwest::Response) -> Option<Res
         }
     };
     let mut followed = request.clone();
-    if next.origin() != request.url.origin() {
-        followed.headers.retain(|(name, _)| {
-            CROSS_ORIGIN_HEADERS
-                .iter()
-                .any(|safe| name.eq_ignore_ascii_case(safe))
-        });
-    }
     // 303, and 301/302 after a POST, turn into a GET without a body (as
     // browsers and RFC 9110 §15.4 allow).
     if status == 303
@@ -286,6 +297,29 @@ fn redirected(request: &HttpRequest, response: &reqwest::Response) -> Option<Res
         followed
             .headers
             .retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+    }
+    if next.origin() != request.url.origin() {
+        let refuse = match carries {
+            Carries::Credential => Some("it carries a credential"),
+            Carries::EndpointData if followed.body.is_some() => {
+                Some("it would re-send its body, which may hold a credential")
+            }
+            Carries::EndpointData => None,
+        };
+        if let Some(reason) = refuse {
+            return Some(Err(Error::CrossOriginRedirect {
+                request: request.label.clone(),
+                status,
+                from: request.url.origin().ascii_serialization(),
+                to: next.origin().ascii_serialization(),
+                reason: reason.to_owned(),
+            }));
+        }
+        followed.headers.retain(|(name, _)| {
+            CROSS_ORIGIN_HEADERS
+                .iter()
+                .any(|safe| name.eq_ignore_ascii_case(safe))
+        });
     }
     followed.url = next;
     Some(Ok(followed))
@@ -332,15 +366,17 @@ impl Http {
     }
 
     /// Sends a request, retrying on 429, 502, 503, 504 and connection
-    /// errors. Every error is redacted.
+    /// errors, and following redirects as what it `carries` allows. Every
+    /// error is redacted.
     pub(crate) async fn send(
         &self,
         request: &HttpRequest,
+        carries: Carries,
         redactor: &Redactor,
     ) -> Result<Response> {
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
-            match self.send_once(&current, redactor).await? {
+            match self.send_once(&current, carries, redactor).await? {
                 Sent::Response(response) => return Ok(response),
                 Sent::Redirect(next) => current = std::borrow::Cow::Owned(next),
             }
@@ -352,18 +388,23 @@ impl Http {
     }
 
     /// One request with its retries; a redirect is returned to follow.
-    async fn send_once(&self, request: &HttpRequest, redactor: &Redactor) -> Result<Sent> {
+    async fn send_once(
+        &self,
+        request: &HttpRequest,
+        carries: Carries,
+        redactor: &Redactor,
+    ) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
         let mut last_failure = String::new();
         for attempt in 0..=self.options.max_retries {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            tracing::debug!(request = %request.label, method = request.method_name(), url = %redactor.redact(request.url.as_str()), attempt, "sending");
+            tracing::debug!(request = %request.label, method = request.method_name(), url = %request.shown_url(redactor), attempt, "sending");
             let outcome = self.client.execute(self.to_reqwest(request)?).await;
             let retry_in = match outcome {
                 Ok(response) => {
-                    if let Some(next) = redirected(request, &response) {
+                    if let Some(next) = redirected(request, carries, &response) {
                         return next.map(Sent::Redirect);
                     }
                     let status = response.status().as_u16();

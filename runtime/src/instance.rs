@@ -292,6 +292,13 @@ impl Instance {
             }
             values.insert(input.key.clone(), value);
         }
+        for (user, password) in [("client_id", "client_secret"), ("username", "password")] {
+            if let (Some(Value::String(user)), Some(Value::String(password))) =
+                (values.get(user), values.get(password))
+            {
+                redactor.add_basic(user, password);
+            }
+        }
         Ok(Instance {
             connector: plan.connector.id.clone(),
             method: method_key.to_owned(),
@@ -325,6 +332,22 @@ impl Instance {
     /// A redactor that knows this instance's secrets.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// The keys of secret values shorter than 8 bytes, worth a warning:
+    /// weak, and too short to be found when a server echoes them.
+    pub fn weak_secrets(&self) -> impl Iterator<Item = &str> {
+        self.secret_keys
+            .iter()
+            .filter(|key| {
+                self.values
+                    .get(*key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|value| {
+                        !value.is_empty() && value.len() < crate::secret::MIN_STRONG_LEN
+                    })
+            })
+            .map(String::as_str)
     }
 }
 

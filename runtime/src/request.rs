@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::render::{Context, Renderer, form_encode};
-use crate::secret::Redactor;
+use crate::secret::{REDACTED, Redactor};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +66,18 @@ fn basic(user: &str, password: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
     )
+}
+
+/// The credential of every Basic header the runtime may make of a user
+/// and password (client or user, form-encoded or raw), for the redactor.
+pub(crate) fn basic_credentials(user: &str, password: &str) -> Vec<String> {
+    [
+        basic(user, password),
+        client_basic_auth(user, password, BasicEncoding::Form),
+    ]
+    .into_iter()
+    .filter_map(|header| header.strip_prefix("Basic ").map(str::to_owned))
+    .collect()
 }
 
 fn text_of(context: &Context, key: &str) -> String {
@@ -223,29 +235,47 @@ impl HttpRequest {
         method_name(self.method)
     }
 
-    /// A curl command that sends this request, secrets redacted (and the
-    /// `Authorization` header's credential always masked).
+    /// The URL as logs and messages show it: secrets masked by position
+    /// and by search.
+    pub(crate) fn shown_url(&self, redactor: &Redactor) -> String {
+        redactor.redact(masked_url(&self.url, redactor).as_str())
+    }
+
+    /// A curl command that sends this request, secrets masked: every
+    /// header, query parameter and form or JSON field that holds a secret
+    /// (of any length) is masked whole, the `Authorization` header's
+    /// credential always, and any other text is searched.
     pub fn to_curl(&self, redactor: &Redactor) -> String {
         let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
         let mut command = format!(
             "curl -X {} {}",
             self.method_name(),
-            quote(&redactor.redact(self.url.as_str()))
+            quote(&self.shown_url(redactor))
         );
         for (name, value) in &self.headers {
-            let value = if name.eq_ignore_ascii_case("authorization") {
+            let value = if is_credential_header(name) {
                 // The scheme stays readable; the credential never does.
                 match value.split_once(' ') {
-                    Some((scheme, _)) => format!("{scheme} {}", crate::secret::REDACTED),
-                    None => crate::secret::REDACTED.to_owned(),
+                    Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                    None => REDACTED.to_owned(),
                 }
             } else {
-                redactor.redact(value)
+                redactor.mask_words(value)
             };
             let _ = write!(command, " \\\n  -H {}", quote(&format!("{name}: {value}")));
         }
         if let Some(body) = &self.body {
-            let text = String::from_utf8_lossy(&body.to_bytes()).into_owned();
+            let text = match body {
+                RequestBody::Form(text)
+                    if url::form_urlencoded::parse(text.as_bytes())
+                        .any(|(_, value)| redactor.holds_secret(&value)) =>
+                {
+                    masked_form(text, redactor)
+                }
+                RequestBody::Form(text) => text.clone(),
+                RequestBody::Json(value) => masked_json(value, redactor).to_string(),
+                RequestBody::Raw(text) => text.clone(),
+            };
             let _ = write!(
                 command,
                 " \\\n  --data-raw {}",
@@ -253,6 +283,79 @@ impl HttpRequest {
             );
         }
         command
+    }
+}
+
+/// Headers whose value is a credential whatever it holds.
+fn is_credential_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization")
+}
+
+/// The URL with every path segment and query value that holds a secret
+/// masked.
+fn masked_url(url: &url::Url, redactor: &Redactor) -> url::Url {
+    let mut masked = url.clone();
+    let segments: Option<Vec<String>> = url.path_segments().map(|segments| {
+        segments
+            .map(|segment| {
+                let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+                if redactor.holds_secret(&decoded) {
+                    REDACTED.to_owned()
+                } else {
+                    segment.to_owned()
+                }
+            })
+            .collect()
+    });
+    let path = segments.map(|segments| format!("/{}", segments.join("/")));
+    if let Some(path) = path.filter(|path| path != url.path()) {
+        masked.set_path(&path);
+    }
+    // Rewritten only when a value is masked, so the rest keeps its
+    // encoding.
+    if url
+        .query_pairs()
+        .any(|(_, value)| redactor.holds_secret(&value))
+    {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| (name.into_owned(), mask_value(&value, redactor)))
+            .collect();
+        masked.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    masked
+}
+
+fn mask_value(value: &str, redactor: &Redactor) -> String {
+    if redactor.holds_secret(value) {
+        REDACTED.to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// A form body with every value that holds a secret masked.
+fn masked_form(text: &str, redactor: &Redactor) -> String {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.as_bytes())
+        .map(|(name, value)| (name.into_owned(), mask_value(&value, redactor)))
+        .collect();
+    form_encode(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
+/// A JSON body with every string that holds a secret masked.
+fn masked_json(value: &Value, redactor: &Redactor) -> Value {
+    match value {
+        Value::String(text) => Value::String(mask_value(text, redactor)),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| masked_json(v, redactor)).collect())
+        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), masked_json(v, redactor)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -35,57 +35,143 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Replaces every known secret in a text: the last line of defence for
+/// Masks every known secret in a text: the last line of defence for
 /// anything patchbay writes (errors, logs, dry runs) that might quote a
 /// value — a URL, a server's error message echoing a credential.
+///
+/// Two ways, because a short secret cannot be searched for without masking
+/// ordinary words: where patchbay itself puts a secret (a header, a query
+/// parameter, a form or JSON field), [`Redactor::holds_secret`] masks the
+/// whole value whatever the secret's length; in any other text,
+/// [`Redactor::redact`] searches for secrets of four bytes and more in
+/// every encoding the runtime produces.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<Secret>,
+    /// Each secret as given, whatever its length.
+    values: Vec<Secret>,
+    /// The texts searched for: each secret long enough, in each encoding,
+    /// longest first so that a secret containing another is masked whole.
+    forms: Vec<Secret>,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Redactor({} secrets)", self.secrets.len())
+        write!(f, "Redactor({} secrets)", self.values.len())
     }
 }
 
-/// Secrets shorter than this are not searched for: they would redact
-/// ordinary words and numbers, and are too weak to matter.
-const MIN_REDACTED_LEN: usize = 4;
+/// Secrets shorter than this are not searched for in free text: they would
+/// mask ordinary words and numbers. They are still masked where patchbay
+/// puts them.
+const MIN_SEARCHED_LEN: usize = 4;
+
+/// Instance secrets shorter than this are warned about: too weak to
+/// matter, and too short to find in a server's echo.
+pub(crate) const MIN_STRONG_LEN: usize = 8;
+
+/// Every encoding the runtime puts a value in: as given, form-encoded
+/// (query and form bodies), percent-encoded (URL path segments, with or
+/// without the unreserved characters) and JSON-escaped (JSON bodies).
+fn encodings(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json_escaped = json
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(value);
+    vec![
+        value.to_owned(),
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        percent_encoding::utf8_percent_encode(value, crate::render::COMPONENT).to_string(),
+        json_escaped.to_owned(),
+    ]
+}
 
 impl Redactor {
-    /// Adds a secret (and the encoded forms it may appear in).
+    /// Adds a secret, with every encoded form it may appear in.
     pub fn add(&mut self, secret: &Secret) {
         let value = secret.expose();
-        if value.len() < MIN_REDACTED_LEN {
+        if value.is_empty() {
             return;
         }
-        let forms = [
-            value.to_owned(),
-            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>(),
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
-        ];
+        if !self.values.contains(secret) {
+            self.values.push(secret.clone());
+        }
+        if value.len() >= MIN_SEARCHED_LEN {
+            self.add_forms(encodings(value));
+        }
+    }
+
+    /// Adds the credential of a Basic header (`base64(user:password)`, in
+    /// each way the runtime may encode the pair), which no search for the
+    /// password alone would find.
+    pub(crate) fn add_basic(&mut self, user: &str, password: &str) {
+        if password.is_empty() {
+            return;
+        }
+        self.add_forms(crate::request::basic_credentials(user, password));
+    }
+
+    fn add_forms(&mut self, forms: Vec<String>) {
         for form in forms {
-            if !self.secrets.iter().any(|s| s.expose() == form) {
-                self.secrets.push(Secret::new(form));
+            if !self.forms.iter().any(|s| s.expose() == form) {
+                self.forms.push(Secret::new(form));
             }
         }
-        // Longest first, so that a secret containing another is replaced
-        // whole.
-        self.secrets
+        self.forms
             .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
     }
 
     /// The text with every secret replaced by `********`.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        for secret in &self.secrets {
+        for secret in &self.forms {
             if text.contains(secret.expose()) {
                 text = text.replace(secret.expose(), REDACTED);
             }
         }
         text
+    }
+
+    /// At most `max_chars` characters of a text, redacted before it is cut
+    /// so that no secret is cut in two, and never cut inside a mask.
+    pub(crate) fn excerpt(&self, text: &str, max_chars: usize) -> String {
+        let redacted = self.redact(text);
+        let Some((cut, _)) = redacted.char_indices().nth(max_chars) else {
+            return redacted;
+        };
+        // A mask that the cut would split is kept whole.
+        let end = redacted
+            .match_indices(REDACTED)
+            .map(|(at, _)| (at, at + REDACTED.len()))
+            .find(|&(start, end)| start < cut && cut < end)
+            .map_or(cut, |(_, end)| end);
+        redacted[..end].to_owned()
+    }
+
+    /// Whether a value patchbay puts in a request (a header, a parameter, a
+    /// field) holds a secret: it is one, of any length, or contains one
+    /// long enough to search for.
+    pub(crate) fn holds_secret(&self, value: &str) -> bool {
+        self.values.iter().any(|s| s.expose() == value)
+            || self.forms.iter().any(|s| value.contains(s.expose()))
+    }
+
+    /// A header or other free value with every secret masked: whole words
+    /// that are a secret of any length, and searched forms.
+    pub(crate) fn mask_words(&self, value: &str) -> String {
+        let words: Vec<&str> = value
+            .split(' ')
+            .map(|word| {
+                if self.values.iter().any(|s| s.expose() == word) {
+                    REDACTED
+                } else {
+                    word
+                }
+            })
+            .collect();
+        self.redact(&words.join(" "))
     }
 }
 
@@ -108,5 +194,49 @@ mod tests {
             redactor.redact("x=a%2Bb%2Fc+d y=a+b/c d ab"),
             "x=******** y=******** ab"
         );
+    }
+
+    #[test]
+    fn redaction_covers_json_escapes_and_path_encoding() {
+        let mut redactor = Redactor::default();
+        redactor.add(&Secret::new(r#"q"u\o~té"#));
+        let json = serde_json::json!({ "secret": r#"q"u\o~té"# }).to_string();
+        assert_eq!(redactor.redact(&json), r#"{"secret":"********"}"#);
+        assert_eq!(redactor.redact("/v1/q%22u%5Co~t%C3%A9/x"), "/v1/********/x");
+    }
+
+    #[test]
+    fn redaction_covers_the_basic_credential() {
+        let mut redactor = Redactor::default();
+        redactor.add_basic("id:1", "a+b %");
+        let header = crate::request::basic_credentials("id:1", "a+b %");
+        for credential in header {
+            assert_eq!(
+                redactor.redact(&format!("Basic {credential}")),
+                "Basic ********"
+            );
+        }
+    }
+
+    #[test]
+    fn an_excerpt_never_cuts_a_secret() {
+        let mut redactor = Redactor::default();
+        redactor.add(&Secret::new("SENTINEL-secret"));
+        let text = format!("{}SENTINEL-secret tail", "x".repeat(295));
+        let excerpt = redactor.excerpt(&text, 300);
+        assert!(!excerpt.contains("SENT"), "{excerpt}");
+        assert!(excerpt.ends_with(REDACTED), "{excerpt}");
+        assert_eq!(redactor.excerpt("short", 300), "short");
+    }
+
+    #[test]
+    fn short_secrets_are_masked_where_patchbay_puts_them() {
+        let mut redactor = Redactor::default();
+        redactor.add(&Secret::new("abc"));
+        assert!(redactor.holds_secret("abc"));
+        assert!(!redactor.holds_secret("abcd"));
+        assert_eq!(redactor.mask_words("Token abc"), "Token ********");
+        // Free text is not searched for so short a secret.
+        assert_eq!(redactor.redact("abc abcd"), "abc abcd");
     }
 }

@@ -257,3 +257,124 @@ async fn a_cross_origin_redirect_drops_a_custom_credential_header() {
         );
     }
 }
+
+const REDIRECT_STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
+
+/// A server that answers every request with `status` to `other`'s
+/// `/landing`, and `other`, which answers anything (a token too).
+async fn redirecting_all(status: u16) -> (MockServer, MockServer) {
+    let api = MockServer::start().await;
+    let other = answering().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("Location", format!("{}/landing", other.uri()).as_str()),
+        )
+        .mount(&api)
+        .await;
+    (api, other)
+}
+
+/// The refusal names both origins, and nothing reached the other one.
+async fn assert_refused(error: &Error, api: &MockServer, other: &MockServer, secrets: &[&str]) {
+    let text = error.to_string();
+    assert!(
+        text.contains(&api.uri()) && text.contains(&other.uri()),
+        "the error must name both origins: {text}"
+    );
+    assert_no_secrets(error, secrets);
+    assert!(
+        received(other).await.is_empty(),
+        "a request went to the other origin"
+    );
+}
+
+#[tokio::test]
+async fn a_token_request_never_follows_a_redirect_to_another_origin() {
+    for status in REDIRECT_STATUSES {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(
+            &api,
+            CLIENT_CREDENTIALS_ORDERS,
+            json!({ "client_id": "cid", "client_secret": "cc-secret-redirect" }),
+        );
+        let error = expect_err(connection.call("orders", &Call::default()).await);
+        assert_refused(&error, &api, &other, &["cc-secret-redirect"]).await;
+    }
+}
+
+const SESSION_LOGIN: &str = r#"
+[auth.session]
+type = "token_request"
+use = ["base"]
+
+[auth.session.variables.password]
+type = "secret"
+required = true
+
+[auth.session.token_request]
+url = "{{ base }}/login"
+body = { type = "json", content = { password = "{{ password }}" } }
+
+[auth.session.token_response]
+access_token = "/access_token"
+
+[auth.session.apply]
+headers = { X-Session = "{{ access_token }}" }
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#;
+
+#[tokio::test]
+async fn a_session_login_never_follows_a_redirect_to_another_origin() {
+    for status in REDIRECT_STATUSES {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(
+            &api,
+            SESSION_LOGIN,
+            json!({ "password": "login-secret-redirect" }),
+        );
+        let error = expect_err(connection.call("orders", &Call::default()).await);
+        assert_refused(&error, &api, &other, &["login-secret-redirect"]).await;
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_request_follows_to_another_origin_without_its_credential() {
+    let spec = "[auth.t]\ntype = \"bearer\"\n\n[endpoints.orders]\nurl = \"{{ base }}/orders\"\n";
+    for status in REDIRECT_STATUSES {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(&api, spec, json!({ "token": "bearer-secret" }));
+        connection.call("orders", &Call::default()).await.unwrap();
+        let landed = received(&other).await;
+        assert_eq!(landed.len(), 1, "HTTP {status}");
+        assert_eq!(header(&landed[0], "authorization"), None, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_body_is_never_sent_to_another_origin() {
+    let spec = SPEC.replace(
+        "method = \"GET\"",
+        "method = \"POST\"\nbody = { type = \"json\", content = { key = \"{{ api_key }}\" } }",
+    );
+    for status in REDIRECT_STATUSES {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(&api, &spec, json!({ "api_key": KEY }));
+        let outcome = connection.call("orders", &Call::default()).await;
+        if matches!(status, 307 | 308) {
+            // These keep the method and body: refused.
+            assert_refused(&expect_err(outcome), &api, &other, &[KEY]).await;
+        } else {
+            // These become a GET without a body, as browsers do.
+            outcome.unwrap();
+            let landed = received(&other).await;
+            assert_eq!(landed.len(), 1, "HTTP {status}");
+            assert_eq!(landed[0].method.as_str(), "GET", "HTTP {status}");
+            assert!(landed[0].body.is_empty(), "HTTP {status}");
+            assert_eq!(header(&landed[0], "x-api-key"), None, "HTTP {status}");
+        }
+    }
+}

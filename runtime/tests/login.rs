@@ -858,3 +858,114 @@ async fn a_failed_endpoint_after_login_shows_no_token() {
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert_clean(&error, Some(&pending));
 }
+
+// ---- redirects ---------------------------------------------------------------
+
+const REDIRECT_STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
+
+/// A redirect with `status` to `other`'s `/landing`.
+fn redirect_to(other: &MockServer, status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("Location", format!("{}/landing", other.uri()).as_str())
+}
+
+/// A server that answers anything, where no credential may arrive.
+async fn elsewhere() -> MockServer {
+    let other = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "access_token": "x" })))
+        .mount(&other)
+        .await;
+    other
+}
+
+/// The refusal names both origins and no secret, and nothing reached the
+/// other origin.
+async fn assert_refused(error: &Error, server: &MockServer, other: &MockServer, status: u16) {
+    let text = error.to_string();
+    assert!(
+        text.contains(&server.uri()) && text.contains(&other.uri()),
+        "HTTP {status}: the error must name both origins: {text}"
+    );
+    assert_clean(error, None);
+    assert!(
+        received(other).await.is_empty(),
+        "HTTP {status}: a request went to the other origin"
+    );
+}
+
+#[tokio::test]
+async fn the_code_exchange_never_follows_a_redirect_to_another_origin() {
+    for status in REDIRECT_STATUSES {
+        let server = MockServer::start().await;
+        let other = elsewhere().await;
+        Mock::given(path("/token"))
+            .respond_with(redirect_to(&other, status))
+            .mount(&server)
+            .await;
+        let connection = connect(&server, &spec(""), confidential());
+        let (_, pending) = connection.start_login(REDIRECT).unwrap();
+        let error = expect_err(
+            connection
+                .complete_login(pending.clone(), &callback(&pending, ""))
+                .await,
+        );
+        assert_refused(&error, &server, &other, status).await;
+    }
+}
+
+/// Logs in with a token about to expire, and redirects the refresh.
+struct RedirectedRefresh {
+    redirect: ResponseTemplate,
+}
+
+impl Respond for RedirectedRefresh {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        match get(&form(request), "grant_type") {
+            Some("authorization_code") => ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": ACCESS,
+                "refresh_token": REFRESH,
+                "expires_in": 30,
+            })),
+            _ => self.redirect.clone(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_never_follows_a_redirect_to_another_origin() {
+    for status in REDIRECT_STATUSES {
+        let dir = TempDir::new("refresh-redirect");
+        let server = MockServer::start().await;
+        let other = elsewhere().await;
+        Mock::given(path("/token"))
+            .respond_with(RedirectedRefresh {
+                redirect: redirect_to(&other, status),
+            })
+            .mount(&server)
+            .await;
+        ok_at(&server, "/orders").await;
+        let (connection, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
+        login(&connection).await;
+        let error = expect_err(connection.call("orders", &Call::default()).await);
+        assert_refused(&error, &server, &other, status).await;
+    }
+}
+
+#[tokio::test]
+async fn a_revocation_never_follows_a_redirect_to_another_origin() {
+    for status in REDIRECT_STATUSES {
+        let dir = TempDir::new("revoke-redirect");
+        let server = MockServer::start().await;
+        let other = elsewhere().await;
+        tokens_ok(&server).await;
+        Mock::given(path("/revoke"))
+            .respond_with(redirect_to(&other, status))
+            .mount(&server)
+            .await;
+        let (connection, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
+        login(&connection).await;
+        let error = expect_err(connection.logout().await);
+        assert_refused(&error, &server, &other, status).await;
+    }
+}

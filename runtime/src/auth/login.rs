@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Auth, TokenCache};
 use crate::error::{Error, Result};
+use crate::http::Carries;
 use crate::secret::Secret;
 use crate::token::{Token, read_token_response};
 
@@ -211,7 +212,10 @@ impl Logins {
         if let Some(verifier) = &pending.code_verifier {
             redactor.add(&Secret::new(verifier.as_str()));
         }
-        let response = auth.http.send(&request, &redactor).await?;
+        let response = auth
+            .http
+            .send(&request, Carries::Credential, &redactor)
+            .await?;
         let mut token =
             read_token_response(&request.label, &response, auth.token_response()?, None)
                 .map_err(|e| e.redacted(&redactor))?;

@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 
 use super::{Auth, TokenSource};
 use crate::error::{Error, Result};
+use crate::http::Carries;
 use crate::secret::{Redactor, Secret};
 use crate::store::{StoredToken, TokenStore};
 use crate::token::{Token, read_token_response};
@@ -131,7 +132,10 @@ impl TokenCache {
     async fn request(&self, auth: &Auth<'_>, previous: Option<&Token>) -> Result<Token> {
         let plan = auth.token_response()?;
         let request = auth.request(AuthPart::Token, &[])?;
-        let response = auth.http.send(&request, &self.secrets).await?;
+        let response = auth
+            .http
+            .send(&request, Carries::Credential, &self.secrets)
+            .await?;
         let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
         let token = read_token_response(&request.label, &response, plan, previous_refresh)
             .map_err(|e| e.redacted(&self.secrets))?;
@@ -195,7 +199,10 @@ impl TokenCache {
         let mut redactor = self.secrets.clone();
         redactor.add(&refresh_token);
         redactor.add(&candidate.access_token);
-        let response = auth.http.send(&request, &redactor).await?;
+        let response = auth
+            .http
+            .send(&request, Carries::Credential, &redactor)
+            .await?;
         let mut token = match read_token_response(
             &request.label,
             &response,
@@ -259,7 +266,10 @@ impl TokenCache {
                 &[("token", value), ("token_type_hint", hint)],
             )?;
             self.remember(token);
-            let response = auth.http.send(&request, &self.redactor()).await?;
+            let response = auth
+                .http
+                .send(&request, Carries::Credential, &self.redactor())
+                .await?;
             if !response.is_success() {
                 return Err(Error::Status {
                     request: request.label,
