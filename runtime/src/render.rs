@@ -5,10 +5,11 @@
 //!   percent-encoded (`../admin` becomes `..%2Fadmin`), and `.` or `..`
 //!   alone is an error; in the host a value must be one hostname label; a
 //!   `url` value may only stand at the very start and is inserted as is,
-//!   once validated;
+//!   once validated (with no `?` or `#` when the template goes on);
 //! - query and form values are encoded by the serializer after rendering
 //!   (`a&b=c` stays one value);
-//! - a header value with CR or LF is an error;
+//! - a header value with CR, LF or another control character but tab is
+//!   an error;
 //! - in JSON bodies a string that is exactly one `{{ … }}` keeps the
 //!   value's type; other strings are rendered and JSON-escaped.
 //!
@@ -219,15 +220,26 @@ impl Renderer {
         rendered.map_err(|e| describe(&e))
     }
 
-    /// Renders a header value: CR or LF is an error.
+    /// Renders a header value. A control character other than tab is an
+    /// error naming the expression it came from: CR or LF would add
+    /// headers, and NUL and the rest no HTTP stack sends, so `--dry-run`
+    /// must refuse them just as the real request would.
     pub(crate) fn header(&self, template: &str, context: &Context) -> Result<String, String> {
         let value = self.text(template, context)?;
-        if value.contains(['\r', '\n']) {
-            return Err(
-                "the value contains a line break (CR or LF), which would add headers".to_owned(),
-            );
-        }
-        Ok(value)
+        let Some(problem) = header_problem(&value) else {
+            return Ok(value);
+        };
+        let culprit = expressions(template).into_iter().find(|expression| {
+            self.text(&template[expression.range.clone()], context)
+                .is_ok_and(|part| header_problem(&part).is_some())
+        });
+        Err(match culprit {
+            Some(expression) => format!(
+                "`{}` {problem}",
+                expression.simple_name().unwrap_or(expression.source)
+            ),
+            None => format!("the value {problem}"),
+        })
     }
 
     /// Evaluates one expression (`payload.id`) to its value.
@@ -263,6 +275,13 @@ impl Renderer {
                 let value = self.text(&template[expression.range.clone()], context)?;
                 patchbay_schema::value::parse_http_url(&value)
                     .map_err(|m| format!("`{name}` {m}"))?;
+                // What the template adds after it would land in the value's
+                // query or fragment instead of the path.
+                if expression.range.end < template.len() && value.contains(['?', '#']) {
+                    return Err(format!(
+                        "`{name}` holds a query or fragment (`?` or `#`), which would move the rest of the URL out of its path"
+                    ));
+                }
                 out.push_str(value.trim_end_matches('/'));
                 continue;
             }
@@ -384,6 +403,17 @@ fn describe(error: &minijinja::Error) -> String {
     match error.detail() {
         Some(detail) => format!("{}: {detail}", error.kind()),
         None => error.kind().to_string(),
+    }
+}
+
+/// What makes text unfit for a header value, if anything.
+fn header_problem(value: &str) -> Option<&'static str> {
+    if value.contains(['\r', '\n']) {
+        Some("contains a line break (CR or LF), which would add headers")
+    } else if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
+        Some("contains a control character (such as NUL), which a header value cannot hold")
+    } else {
+        None
     }
 }
 

@@ -19,7 +19,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::token::Token;
+use crate::token::{Token, since_epoch};
 
 /// Tokens as stored.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -87,9 +87,8 @@ impl From<StoredToken> for Token {
         Token {
             access_token: Secret::new(stored.access_token),
             token_type: stored.token_type,
-            expires_at: stored
-                .expires_at
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+            // A tampered or foreign store may hold any `u64`.
+            expires_at: stored.expires_at.map(|s| since_epoch(SystemTime::now(), s)),
             refresh_token: stored.refresh_token.map(Secret::new),
             scope: stored.scope,
             captures: stored.captures.into_iter().collect::<IndexMap<_, _>>(),
@@ -349,6 +348,7 @@ impl TokenStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn temp_store(name: &str) -> FileStore {
         let folder =

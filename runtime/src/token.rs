@@ -87,15 +87,83 @@ pub(crate) fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
         })
 }
 
-fn as_seconds(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        // Some providers (NetSuite, Azure AD v1) send numbers as strings.
-        Value::String(s) => s.trim().parse().ok(),
+/// The longest a token is taken to live. Longer lifetimes (a hostile or
+/// broken server's `expires_in` of 2^63 or 1e30, a tampered store) are cut
+/// to it: `SystemTime` cannot hold every `u64` of seconds, and a century is
+/// "never" for any process.
+pub(crate) const LONGEST_LIFETIME: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// A count of seconds as a token response gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seconds {
+    /// Whole seconds (a fraction rounded down, a huge value saturated).
+    Count(u64),
+    /// Negative: the moment is already past.
+    Past,
+}
+
+/// Reads seconds from a number or a numeric string (some providers, e.g.
+/// NetSuite and Azure AD v1, send numbers as strings). `Ok(None)` is JSON
+/// `null`; anything else that is not a number is an error naming `field`.
+fn as_seconds(request: &str, field: &str, value: &Value) -> Result<Option<Seconds>> {
+    let number = match value {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
+    };
+    match number {
+        Some(n) if n.is_finite() && n < 0.0 => Ok(Some(Seconds::Past)),
+        // `as` rounds toward zero and saturates at `u64::MAX`.
+        Some(n) if n.is_finite() => Ok(Some(Seconds::Count(n as u64))),
+        _ => Err(Error::TokenResponse(format!(
+            "{request}: `{field}` is not a number of seconds: {}",
+            excerpt(value)
+        ))),
     }
+}
+
+/// An `expires_at` value: seconds since the Unix epoch (as a number or a
+/// numeric string) or an RFC 3339 timestamp.
+fn absolute_expiry(
+    request: &str,
+    field: &str,
+    value: &Value,
+    now: SystemTime,
+) -> Result<Option<SystemTime>> {
+    if let Some(seconds) = value.as_str().and_then(rfc3339_seconds) {
+        return Ok(Some(since_epoch(now, seconds)));
+    }
+    Ok(as_seconds(request, field, value)?.map(|s| match s {
+        Seconds::Count(s) => since_epoch(now, s),
+        Seconds::Past => UNIX_EPOCH,
+    }))
+}
+
+/// A short rendering of a value that is not a secret (an expiry).
+fn excerpt(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
+}
+
+/// The moment `seconds` after `now`, at most [`LONGEST_LIFETIME`] away.
+fn after(now: SystemTime, seconds: Seconds) -> SystemTime {
+    match seconds {
+        Seconds::Count(s) => now + Duration::from_secs(s).min(LONGEST_LIFETIME),
+        Seconds::Past => now,
+    }
+}
+
+/// The moment `seconds` after the Unix epoch, no later than
+/// [`LONGEST_LIFETIME`] from `now`.
+pub(crate) fn since_epoch(now: SystemTime, seconds: u64) -> SystemTime {
+    let latest = now + LONGEST_LIFETIME;
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .map_or(latest, |at| at.min(latest))
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp
@@ -158,6 +226,23 @@ fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) ->
     })
 }
 
+/// The refresh token a successful token response carries, if any: what
+/// must be kept even when the rest of the response cannot be read, since
+/// the server may already have retired the one it replaces.
+pub(crate) fn issued_refresh_token(
+    response: &Response,
+    plan: &TokenResponsePlan,
+) -> Option<Secret> {
+    if !response.is_success() {
+        return None;
+    }
+    let body: Value = response.json().ok()?;
+    at_path(&body, &plan.refresh_token.value)
+        .and_then(Value::as_str)
+        .filter(|token| !token.is_empty())
+        .map(Secret::new)
+}
+
 /// Reads a token response as the plan says. An OAuth `error` is an error
 /// even with HTTP 200; secrets are never quoted.
 pub(crate) fn read_token_response(
@@ -210,21 +295,23 @@ pub(crate) fn read_token_response(
         }
     };
     let now = SystemTime::now();
-    let lifetime = plan
-        .expires_in
-        .as_ref()
-        .and_then(|p| at_path(&body, &p.value))
-        .and_then(as_seconds)
-        .map(|s| now + Duration::from_secs(s));
-    let absolute = plan
-        .expires_at
-        .as_ref()
-        .and_then(|p| at_path(&body, &p.value))
-        .and_then(|v| as_seconds(v).or_else(|| v.as_str().and_then(rfc3339_seconds)))
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s));
+    let lifetime = match plan.expires_in.as_ref() {
+        Some(p) => match at_path(&body, &p.value) {
+            Some(value) => as_seconds(request, &p.value, value)?.map(|s| after(now, s)),
+            None => None,
+        },
+        None => None,
+    };
+    let absolute = match plan.expires_at.as_ref() {
+        Some(p) => match at_path(&body, &p.value) {
+            Some(value) => absolute_expiry(request, &p.value, value, now)?,
+            None => None,
+        },
+        None => None,
+    };
     let expires_at = lifetime.or(absolute).or_else(|| {
         plan.default_expires_in
-            .map(|s| now + Duration::from_secs(s))
+            .map(|s| after(now, Seconds::Count(s)))
     });
     let refresh_token = at_path(&body, &plan.refresh_token.value)
         .and_then(Value::as_str)
@@ -283,9 +370,34 @@ mod tests {
     }
 
     #[test]
-    fn numeric_strings_are_seconds() {
-        assert_eq!(as_seconds(&json!("3600")), Some(3600));
-        assert_eq!(as_seconds(&json!(3600)), Some(3600));
-        assert_eq!(as_seconds(&json!("soon")), None);
+    fn seconds_from_numbers_and_strings() {
+        let seconds = |v: Value| as_seconds("token request", "expires_in", &v);
+        assert_eq!(seconds(json!("3600")).unwrap(), Some(Seconds::Count(3600)));
+        assert_eq!(seconds(json!(3600)).unwrap(), Some(Seconds::Count(3600)));
+        assert_eq!(seconds(json!(59.9)).unwrap(), Some(Seconds::Count(59)));
+        assert_eq!(seconds(json!(-1)).unwrap(), Some(Seconds::Past));
+        assert_eq!(seconds(json!("-30")).unwrap(), Some(Seconds::Past));
+        assert_eq!(
+            seconds(json!(1e30)).unwrap(),
+            Some(Seconds::Count(u64::MAX))
+        );
+        assert_eq!(seconds(json!(null)).unwrap(), None);
+        let error = seconds(json!("soon")).unwrap_err().to_string();
+        assert!(
+            error.contains("`expires_in` is not a number of seconds"),
+            "{error}"
+        );
+        assert!(seconds(json!(true)).is_err());
+    }
+
+    #[test]
+    fn huge_lifetimes_saturate() {
+        let now = SystemTime::now();
+        let longest = now + LONGEST_LIFETIME;
+        assert_eq!(after(now, Seconds::Count(u64::MAX)), longest);
+        assert_eq!(after(now, Seconds::Count(1 << 63)), longest);
+        assert_eq!(after(now, Seconds::Past), now);
+        assert_eq!(since_epoch(now, u64::MAX), longest);
+        assert_eq!(since_epoch(now, 0), UNIX_EPOCH);
     }
 }

@@ -155,6 +155,55 @@ async fn a_dot_segment_value_is_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn a_url_value_with_a_query_or_fragment_cannot_move_the_path() {
+    let server = server().await;
+    for tail in ["?x=y#", "?x=y", "#frag"] {
+        let base = format!("{}/api{tail}", server.uri());
+        let connection = common::connect_to(&base, SPEC, json!({ "api_key": KEY }), common::fast());
+        let call = call(json!({ "q": "x" }));
+        for error in [
+            connection.dry_run("search", &call).map(drop).unwrap_err(),
+            expect_err(connection.call("search", &call).await),
+        ] {
+            assert!(matches!(error, Error::Render { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(message.contains("`base`"), "{message}");
+            assert!(message.contains("query or fragment"), "{message}");
+        }
+    }
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_header_value_with_a_control_character_is_refused_in_dry_run_and_run() {
+    let server = server().await;
+    for note in ["a\0b", "a\u{7f}b", "a\u{1b}[31m"] {
+        let call = call(json!({ "note": note }));
+        let connection = connection(&server);
+        for error in [
+            connection.dry_run("noted", &call).map(drop).unwrap_err(),
+            expect_err(connection.call("noted", &call).await),
+        ] {
+            match &error {
+                Error::Render { what, message } => {
+                    assert!(what.contains("X-Note"), "{what}");
+                    assert!(message.contains("`note`"), "{message}");
+                    assert!(message.contains("control character"), "{message}");
+                }
+                other => panic!("expected Error::Render, got {other:?}"),
+            }
+            assert_no_secrets(&error, &[KEY]);
+        }
+    }
+    assert!(received(&server).await.is_empty());
+    // A tab is allowed in a header value.
+    connection(&server)
+        .call("noted", &call(json!({ "note": "a\tb" })))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn a_header_value_with_a_line_break_is_refused_before_sending() {
     let server = server().await;
     for note in ["a\r\nX-Injected: 1", "a\nb", "a\rb"] {

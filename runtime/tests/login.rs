@@ -624,6 +624,76 @@ async fn a_refresh_without_a_refresh_token_keeps_the_old_one() {
 }
 
 #[tokio::test]
+async fn a_refresh_with_a_huge_expires_in_is_saved_not_a_panic() {
+    let dir = TempDir::new("huge");
+    let server = MockServer::start().await;
+    token_endpoint(
+        &server,
+        30,
+        200,
+        json!({ "access_token": "AT-sentinel-2", "refresh_token": "RT-sentinel-2", "expires_in": 1_u64 << 63 }),
+    )
+    .await;
+    ok_at(&server, "/orders").await;
+    let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
+    login(&connection).await;
+    connection.call("orders", &Call::default()).await.unwrap();
+    let stored = store.load(KEY).unwrap().unwrap();
+    assert_eq!(stored.refresh_token.as_deref(), Some("RT-sentinel-2"));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let century = 100 * 365 * 86_400;
+    let expires_at = stored.expires_at.unwrap();
+    assert!(
+        expires_at > now && expires_at <= now + century,
+        "{expires_at}"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_kept_when_the_rest_of_the_response_is_unusable() {
+    let dir = TempDir::new("rotated-kept");
+    let server = MockServer::start().await;
+    token_endpoint(
+        &server,
+        30,
+        200,
+        json!({ "refresh_token": "RT-sentinel-2", "expires_in": 3600 }),
+    )
+    .await;
+    ok_at(&server, "/orders").await;
+    let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
+    let pending = login(&connection).await;
+    let error = expect_err(connection.call("orders", &Call::default()).await);
+    assert!(matches!(error, Error::TokenResponse(_)), "{error:?}");
+    assert_clean(&error, Some(&pending));
+    let stored = store.load(KEY).unwrap().unwrap();
+    assert_eq!(stored.refresh_token.as_deref(), Some("RT-sentinel-2"));
+    assert_eq!(stored.access_token, ACCESS);
+}
+
+#[tokio::test]
+async fn a_stored_expiry_of_u64_max_is_the_far_future() {
+    let dir = TempDir::new("stored-max");
+    let server = MockServer::start().await;
+    tokens_ok(&server).await;
+    ok_at(&server, "/orders").await;
+    let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
+    login(&connection).await;
+    let mut stored = store.load(KEY).unwrap().unwrap();
+    stored.expires_at = Some(u64::MAX);
+    store.save(KEY, &stored).unwrap();
+    let (reopened, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
+    let token = reopened.stored_token().unwrap().unwrap();
+    assert!(token.expires_at.unwrap() > SystemTime::now());
+    assert!(token.info().expires_in.is_some());
+    reopened.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(received_at(&server, "/token").await.len(), 1);
+}
+
+#[tokio::test]
 async fn a_new_connection_uses_the_stored_tokens() {
     let dir = TempDir::new("reuse");
     let server = MockServer::start().await;

@@ -165,6 +165,91 @@ async fn no_expiry_at_all_means_no_expiry() {
     assert_eq!(token.expires_at, None);
 }
 
+/// A century, the longest lifetime a token is taken to have.
+const CENTURY: u64 = 100 * 365 * 86_400;
+
+#[tokio::test]
+async fn a_huge_expires_in_saturates_at_a_century() {
+    for huge in [json!(1_u64 << 63), json!(u64::MAX), json!(1e30)] {
+        let server = MockServer::start().await;
+        token_responds(&server, json!({ "access_token": "at", "expires_in": huge })).await;
+        let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
+        let token = connection.token().await.unwrap();
+        let left = seconds_left(token.expires_at.unwrap());
+        assert!((CENTURY - 10..=CENTURY).contains(&left), "{huge}: {left}");
+    }
+}
+
+#[tokio::test]
+async fn a_huge_expires_at_saturates_at_a_century() {
+    let server = MockServer::start().await;
+    token_responds(
+        &server,
+        json!({ "access_token": "at", "valid_until": u64::MAX }),
+    )
+    .await;
+    let spec = format!(
+        "{CLIENT_CREDENTIALS_ORDERS}\n[auth.cc.token_response]\nexpires_at = \"valid_until\"\n"
+    );
+    let connection = connect(&server, &spec, credentials());
+    let token = connection.token().await.unwrap();
+    let left = seconds_left(token.expires_at.unwrap());
+    assert!((CENTURY - 10..=CENTURY).contains(&left), "{left}");
+}
+
+#[tokio::test]
+async fn a_fractional_expires_in_is_rounded_down() {
+    let server = MockServer::start().await;
+    token_responds(
+        &server,
+        json!({ "access_token": "at", "expires_in": 1799.9 }),
+    )
+    .await;
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
+    let token = connection.token().await.unwrap();
+    let left = seconds_left(token.expires_at.unwrap());
+    assert!((1789..=1799).contains(&left), "{left}");
+}
+
+#[tokio::test]
+async fn a_negative_expires_in_means_already_expired() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "access_token": "at", "expires_in": -5 })),
+        )
+        .mount(&server)
+        .await;
+    orders_ok(&server).await;
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
+    let token = connection.token().await.unwrap();
+    assert!(token.expires_at.unwrap() <= SystemTime::now());
+    // Used for the call that obtained it, renewed before the next one.
+    connection.call("orders", &Call::default()).await.unwrap();
+    connection.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(received_at(&server, "/token").await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_non_numeric_expires_in_is_an_error_naming_the_field() {
+    let server = MockServer::start().await;
+    token_responds(
+        &server,
+        json!({ "access_token": "at", "expires_in": "soon" }),
+    )
+    .await;
+    let connection = connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials());
+    let error = expect_err(connection.token().await);
+    assert!(matches!(error, Error::TokenResponse(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("`expires_in` is not a number of seconds: \"soon\""),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn an_oauth_error_with_http_200_is_an_error() {
     let server = MockServer::start().await;

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::http::Carries;
 use crate::secret::{Redactor, Secret};
 use crate::store::{StoredToken, TokenStore};
-use crate::token::{Token, read_token_response};
+use crate::token::{Token, issued_refresh_token, read_token_response};
 
 /// What [`Connection::logout`](crate::Connection::logout) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,10 +203,11 @@ impl TokenCache {
             .http
             .send(&request, Carries::Credential, &redactor)
             .await?;
+        let plan = auth.token_response()?;
         let mut token = match read_token_response(
             &request.label,
             &response,
-            auth.token_response()?,
+            plan,
             Some(&refresh_token),
         ) {
             Err(Error::OAuth { error, .. }) if error == "invalid_grant" => {
@@ -218,7 +219,23 @@ impl TokenCache {
                     "the provider refused the refresh token (invalid_grant): it was revoked, expired or already used",
                 ));
             }
-            other => other.map_err(|e| e.redacted(&redactor))?,
+            Err(error) => {
+                let error = error.redacted(&redactor);
+                // The server may have retired the old refresh token when it
+                // issued this one: keep the new one even though the rest of
+                // the response is unusable.
+                if let (Some((store, key)), Some(rotated)) =
+                    (&store, issued_refresh_token(&response, plan))
+                {
+                    let kept = Token {
+                        refresh_token: Some(rotated),
+                        ..candidate
+                    };
+                    store.save(key, &StoredToken::from(&kept))?;
+                }
+                return Err(error);
+            }
+            Ok(token) => token,
         };
         // Callback captures (QuickBooks' realmId) outlive refreshes.
         for (name, value) in candidate.captures {
