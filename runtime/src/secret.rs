@@ -41,7 +41,7 @@ impl fmt::Display for Secret {
 ///
 /// Two ways, because a short secret cannot be searched for without masking
 /// ordinary words: where patchbay itself puts a secret (a header, a query
-/// parameter, a form or JSON field), [`Redactor::holds_secret`] masks the
+/// parameter, a form or JSON field), the request builder masks the
 /// whole value whatever the secret's length; in any other text,
 /// [`Redactor::redact`] searches for secrets of four bytes and more in
 /// every encoding the runtime produces.
