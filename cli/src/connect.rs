@@ -1,5 +1,6 @@
-//! An instance file connected to its spec, with its tokens in the user's
-//! token store, and the async runtime the commands that use it run on.
+//! An instance file connected to its spec, with a login's tokens in the
+//! user's token store, and the async runtime the commands that use it run
+//! on.
 
 use std::io::Write;
 use std::path::Path;
@@ -31,10 +32,14 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
             "patchbay: warning: instance value `{key}` is shorter than 8 bytes: a weak secret, and one patchbay cannot find if a server echoes it"
         );
     }
-    let key = store_key(&file.connector, &file.auth, instance);
     // The CLI runs on its user's own machine: no egress guard.
-    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
-        .with_store(Arc::new(FileStore::default_location()?), key);
+    let mut connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?;
+    // Only a login's tokens outlive the process. Other methods keep theirs
+    // in memory and never need the store (nor a writable $PATCHBAY_HOME).
+    if connection.has_login() {
+        let key = store_key(&file.connector, &file.auth, instance);
+        connection = connection.with_store(Arc::new(FileStore::default_location()?), key);
+    }
     crate::exit::redact_panics_with(&connection);
     Ok(connection)
 }

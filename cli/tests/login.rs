@@ -6,108 +6,16 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
+use browser::log_in_without_browser;
 use common::{Server, workspace};
-
-/// One HTTP/1.1 exchange over a fresh connection: status, headers.
-fn http(
-    method: &str,
-    url: &str,
-    cookies: &BTreeMap<String, String>,
-    form: Option<&str>,
-) -> (u16, Vec<(String, String)>) {
-    let url = url::Url::parse(url).unwrap();
-    let mut stream = TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
-    let target = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_owned(),
-    };
-    let cookie = cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let body = form.unwrap_or("");
-    let mut request = format!(
-        "{method} {target} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncookie: {cookie}\r\ncontent-length: {}\r\n",
-        url.authority(),
-        body.len()
-    );
-    if form.is_some() {
-        request.push_str("content-type: application/x-www-form-urlencoded\r\n");
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let mut lines = response.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-        .collect();
-    (status, headers)
-}
-
-/// Follows the login from the authorize URL to the callback, submitting
-/// the provider's login and consent forms.
-fn log_in_without_browser(authorize_url: &str) {
-    let mut cookies = BTreeMap::new();
-    let mut next = authorize_url.to_owned();
-    let mut submitted_login = false;
-    for _ in 0..12 {
-        let (status, headers) = if next.contains("/interaction/") {
-            let form = if submitted_login {
-                "prompt=consent"
-            } else {
-                "prompt=login&login=alice"
-            };
-            submitted_login = true;
-            http("POST", &next, &cookies, Some(form))
-        } else {
-            http("GET", &next, &cookies, None)
-        };
-        for (name, value) in &headers {
-            if name == "set-cookie" {
-                let pair = value.split(';').next().unwrap();
-                let (k, v) = pair.split_once('=').unwrap();
-                cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        if next.contains("/callback?") {
-            assert_eq!(status, 200, "the CLI's callback page");
-            return;
-        }
-        let location = headers
-            .iter()
-            .find(|(k, _)| k == "location")
-            .unwrap_or_else(|| panic!("no redirect from {next} (status {status})"))
-            .1
-            .clone();
-        next = url::Url::parse(&next)
-            .unwrap()
-            .join(&location)
-            .unwrap()
-            .to_string();
-    }
-    panic!("the login did not reach the callback");
-}
 
 const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
 
@@ -199,8 +107,9 @@ fn login_then_run(method: &str, client: &str, secret_line: &str, secret: &str) {
     assert!(stderr.contains("Logged in"), "{stderr}");
 
     let first_refresh = stored_refresh_token(&home);
-    // The access token lives 2 s, less than the renewal margin: this call
+    // The access token lives 2 s: once it has expired, this call
     // refreshes, and the provider rotates the refresh token.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
     let run = patchbay(
         &home,
         secret,
@@ -221,6 +130,7 @@ fn login_then_run(method: &str, client: &str, secret_line: &str, secret: &str) {
         "the rotated refresh token is stored"
     );
     // And the rotated one works for the next refresh.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
     let again = patchbay(
         &home,
         secret,

@@ -100,6 +100,68 @@ fn run_gets_a_token_with_both_client_authentications_and_calls_the_api() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Flows that store no tokens never need the token store: with
+/// `$PATCHBAY_HOME` a file (so no folder can be made under it), a dry run
+/// of each kind of method and a client-credentials run still work, and
+/// nothing is written there.
+#[test]
+fn an_unusable_patchbay_home_stops_no_flow_that_stores_nothing() {
+    let server = Server::start();
+    let dir = temp_dir("no-home");
+    let home = dir.join("home-is-a-file");
+    std::fs::write(&home, "").unwrap();
+    let credentials = instance(&dir, "cc.toml", "cc_post", &server.base, "cc-post");
+    let login = dir.join("code.toml");
+    std::fs::write(
+        &login,
+        format!(
+            "connector = \"oauth-test-server\"\nauth = \"code_public\"\n[values]\nbase = \"{}\"\nclient_id = \"code-public\"\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let run = |file: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            SPEC,
+            "--instance",
+            file.to_str().unwrap(),
+            "--endpoint",
+            "me",
+        ];
+        args.extend(extra);
+        Command::new(env!("CARGO_BIN_EXE_patchbay"))
+            .args(&args)
+            .current_dir(workspace())
+            .env("CLIENT_SECRET", POST_SECRET)
+            .env("PATCHBAY_HOME", &home)
+            .output()
+            .unwrap()
+    };
+    for (file, extra) in [
+        (&credentials, &["--dry-run"][..]),
+        (&credentials, &[][..]),
+        (&login, &["--dry-run"][..]),
+    ] {
+        let output = run(file, extra);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{} {extra:?}: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let me: serde_json::Value = serde_json::from_slice(&run(&credentials, &[]).stdout).unwrap();
+    assert_eq!(me["client_id"], "cc-post");
+    assert_eq!(
+        std::fs::read_to_string(&home).unwrap(),
+        "",
+        "nothing stored"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn all_pages_streams_records_as_ndjson() {
     let server = Server::start();

@@ -32,8 +32,11 @@ pub struct Options {
     /// DNS resolution and on redirects. For services whose instance values
     /// come from their users; off for the CLI.
     pub egress_guard: bool,
-    /// Tokens are renewed this long before they expire.
-    pub token_margin: Duration,
+    /// Tokens are renewed a tenth of their lifetime before they expire
+    /// ([`RENEWAL_SHARE_OF_LIFETIME`](crate::RENEWAL_SHARE_OF_LIFETIME)),
+    /// but at most this long before (and this long for a token of unknown
+    /// lifetime).
+    pub max_token_margin: Duration,
     /// A rate limit lower than the connector's (an instance may lower it).
     pub rate_limit: Option<(u32, Duration)>,
 }
@@ -48,7 +51,7 @@ impl Default for Options {
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
             egress_guard: false,
-            token_margin: Duration::from_secs(60),
+            max_token_margin: Duration::from_secs(60),
             rate_limit: None,
         }
     }

@@ -71,7 +71,7 @@ pub use pagination::{Page, Pages};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreLock, StoredToken, TokenStore};
-pub use token::{Token, TokenInfo};
+pub use token::{RENEWAL_SHARE_OF_LIFETIME, Token, TokenInfo};
 
 /// The renderer and request builder, for the benchmarks. Unstable: not
 /// part of the public API, and may change in any release.

@@ -2,7 +2,11 @@
 //! between processes.
 //!
 //! The default [`FileStore`] keeps one JSON file per connection in the
-//! user's data directory, mode 0600. Writes are atomic (temporary file,
+//! user's data directory, mode 0600, in a folder of mode 0700 that is
+//! created only when tokens are first saved (flows that store nothing
+//! never need it) and refused when other users can write to it, as ssh
+//! refuses such a folder; neither a token file nor a lock file is
+//! followed through a symbolic link. Writes are atomic (temporary file,
 //! fsync, rename, fsync of the folder), so a process killed mid-write leaves
 //! the old tokens or the new ones, never a torn file. A lock file per
 //! connection serialises refreshes across processes: the runtime takes it,
@@ -17,9 +21,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -27,7 +31,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::token::{Token, since_epoch};
+use crate::token::{LONGEST_LIFETIME, Token, since_epoch};
 
 /// Tokens as stored.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -43,6 +47,10 @@ pub struct StoredToken {
     /// Expiry, seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The lifetime it was issued with, in seconds (absent in stores
+    /// written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
     /// Granted scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -72,6 +80,7 @@ impl From<&Token> for StoredToken {
                 .expires_at
                 .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
                 .map(|d| d.as_secs()),
+            lifetime: token.lifetime.map(|d| d.as_secs()),
             scope: token.scope.clone(),
             captures: token
                 .captures
@@ -89,6 +98,9 @@ impl From<StoredToken> for Token {
             token_type: stored.token_type,
             // A tampered or foreign store may hold any `u64`.
             expires_at: stored.expires_at.map(|s| since_epoch(SystemTime::now(), s)),
+            lifetime: stored
+                .lifetime
+                .map(|s| Duration::from_secs(s).min(LONGEST_LIFETIME)),
             refresh_token: stored.refresh_token.map(Secret::new),
             scope: stored.scope,
             captures: stored.captures.into_iter().collect::<IndexMap<_, _>>(),
@@ -183,6 +195,12 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 
 /// The default store: a folder of JSON files, mode 0600.
 ///
+/// The folder is created (mode 0700) when tokens are first saved or
+/// locked; reading from a folder that does not exist finds no tokens. A
+/// folder that other users can write to (group- or world-writable) is
+/// refused, since they could replace the tokens in it; so are token and
+/// lock files that are symbolic links.
+///
 /// ```no_run
 /// # fn example(connection: patchbay_runtime::Connection) -> patchbay_runtime::Result<()> {
 /// use std::sync::Arc;
@@ -208,20 +226,56 @@ fn store_error(what: &str, path: &Path, error: impl fmt::Display) -> Error {
 }
 
 impl FileStore {
-    /// A store in `folder` (created if missing, mode 0700).
+    /// A store in `folder`, created (mode 0700) when tokens are first
+    /// saved. Nothing is touched yet: a connection that never stores
+    /// tokens works even when `folder` cannot be created.
     pub fn new(folder: impl Into<PathBuf>) -> Result<Self> {
-        let folder = folder.into();
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
+        Ok(FileStore {
+            folder: folder.into(),
+        })
+    }
+
+    /// Checks the folder, creating it (mode 0700) if it is missing and
+    /// `create` is set. `Ok(false)`: it does not exist (and was not made).
+    fn check_folder(&self, create: bool) -> Result<bool> {
+        let folder = &self.folder;
+        let metadata = match std::fs::metadata(folder) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    builder.mode(0o700);
+                }
+                builder
+                    .create(folder)
+                    .map_err(|e| store_error("cannot create", folder, e))?;
+                return Ok(true);
+            }
+            Err(e) => return Err(store_error("cannot read", folder, e)),
+        };
+        if !metadata.is_dir() {
+            return Err(Error::Store(format!(
+                "the token store {} is not a folder; remove it or set PATCHBAY_HOME elsewhere",
+                folder.display()
+            )));
+        }
         #[cfg(unix)]
         {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
+            use std::os::unix::fs::PermissionsExt;
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o022 != 0 {
+                return Err(Error::Store(format!(
+                    "the token store {} is writable by other users (mode {mode:o}): they could replace its tokens; make it private with `chmod 700 {}`",
+                    folder.display(),
+                    folder.display()
+                )));
+            }
         }
-        builder
-            .create(&folder)
-            .map_err(|e| store_error("cannot create", &folder, e))?;
-        Ok(FileStore { folder })
+        Ok(true)
     }
 
     /// The store in the user's data directory (`$PATCHBAY_HOME/tokens` when
@@ -243,15 +297,30 @@ impl FileStore {
         self.folder.join(format!("{}.json", file_name(key)))
     }
 
+    /// Options that create files with mode 0600 and never follow a
+    /// symbolic link (someone who could plant one would have the token
+    /// read from, or the lock file created at, a place of their choosing).
     fn options() -> OpenOptions {
         let mut options = OpenOptions::new();
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
         options
     }
+}
+
+/// An error opening `path` of the store, a symbolic link said as such.
+fn open_error(path: &Path, error: std::io::Error) -> Error {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return Error::Store(format!(
+            "{} is a symbolic link, which the token store never follows; remove it",
+            path.display()
+        ));
+    }
+    store_error("cannot open", path, error)
 }
 
 /// A key as a file name: safe characters kept, others replaced.
@@ -269,12 +338,18 @@ fn file_name(key: &str) -> String {
 
 impl TokenStore for FileStore {
     fn load(&self, key: &str) -> Result<Option<StoredToken>> {
+        if !self.check_folder(false)? {
+            return Ok(None);
+        }
         let path = self.path(key);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let mut file = match Self::options().read(true).open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(store_error("cannot read", &path, e)),
+            Err(e) => return Err(open_error(&path, e)),
         };
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .map_err(|e| store_error("cannot read", &path, e))?;
         // serde_json's message names the place, never the content.
         serde_json::from_str(&text)
             .map(Some)
@@ -282,6 +357,7 @@ impl TokenStore for FileStore {
     }
 
     fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
+        self.check_folder(true)?;
         let path = self.path(key);
         let temporary = self.folder.join(format!(
             ".{}.{}.{}.tmp",
@@ -319,13 +395,14 @@ impl TokenStore for FileStore {
     }
 
     fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
+        self.check_folder(true)?;
         let path = self.folder.join(format!("{}.lock", file_name(key)));
         let file = Self::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| store_error("cannot open", &path, e))?;
+            .map_err(|e| open_error(&path, e))?;
         file.lock()
             .map_err(|e| store_error("cannot lock", &path, e))?;
         // Every save happens under this lock, so a temporary file of this
@@ -348,7 +425,6 @@ impl TokenStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn temp_store(name: &str) -> FileStore {
         let folder =
@@ -363,6 +439,7 @@ mod tests {
             refresh_token: Some("r-1".into()),
             token_type: Some("Bearer".into()),
             expires_at: Some(2_000_000_000),
+            lifetime: Some(3600),
             scope: None,
             captures: BTreeMap::new(),
         }
@@ -391,6 +468,68 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_folder_is_made_only_when_tokens_are_saved() {
+        let folder =
+            std::env::temp_dir().join(format!("patchbay-store-lazy-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let store = FileStore::new(folder.join("tokens")).unwrap();
+        assert_eq!(store.load("k").unwrap(), None);
+        store.delete("k").unwrap();
+        assert!(!folder.exists(), "reading and deleting create nothing");
+        store.save("k", &token("t")).unwrap();
+        assert_eq!(store.load("k").unwrap(), Some(token("t")));
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_others_can_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        for mode in [0o777, 0o770, 0o702] {
+            let store = temp_store(&format!("shared-{mode:o}"));
+            store.save("k", &token("t")).unwrap();
+            std::fs::set_permissions(&store.folder, std::fs::Permissions::from_mode(mode)).unwrap();
+            let chmod = format!("chmod 700 {}", store.folder.display());
+            for error in [
+                store.load("k").unwrap_err(),
+                store.save("k", &token("t2")).unwrap_err(),
+                store.lock("k").err().unwrap(),
+            ] {
+                let message = error.to_string();
+                assert!(message.contains("writable by other users"), "{message}");
+                assert!(message.contains(&chmod), "{message}");
+            }
+            std::fs::set_permissions(&store.folder, std::fs::Permissions::from_mode(0o700))
+                .unwrap();
+            assert_eq!(store.load("k").unwrap(), Some(token("t")));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_symlink_is_refused() {
+        let store = temp_store("lock-link");
+        std::fs::create_dir_all(&store.folder).unwrap();
+        let target = store.folder.join("elsewhere");
+        std::os::unix::fs::symlink(&target, store.folder.join("k.lock")).unwrap();
+        let message = store.lock("k").err().unwrap().to_string();
+        assert!(message.contains("k.lock is a symbolic link"), "{message}");
+        assert!(!target.exists(), "nothing is created through the link");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_that_is_a_symlink_is_refused() {
+        let store = temp_store("token-link");
+        std::fs::create_dir_all(&store.folder).unwrap();
+        let planted = store.folder.join("planted.json");
+        std::fs::write(&planted, serde_json::to_vec(&token("planted")).unwrap()).unwrap();
+        std::os::unix::fs::symlink(&planted, store.path("k")).unwrap();
+        let message = store.load("k").unwrap_err().to_string();
+        assert!(message.contains("k.json is a symbolic link"), "{message}");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Token {
     pub token_type: Option<String>,
     /// When it expires, if known.
     pub expires_at: Option<SystemTime>,
+    /// How long it was issued for, if known: its renewal margin scales
+    /// with it ([`Token::needs_renewal`]).
+    pub lifetime: Option<Duration>,
     /// The refresh token, if any.
     pub refresh_token: Option<Secret>,
     /// Granted scope, if the response said.
@@ -48,6 +51,16 @@ pub struct TokenInfo {
     pub captured: Vec<String>,
 }
 
+/// A token is renewed when less than this share of its lifetime is left
+/// (a tenth: 6 minutes of an hour, half a second of 5 seconds), and never
+/// earlier than the runtime's [`Options::max_token_margin`]. A fixed
+/// margin longer than a short lifetime would renew every token at once,
+/// and with rotation each renewal revokes the token another process has
+/// just obtained.
+///
+/// [`Options::max_token_margin`]: crate::Options::max_token_margin
+pub const RENEWAL_SHARE_OF_LIFETIME: f64 = 0.1;
+
 impl Token {
     /// Whether it is still good for `margin` more.
     pub fn is_fresh(&self, margin: Duration) -> bool {
@@ -55,6 +68,26 @@ impl Token {
             at.duration_since(SystemTime::now())
                 .is_ok_and(|left| left > margin)
         })
+    }
+
+    /// How long before it expires it is renewed: a share of its lifetime
+    /// ([`RENEWAL_SHARE_OF_LIFETIME`]) up to `max_margin`, or `max_margin`
+    /// when its lifetime is unknown (tokens stored by older versions).
+    pub fn renewal_margin(&self, max_margin: Duration) -> Duration {
+        self.lifetime.map_or(max_margin, |lifetime| {
+            lifetime.mul_f64(RENEWAL_SHARE_OF_LIFETIME).min(max_margin)
+        })
+    }
+
+    /// Whether it is due for renewal: within its
+    /// [renewal margin](Token::renewal_margin) of expiry, or past it.
+    pub fn needs_renewal(&self, max_margin: Duration) -> bool {
+        !self.is_fresh(self.renewal_margin(max_margin))
+    }
+
+    /// Whether it has expired.
+    pub fn is_expired(&self) -> bool {
+        !self.is_fresh(Duration::ZERO)
     }
 
     /// Its shareable metadata.
@@ -313,6 +346,7 @@ pub(crate) fn read_token_response(
         plan.default_expires_in
             .map(|s| after(now, Seconds::Count(s)))
     });
+    let lifetime = expires_at.map(|at| at.duration_since(now).unwrap_or_default());
     let refresh_token = at_path(&body, &plan.refresh_token.value)
         .and_then(Value::as_str)
         .map(Secret::new)
@@ -334,6 +368,7 @@ pub(crate) fn read_token_response(
             .and_then(Value::as_str)
             .map(str::to_owned),
         expires_at,
+        lifetime,
         refresh_token,
         scope: body.get("scope").and_then(Value::as_str).map(str::to_owned),
         captures,
@@ -388,6 +423,37 @@ mod tests {
             "{error}"
         );
         assert!(seconds(json!(true)).is_err());
+    }
+
+    fn token_living(lifetime: Option<Duration>, left: Duration) -> Token {
+        Token {
+            access_token: Secret::new("t"),
+            token_type: None,
+            expires_at: Some(SystemTime::now() + left),
+            lifetime,
+            refresh_token: None,
+            scope: None,
+            captures: IndexMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_renewal_margin_is_a_tenth_of_the_lifetime_up_to_the_maximum() {
+        let max = Duration::from_secs(60);
+        let margin = |lifetime: u64| {
+            token_living(Some(Duration::from_secs(lifetime)), Duration::ZERO).renewal_margin(max)
+        };
+        assert_eq!(margin(5), Duration::from_millis(500));
+        assert_eq!(margin(300), Duration::from_secs(30));
+        assert_eq!(margin(3600), max, "capped");
+        assert_eq!(margin(0), Duration::ZERO);
+        let unknown = token_living(None, Duration::ZERO);
+        assert_eq!(unknown.renewal_margin(max), max);
+        // 40 s left of a 5-minute token: kept; of an hour's: renewed.
+        let left = Duration::from_secs(40);
+        assert!(!token_living(Some(Duration::from_secs(300)), left).needs_renewal(max));
+        assert!(token_living(Some(Duration::from_secs(3600)), left).needs_renewal(max));
+        assert!(token_living(None, left).needs_renewal(max));
     }
 
     #[test]

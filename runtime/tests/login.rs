@@ -17,7 +17,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use common::{
     assert_no_secrets, basic, connect, expect_err, form, header, query, received, received_at,
 };
-use patchbay_runtime::{Call, Connection, Error, FileStore, PendingLogin, TokenStore};
+use patchbay_runtime::{
+    Call, Connection, Error, FileStore, PendingLogin, StoreLock, StoredToken, TokenStore,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -558,7 +560,7 @@ async fn a_refresh_rotates_and_persists_the_refresh_token() {
     let server = MockServer::start().await;
     let refreshes = token_endpoint(
         &server,
-        30, // below the 60 s margin
+        0, // already expired: the first call refreshes
         200,
         json!({ "access_token": "AT-sentinel-2", "refresh_token": "RT-sentinel-2", "expires_in": 3600 }),
     )
@@ -608,7 +610,7 @@ async fn a_refresh_without_a_refresh_token_keeps_the_old_one() {
     let server = MockServer::start().await;
     let refreshes = token_endpoint(
         &server,
-        30,
+        0,
         200,
         json!({ "access_token": "AT-sentinel-2", "expires_in": 3600 }),
     )
@@ -629,7 +631,7 @@ async fn a_refresh_with_a_huge_expires_in_is_saved_not_a_panic() {
     let server = MockServer::start().await;
     token_endpoint(
         &server,
-        30,
+        0,
         200,
         json!({ "access_token": "AT-sentinel-2", "refresh_token": "RT-sentinel-2", "expires_in": 1_u64 << 63 }),
     )
@@ -658,7 +660,7 @@ async fn a_rotated_refresh_token_is_kept_when_the_rest_of_the_response_is_unusab
     let server = MockServer::start().await;
     token_endpoint(
         &server,
-        30,
+        0,
         200,
         json!({ "refresh_token": "RT-sentinel-2", "expires_in": 3600 }),
     )
@@ -712,13 +714,113 @@ async fn a_new_connection_uses_the_stored_tokens() {
     assert_eq!(received_at(&server, "/token").await.len(), 1);
 }
 
+/// The endpoint refuses `ACCESS` once, as a provider does after another
+/// process refreshed (a refresh that revokes the access token it
+/// replaces): by then that process's token, `OTHER_ACCESS`, is stored. It
+/// expires in 30 s, within the renewal margin of a one-hour token.
+struct RefusedAfterAnotherRefresh {
+    store: Arc<FileStore>,
+}
+
+const OTHER_ACCESS: &str = "AT-sentinel-other";
+
+impl Respond for RefusedAfterAnotherRefresh {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if header(request, "authorization") == Some(&format!("Bearer {OTHER_ACCESS}")) {
+            return ResponseTemplate::new(200).set_body_json(json!([]));
+        }
+        let mut newer = self.store.load(KEY).unwrap().unwrap();
+        newer.access_token = OTHER_ACCESS.to_owned();
+        newer.refresh_token = Some("RT-sentinel-other".to_owned());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        newer.expires_at = Some(now.as_secs() + 30);
+        self.store.save(KEY, &newer).unwrap();
+        ResponseTemplate::new(401).set_body_json(json!({ "error": "invalid_token" }))
+    }
+}
+
+#[tokio::test]
+async fn after_a_401_the_newer_stored_token_is_taken_not_refreshed_again() {
+    let dir = TempDir::new("newer");
+    let server = MockServer::start().await;
+    let refreshes = token_endpoint(
+        &server,
+        3600,
+        200,
+        json!({ "access_token": "AT-sentinel-2", "refresh_token": "RT-sentinel-2", "expires_in": 3600 }),
+    )
+    .await;
+    let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(RefusedAfterAnotherRefresh {
+            store: Arc::clone(&store),
+        })
+        .mount(&server)
+        .await;
+    login(&connection).await;
+    connection.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        0,
+        "a refresh now would revoke the other process's token"
+    );
+    let orders = received_at(&server, "/orders").await;
+    let sent: Vec<_> = orders
+        .iter()
+        .map(|r| header(r, "authorization").unwrap())
+        .collect();
+    assert_eq!(
+        sent,
+        [format!("Bearer {ACCESS}"), format!("Bearer {OTHER_ACCESS}")]
+    );
+}
+
+/// A store whose lock cannot be taken (a full disk, a lock server down).
+#[derive(Debug)]
+struct Unlockable;
+
+impl TokenStore for Unlockable {
+    fn load(&self, _: &str) -> Result<Option<StoredToken>, Error> {
+        Ok(None)
+    }
+    fn save(&self, _: &str, _: &StoredToken) -> Result<(), Error> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> Result<(), Error> {
+        Ok(())
+    }
+    fn lock(&self, _: &str) -> Result<Box<dyn StoreLock>, Error> {
+        Err(Error::Store("cannot lock t.lock: no space left".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_locked_fails_the_login_before_the_code_is_spent() {
+    let server = MockServer::start().await;
+    tokens_ok(&server).await;
+    let connection =
+        connect(&server, &spec(""), confidential()).with_store(Arc::new(Unlockable), KEY);
+    let (_, pending) = connection.start_login(REDIRECT).unwrap();
+    let error = expect_err(
+        connection
+            .complete_login(pending.clone(), &callback(&pending, ""))
+            .await,
+    );
+    assert!(matches!(error, Error::Store(_)), "{error:?}");
+    assert!(
+        received_at(&server, "/token").await.is_empty(),
+        "the code is exchanged only once the tokens can be stored"
+    );
+}
+
 #[tokio::test]
 async fn invalid_grant_on_refresh_requires_a_new_login_and_forgets_the_tokens() {
     let dir = TempDir::new("invalid");
     let server = MockServer::start().await;
     let refreshes = token_endpoint(
         &server,
-        30,
+        0,
         400,
         json!({ "error": "invalid_grant", "error_description": "refresh token revoked" }),
     )
@@ -877,7 +979,7 @@ async fn a_failed_refresh_shows_no_token() {
     let server = MockServer::start().await;
     token_endpoint(
         &server,
-        30,
+        0,
         400,
         json!({ "error": "invalid_request", "error_description": format!("malformed refresh token {REFRESH}") }),
     )
@@ -995,7 +1097,8 @@ impl Respond for RedirectedRefresh {
             Some("authorization_code") => ResponseTemplate::new(200).set_body_json(json!({
                 "access_token": ACCESS,
                 "refresh_token": REFRESH,
-                "expires_in": 30,
+                // Already expired: the first call refreshes.
+                "expires_in": 0,
             })),
             _ => self.redirect.clone(),
         }

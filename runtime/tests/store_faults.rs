@@ -84,6 +84,7 @@ fn big_token(fill: char, refresh: &str) -> StoredToken {
         refresh_token: Some(refresh.to_owned()),
         token_type: Some("Bearer".to_owned()),
         expires_at: Some(2_000_000_000),
+        lifetime: Some(3600),
         scope: Some("read write".to_owned()),
         captures: BTreeMap::from([("realm_id".to_owned(), json!("42"))]),
     }
@@ -95,6 +96,7 @@ fn seed_token() -> StoredToken {
         refresh_token: Some("seed-refresh".to_owned()),
         token_type: None,
         expires_at: None,
+        lifetime: None,
         scope: None,
         captures: BTreeMap::new(),
     }
@@ -325,6 +327,7 @@ async fn two_processes_refreshing_make_one_refresh_request() {
                 refresh_token: Some("RT-OLD".to_owned()),
                 token_type: Some("Bearer".to_owned()),
                 expires_at: Some(now - 100),
+                lifetime: Some(3600),
                 scope: None,
                 captures: BTreeMap::new(),
             },

@@ -21,16 +21,23 @@ impl Server {
     /// A server with the default access-token lifetime (one hour).
     #[allow(dead_code)] // not every test file uses both constructors
     pub(crate) fn start() -> Server {
-        Self::spawn(None)
+        Self::spawn(None, &[])
     }
 
     /// A server whose access tokens live `seconds`.
     #[allow(dead_code)]
     pub(crate) fn with_token_lifetime(seconds: u32) -> Server {
-        Self::spawn(Some(seconds))
+        Self::spawn(Some(seconds), &[])
     }
 
-    fn spawn(token_lifetime: Option<u32>) -> Server {
+    /// A server whose access tokens live `seconds` and where a refresh
+    /// revokes the access token it replaces.
+    #[allow(dead_code)]
+    pub(crate) fn revoking_replaced_tokens(seconds: u32) -> Server {
+        Self::spawn(Some(seconds), &[("REVOKE_REPLACED_ACCESS_TOKENS", "1")])
+    }
+
+    fn spawn(token_lifetime: Option<u32>, env: &[(&str, &str)]) -> Server {
         let folder = workspace().join("runtime/tests/oidc");
         assert!(
             folder.join("node_modules/oidc-provider").exists(),
@@ -41,7 +48,8 @@ impl Server {
             .arg("server.mjs")
             .current_dir(&folder)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::null())
+            .envs(env.iter().copied());
         if let Some(seconds) = token_lifetime {
             command.env("ACCESS_TOKEN_TTL", seconds.to_string());
         }

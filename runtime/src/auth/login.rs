@@ -139,8 +139,8 @@ impl Logins {
     /// Completes a login from the callback's query string: the state must
     /// match (else nothing is exchanged), an OAuth `error` is reported as
     /// such, the `code` is exchanged with the same redirect URI (and the
-    /// PKCE verifier), callback values are captured, and the tokens
-    /// installed in `tokens`.
+    /// PKCE verifier) under the store's lock, callback values are captured,
+    /// and the tokens installed in `tokens`.
     pub(crate) async fn complete(
         &self,
         auth: &Auth<'_>,
@@ -212,18 +212,20 @@ impl Logins {
         if let Some(verifier) = &pending.code_verifier {
             redactor.add(&Secret::new(verifier.as_str()));
         }
-        let response = auth
-            .http
-            .send(&request, Carries::Credential, &redactor)
-            .await?;
-        let mut token =
-            read_token_response(&request.label, &response, auth.token_response()?, None)
+        let plan = auth.token_response()?;
+        let exchange = async {
+            let response = auth
+                .http
+                .send(&request, Carries::Credential, &redactor)
+                .await?;
+            let mut token = read_token_response(&request.label, &response, plan, None)
                 .map_err(|e| e.redacted(&redactor))?;
-        for (name, value) in captures {
-            token.captures.entry(name).or_insert(value);
-        }
-        tokens.install(&token).await?;
-        Ok(token)
+            for (name, value) in captures {
+                token.captures.entry(name).or_insert(value);
+            }
+            Ok(token)
+        };
+        tokens.install_from(exchange).await
     }
 }
 

@@ -16,7 +16,7 @@ use super::{Auth, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::Carries;
 use crate::secret::{Redactor, Secret};
-use crate::store::{StoredToken, TokenStore};
+use crate::store::{StoreLock, StoredToken, TokenStore};
 use crate::token::{Token, issued_refresh_token, read_token_response};
 
 /// What [`Connection::logout`](crate::Connection::logout) did.
@@ -94,13 +94,41 @@ impl TokenCache {
         }
     }
 
-    /// Makes a token from a login the current one, stored first.
-    pub(crate) async fn install(&self, token: &Token) -> Result<()> {
+    /// Makes the token a login's `exchange` obtains the current one, stored
+    /// first. The store's lock is taken before the exchange is made (a
+    /// future does nothing until awaited): an authorization code is spent
+    /// by its exchange, so a store that cannot be locked must fail before
+    /// it, not after, or the login is lost.
+    pub(crate) async fn install_from(
+        &self,
+        exchange: impl Future<Output = Result<Token>>,
+    ) -> Result<Token> {
+        // The slot before the store lock, in the order `current` takes them.
         let mut slot = self.slot.lock().await;
-        self.persist(token).await?;
-        self.remember(token);
+        let held = self.lock_store().await?;
+        let token = exchange.await?;
+        if let Some((store, key)) = self.store.clone() {
+            let stored = StoredToken::from(&token);
+            tokio::task::spawn_blocking(move || store.save(&key, &stored))
+                .await
+                .map_err(|e| Error::Store(e.to_string()))??;
+        }
+        drop(held);
+        self.remember(&token);
         *slot = Some(token.clone());
-        Ok(())
+        Ok(token)
+    }
+
+    /// Takes the store's cross-process lock for this connection, if it has
+    /// a store.
+    async fn lock_store(&self) -> Result<Option<Box<dyn StoreLock>>> {
+        let Some((store, key)) = self.store.clone() else {
+            return Ok(None);
+        };
+        tokio::task::spawn_blocking(move || store.lock(&key))
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?
+            .map(Some)
     }
 
     /// The current token, unless it is about to expire or is `stale` (the
@@ -109,7 +137,7 @@ impl TokenCache {
         let mut slot = self.slot.lock().await;
         if let Some(token) = slot.as_ref() {
             let refused = stale.is_some_and(|s| s == &token.access_token);
-            if !refused && token.is_fresh(auth.http.options().token_margin) {
+            if !refused && !token.needs_renewal(auth.http.options().max_token_margin) {
                 return Ok(token.clone());
             }
         }
@@ -145,17 +173,23 @@ impl TokenCache {
 
     /// Renews an authorization-code token: under the store's lock, re-read
     /// the stored tokens (another process may have refreshed), and refresh
-    /// only if they are still stale. A rotated refresh token is saved before
-    /// the new access token is used; `invalid_grant` means a new login.
+    /// only if they are still stale. After a 401 (`stale` is the refused
+    /// token), a stored token other than the refused one is another
+    /// process's newer token: it is taken as long as it has not expired,
+    /// since refreshing again would revoke it under that process (some
+    /// providers revoke the access token a refresh replaces). A rotated
+    /// refresh token is saved before the new access token is used;
+    /// `invalid_grant` means a new login.
     async fn refresh(
         &self,
         auth: &Auth<'_>,
         current: Option<Token>,
         stale: Option<&Secret>,
     ) -> Result<Token> {
-        let margin = auth.http.options().token_margin;
-        let usable = |token: &Token| {
-            token.is_fresh(margin) && stale.is_none_or(|s| s != &token.access_token)
+        let max_margin = auth.http.options().max_token_margin;
+        let usable = |token: &Token| match stale {
+            Some(refused) => refused != &token.access_token && !token.is_expired(),
+            None => !token.needs_renewal(max_margin),
         };
         let store = self.store.clone();
         let lock = match &store {
@@ -246,20 +280,6 @@ impl TokenCache {
         }
         tracing::debug!(method = %auth.key, info = ?token.info(), "token refreshed");
         Ok(token)
-    }
-
-    /// Saves a token to the store (under its cross-process lock).
-    async fn persist(&self, token: &Token) -> Result<()> {
-        let Some((store, key)) = self.store.clone() else {
-            return Ok(());
-        };
-        let stored = StoredToken::from(token);
-        tokio::task::spawn_blocking(move || {
-            let _lock = store.lock(&key)?;
-            store.save(&key, &stored)
-        })
-        .await
-        .map_err(|e| Error::Store(e.to_string()))?
     }
 
     /// Revokes the refresh token (or the access token) at the method's

@@ -17,7 +17,14 @@
 //                     authorization-code/refresh ones and client-credentials
 //                     ones (default 3600); a small value lets a test see
 //                     a token expire.
+//   REVOKE_REPLACED_ACCESS_TOKENS=1
+//                     a new access token of a grant (a refresh) revokes the
+//                     grant's previous one, as some providers do: the
+//                     strictest case for concurrent processes sharing tokens.
 //   OIDC_DEBUG=1      log every request line to stderr.
+//
+// GET /test/grants answers how many token requests succeeded, by grant
+// type: {"authorization_code": n, "refresh_token": n, ...}.
 
 import * as http from 'node:http';
 
@@ -42,6 +49,7 @@ if (!Number.isInteger(ACCESS_TOKEN_TTL) || ACCESS_TOKEN_TTL < 1) {
   process.exit(2);
 }
 const DEBUG = process.env.OIDC_DEBUG === '1';
+const REVOKE_REPLACED_ACCESS_TOKENS = process.env.REVOKE_REPLACED_ACCESS_TOKENS === '1';
 
 // The port is only known once the socket is bound, and the issuer must
 // contain it: bind first, build the provider, then start answering.
@@ -371,6 +379,10 @@ const providerCallback = provider.callback();
 handler = (req, res) => {
   if (DEBUG) console.error(`${req.method} ${req.url}`);
   const url = new URL(req.url, ISSUER);
+  if (req.method === 'GET' && url.pathname === '/test/grants') {
+    sendJson(res, 200, grantCounts);
+    return;
+  }
   if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
     api(req, res, url).catch((err) => {
       console.error(err);
@@ -390,6 +402,26 @@ handler = (req, res) => {
   }
   providerCallback(req, res);
 };
+
+// Successful token requests by grant type, for GET /test/grants.
+const grantCounts = {};
+provider.on('grant.success', (ctx) => {
+  const type = ctx.oidc.params.grant_type;
+  grantCounts[type] = (grantCounts[type] ?? 0) + 1;
+});
+
+// The newest access token of each grant; with REVOKE_REPLACED_ACCESS_TOKENS
+// a newer one revokes it. The in-memory adapter deletes synchronously, so
+// the old token is gone before the token response is sent.
+const newestAccessToken = new Map();
+provider.on('access_token.saved', (token) => {
+  if (!REVOKE_REPLACED_ACCESS_TOKENS || token.grantId === undefined) return;
+  const replaced = newestAccessToken.get(token.grantId);
+  newestAccessToken.set(token.grantId, token.jti);
+  if (replaced !== undefined && replaced !== token.jti) {
+    provider.AccessToken.adapter.destroy(replaced).catch((err) => console.error(err));
+  }
+});
 
 provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error:', err));
 

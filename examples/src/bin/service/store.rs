@@ -97,6 +97,7 @@ mod tests {
             refresh_token: Some("refresh".to_owned()),
             token_type: Some("Bearer".to_owned()),
             expires_at: Some(1_900_000_000),
+            lifetime: None,
             scope: None,
             captures: Default::default(),
         }
