@@ -17,6 +17,16 @@ use crate::spec::{Contents, SpecRejected};
 
 /// The connection of an instance file to a spec (which must compile).
 pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
+    // The CLI runs on its user's own machine: no egress guard.
+    connect_with(spec, instance, Options::default())
+}
+
+/// [`connect`], with runtime options a command's flags changed.
+pub(crate) fn connect_with(
+    spec: &Path,
+    instance: &Path,
+    options: Options,
+) -> anyhow::Result<Connection> {
     let (_, compiled) = crate::spec::compile(spec)?;
     let connector = Connector::new(compiled.plan);
     check_instance(instance, &connector)?;
@@ -32,8 +42,7 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
         );
     }
     let key = store_key(&file.connector, &file.auth, instance);
-    // The CLI runs on its user's own machine: no egress guard.
-    let connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?
+    let connection = Connection::new(&Runtime::new(options)?, &connector, bound)?
         .with_store(Arc::new(FileStore::default_location()?), key);
     crate::exit::redact_panics_with(&connection);
     Ok(connection)

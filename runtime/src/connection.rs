@@ -172,6 +172,11 @@ impl Connection {
         self
     }
 
+    /// The options of the runtime it was made by.
+    pub(crate) fn options(&self) -> &Options {
+        self.http.options()
+    }
+
     /// The plan of the connector.
     pub fn connector_plan(&self) -> &Plan {
         &self.connector.plan

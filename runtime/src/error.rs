@@ -136,6 +136,31 @@ pub enum Error {
     /// An authorization callback was refused before any code exchange.
     #[error("authorization callback refused: {0}")]
     Callback(String),
+    /// An all-pages run was handed a cursor or next-page link it had
+    /// already followed: the server would send the same pages forever.
+    #[error(
+        "endpoint `{endpoint}`: the server returned the {what} `{value}` a second time in this run; pagination stopped, as it would loop forever"
+    )]
+    PageRepeated {
+        /// The endpoint.
+        endpoint: String,
+        /// `cursor` or `next-page link`.
+        what: String,
+        /// The repeated value (redacted).
+        value: String,
+    },
+    /// An all-pages run whose pagination sets no `max_pages` reached the
+    /// runtime's page cap (`Options::max_pages`) and the server still
+    /// offered a next page.
+    #[error(
+        "endpoint `{endpoint}`: stopped after {limit} pages, the page cap for runs whose pagination sets no `max_pages`, and the server still offers a next page; raise the cap with `--max-pages N` (CLI) or `Options::max_pages`, or set `max_pages` in the endpoint's pagination to end runs there without an error"
+    )]
+    PageLimit {
+        /// The endpoint.
+        endpoint: String,
+        /// The cap reached.
+        limit: u32,
+    },
     /// A response could not be read as the plan says.
     #[error("{request}: {message}")]
     Response {
@@ -220,10 +245,20 @@ impl Error {
                 reason: r(reason),
             },
             Error::Callback(m) => Error::Callback(r(m)),
+            Error::PageRepeated {
+                endpoint,
+                what,
+                value,
+            } => Error::PageRepeated {
+                endpoint,
+                what,
+                value: r(value),
+            },
             other @ (Error::InsecureUrl { .. }
             | Error::CrossOriginRedirect { .. }
             | Error::EgressBlocked { .. }
-            | Error::Timeout { .. }) => other,
+            | Error::Timeout { .. }
+            | Error::PageLimit { .. }) => other,
         }
     }
 

@@ -36,7 +36,18 @@ pub struct Options {
     pub token_margin: Duration,
     /// A rate limit lower than the connector's (an instance may lower it).
     pub rate_limit: Option<(u32, Duration)>,
+    /// Pages an all-pages run fetches at most when its pagination sets no
+    /// `max_pages`; a run that reaches it while the server still offers a
+    /// next page ends with [`Error::PageLimit`]. The spec's own
+    /// `max_pages` is not capped by it.
+    pub max_pages: u32,
 }
+
+/// The default of [`Options::max_pages`]: 10,000 pages is 250,000 to
+/// 1,000,000 records at common page sizes, more than any listing a
+/// connector reads in one run, yet a runaway server is stopped within
+/// minutes rather than never.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -50,6 +61,7 @@ impl Default for Options {
             egress_guard: false,
             token_margin: Duration::from_secs(60),
             rate_limit: None,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 }
