@@ -136,6 +136,19 @@ pub enum Error {
     /// An authorization callback was refused before any code exchange.
     #[error("authorization callback refused: {0}")]
     Callback(String),
+    /// A response body was larger than the limit for its request; it was
+    /// not read past the limit.
+    #[error("{request}: the response from {url} is larger than {} ({limit} bytes); {raise}", human_bytes(*.limit))]
+    ResponseTooLarge {
+        /// Which request.
+        request: String,
+        /// The URL that answered (redacted).
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// Which setting sets the limit, and how to raise it.
+        raise: String,
+    },
     /// An all-pages run was handed a cursor or next-page link it had
     /// already followed: the server would send the same pages forever.
     #[error(
@@ -245,6 +258,17 @@ impl Error {
                 reason: r(reason),
             },
             Error::Callback(m) => Error::Callback(r(m)),
+            Error::ResponseTooLarge {
+                request,
+                url,
+                limit,
+                raise,
+            } => Error::ResponseTooLarge {
+                request,
+                url: r(url),
+                limit,
+                raise,
+            },
             Error::PageRepeated {
                 endpoint,
                 what,
@@ -270,5 +294,36 @@ impl Error {
     }
 }
 
+/// A byte count for people: `32 MiB`, `1.5 KiB`, `100 bytes`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
 /// A runtime result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_read_as_people_write_them() {
+        assert_eq!(human_bytes(100), "100 bytes");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(32 * 1024 * 1024), "32 MiB");
+        assert_eq!(human_bytes(1024 * 1024 * 1024), "1 GiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216 TiB");
+    }
+}
