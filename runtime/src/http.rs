@@ -1,5 +1,5 @@
 //! Sending requests: transport checks, the egress guard, rate limiting,
-//! timeouts and retries.
+//! timeouts, retries, redirects, and reading bodies up to their limit.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -150,6 +150,26 @@ async fn a_repeated_cursor_is_redacted() {
 }
 
 #[tokio::test]
+async fn a_long_repeated_cursor_is_quoted_in_part() {
+    let long = "x".repeat(10_000);
+    let cursor = long.clone();
+    let server = serve(move |request| match param(request, "cursor") {
+        None => page(1, json!({ "next": cursor })),
+        Some(_) => page(2, json!({ "next": cursor })),
+    })
+    .await;
+    let connection = connect(
+        &server,
+        &spec(r#"{ type = "cursor", param = "cursor", path = "/next" }"#),
+        token(),
+    );
+    let error = run(&connection).await.error.expect("a repeated cursor");
+    let message = error.to_string();
+    assert!(message.len() < 1_000, "{}", &message[..300]);
+    assert!(message.contains("xxx…"), "{message}");
+}
+
+#[tokio::test]
 async fn a_next_url_that_repeats_an_earlier_one_is_an_error() {
     let server = MockServer::start().await;
     let base = server.uri();

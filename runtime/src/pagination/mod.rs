@@ -30,6 +30,10 @@ use crate::http::Response;
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
+/// How much of a repeated cursor or link an error quotes: a server may
+/// send one of any length.
+const REPEATED_VALUE_CHARS: usize = 200;
+
 /// Where a page starts. The kinds share one type so that [`Pages`] can
 /// hold any of them; each kind makes and reads its own variants.
 #[derive(Debug, Clone)]
@@ -326,10 +330,17 @@ impl<'c> Pages<'c> {
         if self.seen.insert(self.hasher.hash_one((key, value))) {
             return Ok(());
         }
+        let mut shown = self
+            .connection
+            .redactor()
+            .excerpt(value, REPEATED_VALUE_CHARS);
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
         Err(Error::PageRepeated {
             endpoint: self.endpoint.clone(),
             what: what.to_owned(),
-            value: self.connection.redactor().redact(value),
+            value: shown,
         })
     }
 
