@@ -18,6 +18,16 @@ use crate::spec::{Contents, SpecRejected};
 
 /// The connection of an instance file to a spec (which must compile).
 pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection> {
+    // The CLI runs on its user's own machine: no egress guard.
+    connect_with(spec, instance, Options::default())
+}
+
+/// [`connect`], with runtime options a command's flags changed.
+pub(crate) fn connect_with(
+    spec: &Path,
+    instance: &Path,
+    options: Options,
+) -> anyhow::Result<Connection> {
     let (_, compiled) = crate::spec::compile(spec)?;
     let connector = Connector::new(compiled.plan);
     check_instance(instance, &connector)?;
@@ -32,8 +42,7 @@ pub(crate) fn connect(spec: &Path, instance: &Path) -> anyhow::Result<Connection
             "patchbay: warning: instance value `{key}` is shorter than 8 bytes: a weak secret, and one patchbay cannot find if a server echoes it"
         );
     }
-    // The CLI runs on its user's own machine: no egress guard.
-    let mut connection = Connection::new(&Runtime::new(Options::default())?, &connector, bound)?;
+    let mut connection = Connection::new(&Runtime::new(options)?, &connector, bound)?;
     // Only a login's tokens outlive the process. Other methods keep theirs
     // in memory and never need the store (nor a writable $PATCHBAY_HOME).
     if connection.has_login() {

@@ -194,6 +194,50 @@ fn all_pages_streams_records_as_ndjson() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `--max-pages` caps a run whose pagination sets no `max_pages`: the
+/// pages up to the cap are printed, then the run fails naming the cap.
+#[test]
+fn max_pages_flag_caps_a_run_with_an_error() {
+    let server = Server::start();
+    let dir = temp_dir("max-pages");
+    let file = instance(&dir, "i.toml", "cc_post", &server.base, "cc-post");
+    let run = |cap: &str| {
+        patchbay(
+            &[
+                "run",
+                SPEC,
+                "--instance",
+                file.to_str().unwrap(),
+                "--endpoint",
+                "items",
+                "--all-pages",
+                "--max-pages",
+                cap,
+            ],
+            POST_SECRET,
+        )
+    };
+    // Three pages of two: a cap of 2 is reached with a next page offered.
+    let capped = run("2");
+    let stderr = String::from_utf8_lossy(&capped.stderr);
+    assert_eq!(capped.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped after 2 pages") && stderr.contains("--max-pages"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&capped.stdout).lines().count(), 4);
+    // A cap of 3 is never exceeded: the run ends normally.
+    let whole = run("3");
+    assert_eq!(
+        whole.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&whole.stdout).lines().count(), 6);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn a_wrong_secret_gives_the_servers_error_and_no_secret() {
     let server = Server::start();

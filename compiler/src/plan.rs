@@ -463,7 +463,18 @@ pub struct ResponsePlan {
     /// Path of the record array, if the response holds records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<String>,
+    /// Largest body read, in bytes; the runtime applies the lower of this
+    /// and its own ceiling.
+    pub max_bytes: Sourced<u64>,
 }
+
+/// The largest endpoint response body read when the spec sets no
+/// `max_bytes`: 32 MiB. A page of a listing API is well under a few MiB
+/// (hundreds of records), so this leaves ten times the headroom of large
+/// pages, while a body that never ends fails after at most this much
+/// memory (a few times more once parsed as JSON) instead of growing
+/// until the process is killed.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How further pages are fetched, defaults explicit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -291,3 +291,30 @@ fn key_based_methods_apply_their_credential() {
         ["X-Shopify-Access-Token={{ token }} (apply)"]
     );
 }
+
+#[test]
+fn an_endpoint_response_limit_is_the_specs_or_the_default() {
+    let m = method(
+        r#"[auth.t]
+type = "bearer"
+[endpoints.export]
+url = "https://x.example/export"
+response = { max_bytes = 268435456 }
+[endpoints.list]
+url = "https://x.example/list"
+"#,
+    );
+    let export = &m.endpoints["export"].response.max_bytes;
+    assert_eq!(
+        (export.value, export.provenance),
+        (268_435_456, EntrySource::Spec)
+    );
+    let list = &m.endpoints["list"].response.max_bytes;
+    assert_eq!(
+        (list.value, list.provenance),
+        (
+            patchbay_compiler::plan::DEFAULT_MAX_RESPONSE_BYTES,
+            EntrySource::Default
+        )
+    );
+}

@@ -172,6 +172,11 @@ impl Connection {
         self
     }
 
+    /// The options of the runtime it was made by.
+    pub(crate) fn options(&self) -> &Options {
+        self.http.options()
+    }
+
     /// The plan of the connector.
     pub fn connector_plan(&self) -> &Plan {
         &self.connector.plan
@@ -396,7 +401,8 @@ impl Connection {
             None
         };
         let request = with_token(token.as_ref())?;
-        let response = self.send_checked(&request).await;
+        let max_bytes = plan.response.max_bytes.value;
+        let response = self.send_checked(&request, max_bytes).await;
         match (response, token) {
             (Err(Error::Status { status: 401, .. }), Some(refused)) => {
                 tracing::debug!(endpoint, "401: renewing the token once");
@@ -404,17 +410,21 @@ impl Connection {
                     .tokens
                     .current(&self.auth()?, Some(&refused.access_token))
                     .await?;
-                self.send_checked(&with_token(Some(&fresh))?).await
+                self.send_checked(&with_token(Some(&fresh))?, max_bytes)
+                    .await
             }
             (response, _) => response,
         }
     }
 
-    async fn send_checked(&self, request: &HttpRequest) -> Result<Response> {
+    /// Sends an endpoint request, its response read up to `max_bytes`
+    /// (the plan's) or the runtime's ceiling, whichever is lower.
+    async fn send_checked(&self, request: &HttpRequest, max_bytes: u64) -> Result<Response> {
         let redactor = self.redactor();
+        let limit = self.http.endpoint_limit(max_bytes);
         let response = self
             .http
-            .send(request, Carries::EndpointData, &redactor)
+            .send_limited(request, Carries::EndpointData, limit, &redactor)
             .await?;
         if response.is_success() {
             return Ok(response);

@@ -136,6 +136,44 @@ pub enum Error {
     /// An authorization callback was refused before any code exchange.
     #[error("authorization callback refused: {0}")]
     Callback(String),
+    /// A response body was larger than the limit for its request; it was
+    /// not read past the limit.
+    #[error("{request}: the response from {url} is larger than {} ({limit} bytes); {raise}", human_bytes(*.limit))]
+    ResponseTooLarge {
+        /// Which request.
+        request: String,
+        /// The URL that answered (redacted).
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// Which setting sets the limit, and how to raise it.
+        raise: String,
+    },
+    /// An all-pages run was handed a cursor or next-page link it had
+    /// already followed: the server would send the same pages forever.
+    #[error(
+        "endpoint `{endpoint}`: the server returned the {what} `{value}` a second time in this run; pagination stopped, as it would loop forever"
+    )]
+    PageRepeated {
+        /// The endpoint.
+        endpoint: String,
+        /// `cursor` or `next-page link`.
+        what: String,
+        /// The repeated value (redacted).
+        value: String,
+    },
+    /// An all-pages run whose pagination sets no `max_pages` reached the
+    /// runtime's page cap (`Options::max_pages`) and the server still
+    /// offered a next page.
+    #[error(
+        "endpoint `{endpoint}`: stopped after {limit} pages, the page cap for runs whose pagination sets no `max_pages`, and the server still offers a next page; raise the cap with `--max-pages N` (CLI) or `Options::max_pages`, or set `max_pages` in the endpoint's pagination to end runs there without an error"
+    )]
+    PageLimit {
+        /// The endpoint.
+        endpoint: String,
+        /// The cap reached.
+        limit: u32,
+    },
     /// A response could not be read as the plan says.
     #[error("{request}: {message}")]
     Response {
@@ -220,10 +258,31 @@ impl Error {
                 reason: r(reason),
             },
             Error::Callback(m) => Error::Callback(r(m)),
+            Error::ResponseTooLarge {
+                request,
+                url,
+                limit,
+                raise,
+            } => Error::ResponseTooLarge {
+                request,
+                url: r(url),
+                limit,
+                raise,
+            },
+            Error::PageRepeated {
+                endpoint,
+                what,
+                value,
+            } => Error::PageRepeated {
+                endpoint,
+                what,
+                value: r(value),
+            },
             other @ (Error::InsecureUrl { .. }
             | Error::CrossOriginRedirect { .. }
             | Error::EgressBlocked { .. }
-            | Error::Timeout { .. }) => other,
+            | Error::Timeout { .. }
+            | Error::PageLimit { .. }) => other,
         }
     }
 
@@ -235,5 +294,36 @@ impl Error {
     }
 }
 
+/// A byte count for people: `32 MiB`, `1.5 KiB`, `100 bytes`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
 /// A runtime result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_read_as_people_write_them() {
+        assert_eq!(human_bytes(100), "100 bytes");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(32 * 1024 * 1024), "32 MiB");
+        assert_eq!(human_bytes(1024 * 1024 * 1024), "1 GiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216 TiB");
+    }
+}

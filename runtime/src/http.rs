@@ -1,5 +1,5 @@
 //! Sending requests: transport checks, the egress guard, rate limiting,
-//! timeouts and retries.
+//! timeouts, retries, redirects, and reading bodies up to their limit.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -39,7 +39,36 @@ pub struct Options {
     pub max_token_margin: Duration,
     /// A rate limit lower than the connector's (an instance may lower it).
     pub rate_limit: Option<(u32, Duration)>,
+    /// Pages an all-pages run fetches at most when its pagination sets no
+    /// `max_pages`; a run that reaches it while the server still offers a
+    /// next page ends with [`Error::PageLimit`]. The spec's own
+    /// `max_pages` is not capped by it.
+    pub max_pages: u32,
+    /// The most bytes of an endpoint response body read, whatever the
+    /// spec's `max_bytes` says: a service's ceiling. The limit applied is
+    /// the lower of the two.
+    pub max_response_bytes: u64,
+    /// The most bytes of a token, refresh, revoke or login response body
+    /// read. Not settable in a spec: its size is the protocol's, not the
+    /// API's.
+    pub max_auth_response_bytes: u64,
 }
+
+/// The default of [`Options::max_response_bytes`]: 1 GiB. A body is held
+/// in memory whole (and parsed as JSON), so a larger one needs a
+/// streaming reader, not a higher limit; a spec may go up to it.
+pub const DEFAULT_RESPONSE_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
+
+/// The default of [`Options::max_auth_response_bytes`]: 1 MiB. A token
+/// response is a few hundred bytes, a few KiB with a large `id_token`;
+/// this is hundreds of times that, and still nothing to hold in memory.
+pub const DEFAULT_MAX_AUTH_RESPONSE_BYTES: u64 = 1024 * 1024;
+
+/// The default of [`Options::max_pages`]: 10,000 pages is 250,000 to
+/// 1,000,000 records at common page sizes, more than any listing a
+/// connector reads in one run, yet a runaway server is stopped within
+/// minutes rather than never.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -53,6 +82,9 @@ impl Default for Options {
             egress_guard: false,
             max_token_margin: Duration::from_secs(60),
             rate_limit: None,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_response_bytes: DEFAULT_RESPONSE_BYTES_CEILING,
+            max_auth_response_bytes: DEFAULT_MAX_AUTH_RESPONSE_BYTES,
         }
     }
 }
@@ -265,6 +297,39 @@ pub(crate) enum Carries {
     EndpointData,
 }
 
+/// The most bytes of a response body read, and which setting decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyLimit {
+    /// The limit.
+    bytes: u64,
+    /// Where it comes from, which says how to raise it.
+    setting: LimitSetting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LimitSetting {
+    /// [`Options::max_auth_response_bytes`].
+    Auth,
+    /// The endpoint's `max_bytes` (the spec's or its default), under the
+    /// runtime's ceiling.
+    Endpoint { ceiling: u64 },
+    /// [`Options::max_response_bytes`], lower than the endpoint's.
+    Ceiling,
+}
+
+impl BodyLimit {
+    /// Which setting to raise, for the error.
+    fn how_to_raise(&self) -> String {
+        match self.setting {
+            LimitSetting::Auth => "this limit of token, refresh, revoke and login responses (a few KiB in any protocol) is the runtime's `Options::max_auth_response_bytes`; a response this large most likely comes from a misbehaving server".to_owned(),
+            LimitSetting::Endpoint { ceiling } => format!(
+                "raise `max_bytes` in the endpoint's `response` table of the spec, up to the runtime's ceiling of {ceiling} bytes (`Options::max_response_bytes`)"
+            ),
+            LimitSetting::Ceiling => "this is the runtime's ceiling `Options::max_response_bytes`, lower than the endpoint's `max_bytes`; a service raises it in its `Options`".to_owned(),
+        }
+    }
+}
+
 /// The request a redirect asks for, or `None` if the response is not one.
 fn redirected(
     request: &HttpRequest,
@@ -368,18 +433,55 @@ impl Http {
         ceiling.mul_f64(fastrand::f64())
     }
 
+    /// The body limit of an endpoint whose plan allows `max_bytes`: the
+    /// lower of that and the runtime's ceiling.
+    pub(crate) fn endpoint_limit(&self, max_bytes: u64) -> BodyLimit {
+        let ceiling = self.options.max_response_bytes;
+        if max_bytes <= ceiling {
+            BodyLimit {
+                bytes: max_bytes,
+                setting: LimitSetting::Endpoint { ceiling },
+            }
+        } else {
+            BodyLimit {
+                bytes: ceiling,
+                setting: LimitSetting::Ceiling,
+            }
+        }
+    }
+
     /// Sends a request, retrying on 429, 502, 503, 504 and connection
     /// errors, and following redirects as what it `carries` allows. Every
-    /// error is redacted.
+    /// error is redacted. An auth request's response is read up to
+    /// [`Options::max_auth_response_bytes`], an endpoint request's up to
+    /// the runtime's ceiling (see [`Http::send_limited`]).
     pub(crate) async fn send(
         &self,
         request: &HttpRequest,
         carries: Carries,
         redactor: &Redactor,
     ) -> Result<Response> {
+        let limit = match carries {
+            Carries::Credential => BodyLimit {
+                bytes: self.options.max_auth_response_bytes,
+                setting: LimitSetting::Auth,
+            },
+            Carries::EndpointData => self.endpoint_limit(self.options.max_response_bytes),
+        };
+        self.send_limited(request, carries, limit, redactor).await
+    }
+
+    /// [`Http::send`], the response body read up to `limit`.
+    pub(crate) async fn send_limited(
+        &self,
+        request: &HttpRequest,
+        carries: Carries,
+        limit: BodyLimit,
+        redactor: &Redactor,
+    ) -> Result<Response> {
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
-            match self.send_once(&current, carries, redactor).await? {
+            match self.send_once(&current, carries, limit, redactor).await? {
                 Sent::Response(response) => return Ok(response),
                 Sent::Redirect(next) => current = std::borrow::Cow::Owned(next),
             }
@@ -395,6 +497,7 @@ impl Http {
         &self,
         request: &HttpRequest,
         carries: Carries,
+        limit: BodyLimit,
         redactor: &Redactor,
     ) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
@@ -437,7 +540,9 @@ impl Http {
                         last_failure = format!("HTTP {status}");
                         wait
                     } else {
-                        return read(response, request, redactor).await.map(Sent::Response);
+                        return read(response, request, limit, redactor)
+                            .await
+                            .map(Sent::Response);
                     }
                 }
                 Err(error) if error.is_timeout() => {
@@ -519,23 +624,50 @@ fn rate((requests, per): (u32, Duration)) -> f64 {
     f64::from(requests) / per.as_secs_f64()
 }
 
+/// Memory reserved up front for a body of announced length: a server may
+/// announce more than it sends.
+const BODY_RESERVE: u64 = 1024 * 1024;
+
+/// Reads a response's body as it arrives, never past `limit`: a body
+/// announced larger is refused before any of it is read, and one that
+/// grows past it (an endless chunked body) as soon as it does.
 async fn read(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
     request: &HttpRequest,
+    limit: BodyLimit,
     redactor: &Redactor,
 ) -> Result<Response> {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let url = response.url().clone();
-    let body = response.bytes().await.map_err(|e| Error::Transport {
+    let too_large = || Error::ResponseTooLarge {
         request: request.label.clone(),
-        message: redactor.redact(&describe(&e)),
-    })?;
+        url: request.shown_url(redactor),
+        limit: limit.bytes,
+        raise: limit.how_to_raise(),
+    };
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit.bytes) {
+        return Err(too_large());
+    }
+    let reserve = announced.unwrap_or(0).min(limit.bytes).min(BODY_RESERVE);
+    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+    loop {
+        let chunk = response.chunk().await.map_err(|e| Error::Transport {
+            request: request.label.clone(),
+            message: redactor.redact(&describe(&e)),
+        })?;
+        let Some(chunk) = chunk else { break };
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit.bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(Response {
         status,
         headers,
         url,
-        body,
+        body: body.into(),
     })
 }
 

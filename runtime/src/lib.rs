@@ -65,7 +65,10 @@ mod token;
 pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
 pub use connection::{Call, Connection, Connector, Runtime};
 pub use error::{Error, Result};
-pub use http::{Options, Response};
+pub use http::{
+    DEFAULT_MAX_AUTH_RESPONSE_BYTES, DEFAULT_MAX_PAGES, DEFAULT_RESPONSE_BYTES_CEILING, Options,
+    Response,
+};
 pub use instance::{Instance, InstanceFile, ValueSource};
 pub use pagination::{Page, Pages};
 pub use request::{HttpRequest, RequestBody};

@@ -403,11 +403,18 @@ async fn link_header_with_another_rel() {
 #[tokio::test]
 async fn max_pages_ends_the_run() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/items"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_of(&[1, 2])))
-        .mount(&server)
-        .await;
+    // Every page is full and differs from the previous one (an identical
+    // page would end the run by itself).
+    for page in 1..=4_i64 {
+        Mock::given(method("GET"))
+            .and(path("/items"))
+            .and(query_param("page", page.to_string()))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(page_of(&[2 * page - 1, 2 * page])),
+            )
+            .mount(&server)
+            .await;
+    }
     let connection = connect(
         &server,
         &spec(

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use indexmap::{IndexMap, IndexSet};
-use patchbay_runtime::{Call, Connection};
+use patchbay_runtime::{Call, Connection, DEFAULT_MAX_PAGES, Options};
 use patchbay_schema::VariableType;
 use patchbay_schema::did_you_mean;
 use serde_json::Value;
 
-use crate::connect::{block_on, connect};
+use crate::connect::{block_on, connect_with};
 use crate::exit::runtime_failure;
 
 /// The arguments of `patchbay run`.
@@ -36,6 +36,20 @@ pub(crate) struct RunArgs {
     /// Follow pagination and print every record as NDJSON.
     #[arg(long)]
     all_pages: bool,
+    /// With --all-pages: the most pages fetched when the endpoint's
+    /// pagination sets no `max_pages`
+    ///
+    /// A run that reaches N pages while the API still offers a next page
+    /// fails with an error naming the cap; a spec's own `max_pages` ends a
+    /// run there without an error, whatever N is.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_PAGES,
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "all_pages"
+    )]
+    max_pages: u32,
     /// Print the requests as curl commands (secrets redacted) instead
     /// of sending them.
     #[arg(long)]
@@ -107,7 +121,11 @@ fn check_endpoint(connection: &Connection, spec: &Path, name: &str) -> anyhow::R
 }
 
 pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let connection = connect(&args.spec, &args.instance)?;
+    let options = Options {
+        max_pages: args.max_pages,
+        ..Options::default()
+    };
+    let connection = connect_with(&args.spec, &args.instance, options)?;
     check_endpoint(&connection, &args.spec, &args.endpoint)?;
     let payload = match &args.payload {
         Some(path) => {

@@ -81,6 +81,7 @@ pub(super) fn endpoint_plan(
         response: ResponsePlan {
             kind: sourced(response.kind, ResponseType::Json),
             records: response.records,
+            max_bytes: sourced(response.max_bytes, DEFAULT_MAX_RESPONSE_BYTES),
         },
         pagination: pagination_plan(endpoint.pagination.as_ref()),
     }

@@ -2,6 +2,13 @@
 //! each kind of pagination (one file each) says what a page's request
 //! carries and where the next page starts. A new kind is a new file and
 //! one arm in [`kind_of`].
+//!
+//! Whatever the kind, a run ends: a cursor or link it already followed is
+//! an error at once ([`Error::PageRepeated`]); a numbered or offset page
+//! identical to the previous one ends it normally (Magento answers past
+//! the end with the last page again); and a run whose pagination sets no
+//! `max_pages` stops at [`Options::max_pages`](crate::Options::max_pages)
+//! with [`Error::PageLimit`].
 
 mod cursor;
 mod link_header;
@@ -10,7 +17,9 @@ mod offset;
 mod page_number;
 mod single;
 
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 
 use patchbay_compiler::plan::{PageSize, PaginationPlan};
 use serde_json::Value;
@@ -20,6 +29,10 @@ use crate::error::{Error, Result};
 use crate::http::Response;
 use crate::request::HttpRequest;
 use crate::token::at_path;
+
+/// How much of a repeated cursor or link an error quotes: a server may
+/// send one of any length.
+const REPEATED_VALUE_CHARS: usize = 200;
 
 /// Where a page starts. The kinds share one type so that [`Pages`] can
 /// hold any of them; each kind makes and reads its own variants.
@@ -184,7 +197,17 @@ pub struct Pages<'c> {
     /// Where the next page starts; `None` once the run has ended.
     next: Option<Position>,
     fetched: u32,
+    /// Pages fetched at most when the kind has no `max_pages`.
+    page_cap: u32,
     first_origin: Option<url::Origin>,
+    /// Hashes of every cursor followed and every URL that answered, so a
+    /// repeat is found whatever its distance; a hash keeps memory flat
+    /// however long the values are. Keyed per run, so a server cannot aim
+    /// at a collision.
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    /// The previous page's body, for numbered and offset pages.
+    previous_body: Option<bytes::Bytes>,
 }
 
 impl<'c> Pages<'c> {
@@ -204,23 +227,38 @@ impl<'c> Pages<'c> {
             records,
             next: Some(Position::First),
             fetched: 0,
+            page_cap: connection.options().max_pages,
             first_origin: None,
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+            previous_body: None,
         }
     }
 
     /// The next page, or `None` when a stop condition is met: a page with
     /// no records, a missing token or link, fewer records than the page
-    /// size, or `max_pages`.
+    /// size, `max_pages`, or a numbered or offset page identical to the
+    /// previous one. A repeated cursor or link, and the page cap of a run
+    /// without `max_pages`, end the run with an error.
     pub async fn next(&mut self) -> Option<Result<Page>> {
         let at = self.next.take()?;
-        if self.kind.max_pages().is_some_and(|max| self.fetched >= max) {
-            return None;
+        match self.kind.max_pages() {
+            Some(max) if self.fetched >= max => return None,
+            None if self.fetched >= self.page_cap => {
+                return Some(Err(Error::PageLimit {
+                    endpoint: self.endpoint.clone(),
+                    limit: self.page_cap,
+                }));
+            }
+            _ => {}
         }
         // An error ends the run: `next` stays `None`.
-        Some(self.fetch(at).await)
+        self.fetch(at).await.transpose()
     }
 
-    async fn fetch(&mut self, at: Position) -> Result<Page> {
+    /// The page at `at`, or `None` if it repeats the previous one.
+    async fn fetch(&mut self, at: Position) -> Result<Option<Page>> {
+        self.check_not_repeated(&at)?;
         if let Position::Url(next) = &at {
             self.check_same_origin(next)?;
         }
@@ -237,6 +275,14 @@ impl<'c> Pages<'c> {
             self.first_origin = Some(response.url.origin());
         }
         self.fetched += 1;
+        if matches!(at, Position::Number(_) | Position::Offset(_))
+            && self.previous_body.as_ref() == Some(&response.body)
+        {
+            return Ok(None);
+        }
+        self.previous_body = Some(response.body.clone());
+        self.seen
+            .insert(self.hasher.hash_one(("url", response.url.as_str())));
         let body: Value = if response.body.is_empty() {
             Value::Null
         } else {
@@ -270,7 +316,32 @@ impl<'c> Pages<'c> {
             };
             self.next = self.kind.next(&at, &page);
         }
-        Ok(Page { records, response })
+        Ok(Some(Page { records, response }))
+    }
+
+    /// A cursor or link already followed (or a link to a page that already
+    /// answered) would send the same pages forever.
+    fn check_not_repeated(&mut self, at: &Position) -> Result<()> {
+        let (what, value, key) = match at {
+            Position::Cursor(token) => ("cursor", token.as_str(), "cursor"),
+            Position::Url(next) => ("next-page link", next.as_str(), "url"),
+            Position::First | Position::Number(_) | Position::Offset(_) => return Ok(()),
+        };
+        if self.seen.insert(self.hasher.hash_one((key, value))) {
+            return Ok(());
+        }
+        let mut shown = self
+            .connection
+            .redactor()
+            .excerpt(value, REPEATED_VALUE_CHARS);
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        Err(Error::PageRepeated {
+            endpoint: self.endpoint.clone(),
+            what: what.to_owned(),
+            value: shown,
+        })
     }
 
     /// A next-page link is followed only on the origin the first page came

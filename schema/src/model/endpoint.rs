@@ -74,6 +74,13 @@ pub struct Response {
     /// Path of the record array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<String>,
+    /// Largest response body read, in bytes (default 33554432, 32 MiB); a
+    /// larger one fails the call, naming this setting. Raise it for an
+    /// endpoint known to answer with big exports. The runtime caps it at
+    /// its own ceiling (1 GiB unless a service sets another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_bytes: Option<u64>,
 }
 
 /// The content type of a response.
