@@ -117,7 +117,6 @@ pub fn lint(file: &SourceFile) -> LintReport {
     if let Some(spec) = &spec {
         let context = rules::Context {
             file,
-            document: Some(&document),
             spec,
             analysis: analysis::Analysis::new(spec),
             variables: rules::variables::all(spec),
@@ -137,7 +136,6 @@ pub fn lint_spec(spec: &Spec) -> Vec<Diagnostic> {
     let mut reporter = Reporter::new(&file, None);
     let context = rules::Context {
         file: &file,
-        document: None,
         spec,
         analysis: analysis::Analysis::new(spec),
         variables: rules::variables::all(spec),

@@ -13,7 +13,6 @@
 
 use crate::analysis::Analysis;
 use crate::diagnostic::{Finding, Reporter, Severity, Target};
-use crate::document::Node;
 use crate::model::Spec;
 use crate::source::{SourceFile, Span};
 
@@ -195,13 +194,11 @@ pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
     })
 }
 
-/// What the semantic rules see: the file, its parsed tree, the typed spec
+/// What the semantic rules see: the file, the typed spec
 /// and the analysis of its requests.
 #[derive(Debug)]
 pub(crate) struct Context<'a> {
     pub(crate) file: &'a SourceFile,
-    /// The parsed file, when the spec came from one.
-    pub(crate) document: Option<&'a Node>,
     pub(crate) spec: &'a Spec,
     pub(crate) analysis: Analysis<'a>,
     /// Every variable declaration, for the rules about variables.
@@ -214,10 +211,11 @@ impl Context<'_> {
     /// so that text offsets are file offsets.
     pub(crate) fn span_in_string(
         &self,
+        reporter: &Reporter<'_>,
         pointer: &str,
         range: std::ops::Range<usize>,
     ) -> Option<Span> {
-        let node = self.document?.locate(pointer)?.node;
+        let node = reporter.locate(pointer)?.node;
         let text = node.as_str()?;
         let raw = self.file.text().get(node.span.start..node.span.end)?;
         // A basic or literal string: one quote character on each side.
@@ -236,7 +234,7 @@ impl Context<'_> {
         range: Option<std::ops::Range<usize>>,
         finding: Finding,
     ) {
-        match range.and_then(|r| self.span_in_string(pointer, r)) {
+        match range.and_then(|r| self.span_in_string(reporter, pointer, r)) {
             Some(span) => reporter.report(Target::Within(pointer, span), finding),
             None => reporter.report(Target::Value(pointer), finding),
         }
