@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use crate::MAX_ENDPOINT_REQUESTS;
 use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
 use crate::document::pointer_push;
 use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec, Variable, VariableType};
@@ -170,6 +171,20 @@ pub(crate) struct Site<'a> {
     pub(crate) names: Result<Vec<String>, TemplateError>,
 }
 
+/// How many endpoint requests a spec describes: one per endpoint and auth
+/// method it is enabled for (one for an endpoint enabled for none). The
+/// plan repeats each endpoint under each of its methods.
+pub(crate) fn endpoint_requests(spec: &Spec) -> usize {
+    spec.endpoints
+        .values()
+        .map(|endpoint| match &endpoint.auth {
+            None => spec.auth.len(),
+            Some(listed) => listed.len(),
+        })
+        .map(|requests| requests.max(1))
+        .fold(0, usize::saturating_add)
+}
+
 /// Everything rules need to know about templates and scopes.
 #[derive(Debug)]
 pub(crate) struct Analysis<'a> {
@@ -191,6 +206,8 @@ pub(crate) struct Analysis<'a> {
 }
 
 impl<'a> Analysis<'a> {
+    /// The analysis of a spec, without its endpoint requests when they are
+    /// more than [`MAX_ENDPOINT_REQUESTS`] (PB109 is then all lint says).
     pub(crate) fn new(spec: &'a Spec) -> Self {
         let mut analysis = Analysis {
             spec,
@@ -208,6 +225,9 @@ impl<'a> Analysis<'a> {
         analysis.connector_layer = Some(analysis.add_layer(connector));
         for (key, method) in &spec.auth {
             analysis.add_auth_method(key, method);
+        }
+        if endpoint_requests(spec) > MAX_ENDPOINT_REQUESTS {
+            return analysis;
         }
         for (key, endpoint) in &spec.endpoints {
             analysis.add_endpoint(key, endpoint);

@@ -65,6 +65,14 @@ use document::Node;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+/// The most endpoint requests a spec may describe: one per endpoint and
+/// auth method it is enabled for. A plan holds each endpoint once per
+/// method (an instance uses one method, and its plan must be whole), so
+/// its size is their product; this bounds lint, compile and the plan
+/// (about 20 MB of JSON at this limit) while leaving a connector of 1,000
+/// endpoints ten methods. PB109 reports a spec over it.
+pub const MAX_ENDPOINT_REQUESTS: usize = 10_000;
+
 /// The outcome of linting one file.
 #[derive(Debug)]
 pub struct LintReport {

@@ -130,6 +130,8 @@ registry! {
         "An endpoint is enabled for no defined auth method.";
     PB108 "undefined-test-endpoint", Error, Semantic(undefined_test_endpoint),
         "`[connector] test` names an endpoint that does not exist.";
+    PB109 "too-many-requests", Error, Semantic(too_many_requests),
+        "Endpoints times the auth methods each is enabled for exceed the limit on endpoint requests.";
 
     PB201 "secret-with-default", Error, Semantic(secret_with_default),
         "A secret variable has a `default`, so the secret would be committed with the spec.";
@@ -241,8 +243,12 @@ impl Context<'_> {
     }
 }
 
-/// Runs every semantic rule.
+/// Runs every semantic rule (only PB109 when the spec has too many
+/// requests to analyse).
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    if too_many_requests::reported(context, reporter) {
+        return;
+    }
     for rule in RULES {
         if let Stage::Semantic(Check(check)) = rule.stage {
             check(context, reporter);
