@@ -66,3 +66,31 @@ fn a_large_spec_reports_each_mistake_once() {
     let last = report.diagnostics.last().unwrap();
     assert_eq!(last.start.line, 10 + 4 * endpoints);
 }
+
+/// MiniJinja's parser refuses nesting deeper than its recursion limit, so a
+/// deeply nested template is a PB101 diagnostic, not a stack overflow.
+#[test]
+fn deeply_nested_templates_are_a_syntax_error() {
+    let depth = 10_000;
+    for template in [
+        format!("{{{{ {}x{} }}}}", "(".repeat(depth), ")".repeat(depth)),
+        format!(
+            "{}x{}",
+            "{% if a %}".repeat(depth),
+            "{% endif %}".repeat(depth)
+        ),
+    ] {
+        let file = SourceFile::new(
+            "nested.toml",
+            format!(
+                "format = 1\n[connector]\nid = \"n\"\nname = \"N\"\nversion = \"1.0.0\"\n\
+                 [auth.key]\ntype = \"bearer\"\n\
+                 [endpoints.get]\nurl = \"https://api.example.com/\"\nheaders = {{ X = \"{template}\" }}\n"
+            ),
+        );
+        let report = lint(&file);
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["PB101"]);
+        assert!(report.diagnostics[0].message.contains("recursion"));
+    }
+}
