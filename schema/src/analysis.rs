@@ -92,7 +92,7 @@ pub(crate) enum Owner<'a> {
 /// product.
 #[derive(Debug)]
 pub(crate) struct Layer<'a> {
-    /// Tells layers apart (their index in [`Analysis::layers`]).
+    /// Tells layers apart: unique within one analysis.
     pub(crate) id: usize,
     pub(crate) declarations: Vec<Declaration<'a>>,
     /// The first declaration of each name.

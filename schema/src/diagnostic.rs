@@ -243,6 +243,7 @@ pub(crate) fn dotted_path(pointer: &str) -> String {
 
 /// The candidate closest to a misspelt word, if one is close enough to be
 /// what the author meant.
+/// Names over 64 bytes are neither given a suggestion nor suggested.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
@@ -314,6 +315,27 @@ mod tests {
             "endpoints.x.headers.\"X.Y\""
         );
         assert_eq!(dotted_path(""), "the top level");
+    }
+
+    #[test]
+    fn suggestions_keep_to_their_budget() {
+        let file = SourceFile::new("a.toml", "");
+        let mut reporter = Reporter::new(&file, None);
+        assert_eq!(
+            reporter.did_you_mean("token_ulr", ["token_url"]),
+            Some("token_url")
+        );
+        // Names nothing like the word, until the budget is spent.
+        let (word, other) = (
+            "n".repeat(MAX_SUGGESTED_NAME),
+            "m".repeat(MAX_SUGGESTED_NAME),
+        );
+        let many = vec![other.as_str(); SUGGESTION_BUDGET / (word.len() + 1).pow(2) + 1];
+        assert_eq!(reporter.did_you_mean(&word, many), None);
+        assert!(!reporter.can_suggest());
+        assert_eq!(reporter.did_you_mean("token_ulr", ["token_url"]), None);
+        let long = "x".repeat(MAX_SUGGESTED_NAME + 1);
+        assert_eq!(did_you_mean(&long, [long.as_str()]), None);
     }
 
     #[test]
