@@ -2,6 +2,10 @@
 //! template with the requests it is rendered in. Lint rules that reason
 //! about templates and scopes all read this one analysis.
 
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::MAX_ENDPOINT_REQUESTS;
 use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
 use crate::document::pointer_push;
 use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec, Variable, VariableType};
@@ -82,11 +86,31 @@ pub(crate) enum Owner<'a> {
     },
 }
 
-/// One request and the names in scope in it.
+/// Names declared together — a method's variables, the connector's, an
+/// endpoint's — shared by every request that sees them, so that a spec
+/// with many endpoints and variables costs the sum of the two, not their
+/// product.
+#[derive(Debug)]
+pub(crate) struct Layer<'a> {
+    /// Tells layers apart: unique within one analysis.
+    pub(crate) id: usize,
+    pub(crate) declarations: Vec<Declaration<'a>>,
+    /// The first declaration of each name.
+    first: HashMap<&'a str, usize>,
+}
+
+impl<'a> Layer<'a> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Declaration<'a>> {
+        self.first.get(name).map(|&i| &self.declarations[i])
+    }
+}
+
+/// One request and the names in scope in it: its layers, in the order
+/// their names were declared.
 #[derive(Debug)]
 pub(crate) struct Scope<'a> {
     pub(crate) owner: Owner<'a>,
-    pub(crate) declarations: Vec<Declaration<'a>>,
+    pub(crate) layers: Vec<Rc<Layer<'a>>>,
 }
 
 impl<'a> Scope<'a> {
@@ -106,8 +130,24 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// The first declaration of a name.
     pub(crate) fn find(&self, name: &str) -> Option<&Declaration<'a>> {
-        self.declarations.iter().find(|d| d.name == name)
+        self.layers.iter().find_map(|layer| layer.get(name))
+    }
+
+    /// The first declaration of a name in each layer that declares it.
+    pub(crate) fn find_each<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'s Declaration<'a>> + 's {
+        self.layers.iter().filter_map(move |layer| layer.get(name))
+    }
+
+    /// Every declaration, in order.
+    pub(crate) fn declarations(&self) -> impl Iterator<Item = &Declaration<'a>> {
+        self.layers
+            .iter()
+            .flat_map(|layer| layer.declarations.iter())
     }
 }
 
@@ -131,23 +171,63 @@ pub(crate) struct Site<'a> {
     pub(crate) names: Result<Vec<String>, TemplateError>,
 }
 
+/// How many endpoint requests a spec describes: one per endpoint and auth
+/// method it is enabled for (one for an endpoint enabled for none). The
+/// plan repeats each endpoint under each of its methods.
+pub(crate) fn endpoint_requests(spec: &Spec) -> usize {
+    spec.endpoints
+        .values()
+        .map(|endpoint| match &endpoint.auth {
+            None => spec.auth.len(),
+            Some(listed) => listed.len(),
+        })
+        .map(|requests| requests.max(1))
+        .fold(0, usize::saturating_add)
+}
+
 /// Everything rules need to know about templates and scopes.
 #[derive(Debug)]
 pub(crate) struct Analysis<'a> {
     pub(crate) spec: &'a Spec,
     pub(crate) scopes: Vec<Scope<'a>>,
     pub(crate) sites: Vec<Site<'a>>,
+    /// Every layer some request sees, each once, in the order requests
+    /// first see them.
+    pub(crate) layers: Vec<Rc<Layer<'a>>>,
+    layer_count: usize,
+    layer_in_scope: HashSet<usize>,
+    /// The first declaration of each name anywhere other than the
+    /// runtime's, to say where a name out of scope is declared.
+    declared_anywhere: HashMap<&'a str, Declaration<'a>>,
+    connector_layer: Option<Rc<Layer<'a>>>,
+    /// Each auth method's variables and captures.
+    method_layers: HashMap<&'a str, (Rc<Layer<'a>>, Rc<Layer<'a>>)>,
+    runtime_layers: HashMap<(usize, usize), Rc<Layer<'a>>>,
 }
 
 impl<'a> Analysis<'a> {
+    /// The analysis of a spec, without its endpoint requests when they are
+    /// more than [`MAX_ENDPOINT_REQUESTS`] (PB109 is then all lint says).
     pub(crate) fn new(spec: &'a Spec) -> Self {
         let mut analysis = Analysis {
             spec,
             scopes: Vec::new(),
             sites: Vec::new(),
+            layers: Vec::new(),
+            layer_count: 0,
+            layer_in_scope: HashSet::new(),
+            declared_anywhere: HashMap::new(),
+            connector_layer: None,
+            method_layers: HashMap::new(),
+            runtime_layers: HashMap::new(),
         };
+        let connector = analysis.connector_declarations(None);
+        analysis.connector_layer = Some(analysis.add_layer(connector));
         for (key, method) in &spec.auth {
             analysis.add_auth_method(key, method);
+        }
+        if endpoint_requests(spec) > MAX_ENDPOINT_REQUESTS {
+            return analysis;
         }
         for (key, endpoint) in &spec.endpoints {
             analysis.add_endpoint(key, endpoint);
@@ -172,7 +252,57 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// Where a name is declared, other than by the runtime, if anywhere.
+    pub(crate) fn declared_anywhere(&self, name: &str) -> Option<&Declaration<'a>> {
+        self.declared_anywhere.get(name)
+    }
+
+    fn add_layer(&mut self, declarations: Vec<Declaration<'a>>) -> Rc<Layer<'a>> {
+        let mut first = HashMap::with_capacity(declarations.len());
+        for (i, declaration) in declarations.iter().enumerate() {
+            first.entry(declaration.name).or_insert(i);
+        }
+        self.layer_count += 1;
+        Rc::new(Layer {
+            id: self.layer_count - 1,
+            declarations,
+            first,
+        })
+    }
+
+    fn connector_layer(&self) -> Rc<Layer<'a>> {
+        Rc::clone(
+            self.connector_layer
+                .as_ref()
+                .unwrap_or_else(|| unreachable!("made first in Analysis::new")),
+        )
+    }
+
+    /// The layer of a list of runtime values, made once per list.
+    fn runtime_layer(&mut self, names: &'static [&'static str]) -> Rc<Layer<'a>> {
+        let key = (names.as_ptr() as usize, names.len());
+        if let Some(layer) = self.runtime_layers.get(&key) {
+            return Rc::clone(layer);
+        }
+        let layer = self.add_layer(Self::runtime_declarations(names).collect());
+        self.runtime_layers.insert(key, Rc::clone(&layer));
+        layer
+    }
+
     fn add_scope(&mut self, scope: Scope<'a>) -> usize {
+        for layer in &scope.layers {
+            if !self.layer_in_scope.insert(layer.id) {
+                continue;
+            }
+            self.layers.push(Rc::clone(layer));
+            for declaration in &layer.declarations {
+                if declaration.origin != Origin::Runtime {
+                    self.declared_anywhere
+                        .entry(declaration.name)
+                        .or_insert(*declaration);
+                }
+            }
+        }
         self.scopes.push(scope);
         self.scopes.len() - 1
     }
@@ -188,10 +318,15 @@ impl<'a> Analysis<'a> {
     }
 
     fn connector_declarations(&self, only: Option<&'a [String]>) -> Vec<Declaration<'a>> {
+        let only: Option<HashSet<&str>> =
+            only.map(|used| used.iter().map(String::as_str).collect());
         self.spec
             .variables
             .iter()
-            .filter(|(name, _)| only.is_none_or(|used| used.contains(name)))
+            .filter(|(name, _)| {
+                only.as_ref()
+                    .is_none_or(|used| used.contains(name.as_str()))
+            })
             .map(|(name, variable)| Declaration {
                 name,
                 origin: Origin::Connector,
@@ -256,26 +391,33 @@ impl<'a> Analysis<'a> {
 
     fn add_auth_method(&mut self, key: &'a str, method: &'a AuthMethod) {
         let pointer = pointer_push("/auth", key);
+        let auth = Self::auth_declarations(key, method);
+        let auth = self.add_layer(auth);
+        let used = self.connector_declarations(Some(method.uses()));
+        let used = self.add_layer(used);
+        let captures = Self::capture_declarations(key, method);
+        let captures = self.add_layer(captures);
         for part in catalog::parts(method) {
-            let mut declarations = Self::auth_declarations(key, method);
-            if part == AuthPart::Apply {
+            let runtime = self.runtime_layer(catalog::runtime_values(method.auth_type(), part));
+            let layers = if part == AuthPart::Apply {
                 // The credential is applied inside endpoint requests, which
                 // see every connector variable.
-                declarations.extend(self.connector_declarations(None));
-                declarations.extend(Self::capture_declarations(key, method));
+                vec![
+                    Rc::clone(&auth),
+                    self.connector_layer(),
+                    Rc::clone(&captures),
+                    runtime,
+                ]
             } else {
-                declarations.extend(self.connector_declarations(Some(method.uses())));
-            }
-            declarations.extend(Self::runtime_declarations(catalog::runtime_values(
-                method.auth_type(),
-                part,
-            )));
+                vec![Rc::clone(&auth), Rc::clone(&used), runtime]
+            };
             let scope = self.add_scope(Scope {
                 owner: Owner::Auth { method: key, part },
-                declarations,
+                layers,
             });
             self.add_auth_part_sites(&pointer, method, part, scope);
         }
+        self.method_layers.insert(key, (auth, captures));
     }
 
     fn add_auth_part_sites(
@@ -385,36 +527,35 @@ impl<'a> Analysis<'a> {
     }
 
     fn add_endpoint(&mut self, key: &'a str, endpoint: &'a Endpoint) {
-        let endpoint_declarations =
-            || {
-                endpoint.variables.iter().map(
-                    move |(name, variable): (&'a String, &'a Variable)| Declaration {
-                        name,
-                        origin: Origin::Endpoint(key),
-                        kind: variable.kind.unwrap_or(VariableType::String),
-                    },
-                )
-            };
+        let own = endpoint
+            .variables
+            .iter()
+            .map(|(name, variable): (&'a String, &'a Variable)| Declaration {
+                name,
+                origin: Origin::Endpoint(key),
+                kind: variable.kind.unwrap_or(VariableType::String),
+            })
+            .collect();
+        let own = self.add_layer(own);
+        let endpoint_runtime = self.runtime_layer(ENDPOINT_RUNTIME_VALUES);
         let methods = self.enabled_methods(endpoint);
         let mut scopes = Vec::new();
         let mut add = |analysis: &mut Self, method: Option<(&'a str, &'a AuthMethod)>| {
-            let mut declarations = analysis.connector_declarations(None);
+            let mut layers = vec![analysis.connector_layer()];
             if let Some((method_key, method)) = method {
-                declarations.extend(Self::auth_declarations(method_key, method));
-                declarations.extend(Self::capture_declarations(method_key, method));
-                declarations.extend(Self::runtime_declarations(catalog::runtime_values(
-                    method.auth_type(),
-                    AuthPart::Apply,
-                )));
+                let (auth, captures) = &analysis.method_layers[method_key];
+                let (auth, captures) = (Rc::clone(auth), Rc::clone(captures));
+                let runtime = analysis
+                    .runtime_layer(catalog::runtime_values(method.auth_type(), AuthPart::Apply));
+                layers.extend([auth, captures, runtime]);
             }
-            declarations.extend(endpoint_declarations());
-            declarations.extend(Self::runtime_declarations(ENDPOINT_RUNTIME_VALUES));
+            layers.extend([Rc::clone(&own), Rc::clone(&endpoint_runtime)]);
             scopes.push(analysis.add_scope(Scope {
                 owner: Owner::Endpoint {
                     endpoint: key,
                     method: method.map(|(k, _)| k),
                 },
-                declarations,
+                layers,
             }));
         };
         if methods.is_empty() {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::document::Node;
+use crate::document::{Located, Node, PointerIndex};
 use crate::rules::Rule;
 use crate::source::{Position, SourceFile, Span};
 
@@ -104,21 +104,64 @@ impl Finding {
     }
 }
 
+/// How much did-you-mean work one file may cost, in pairs of characters
+/// compared (about 0.1 s): enough for thousands of suggestions among
+/// thousands of names, while a file built to make every lookup compare
+/// against everything gets no more suggestions once it is spent.
+const SUGGESTION_BUDGET: usize = 20_000_000;
+
+/// Names longer than this are never compared for a suggestion: no author
+/// misspells a 65-character name, and comparing costs the product of the
+/// lengths.
+const MAX_SUGGESTED_NAME: usize = 64;
+
 /// Collects the diagnostics of one file, placing each at file:line:col.
 #[derive(Debug)]
 pub(crate) struct Reporter<'a> {
     file: &'a SourceFile,
-    document: Option<&'a Node>,
+    document: Option<PointerIndex<'a>>,
     diagnostics: Vec<Diagnostic>,
+    /// What is left of [`SUGGESTION_BUDGET`].
+    suggestion_budget: usize,
 }
 
 impl<'a> Reporter<'a> {
     pub(crate) fn new(file: &'a SourceFile, document: Option<&'a Node>) -> Self {
         Reporter {
             file,
-            document,
+            document: document.map(PointerIndex::new),
             diagnostics: Vec::new(),
+            suggestion_budget: SUGGESTION_BUDGET,
         }
+    }
+
+    /// The node a pointer names in the file, if there is a file.
+    pub(crate) fn locate(&self, pointer: &str) -> Option<Located<'a>> {
+        self.document.as_ref()?.locate(pointer)
+    }
+
+    /// Whether any suggestion budget is left.
+    pub(crate) fn can_suggest(&self) -> bool {
+        self.suggestion_budget > 0
+    }
+
+    /// [`did_you_mean`], within this file's suggestion budget.
+    pub(crate) fn did_you_mean<'c>(
+        &mut self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        closest(word, candidates, &mut self.suggestion_budget)
+    }
+
+    /// The fix that offers the candidate closest to a misspelt word, if one
+    /// is close enough (see [`did_you_mean`]) and the budget allows.
+    pub(crate) fn suggest<'c>(
+        &mut self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<String> {
+        self.did_you_mean(word, candidates).map(offer)
     }
 
     /// Reports a finding at a span the caller already knows.
@@ -141,7 +184,7 @@ impl<'a> Reporter<'a> {
 
     /// Reports a finding at a key or value of the document.
     pub(crate) fn report(&mut self, target: Target<'_>, finding: Finding) {
-        let span = match self.document {
+        let span = match &self.document {
             None => Span::default(),
             Some(document) => {
                 let located = document.locate_nearest(target.pointer());
@@ -200,21 +243,43 @@ pub(crate) fn dotted_path(pointer: &str) -> String {
 
 /// The candidate closest to a misspelt word, if one is close enough to be
 /// what the author meant.
+/// Names over 64 bytes are neither given a suggestion nor suggested.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    let mut unlimited = usize::MAX;
+    closest(word, candidates, &mut unlimited)
+}
+
+/// [`did_you_mean`], spending `budget` (pairs of characters compared) and
+/// giving up once it is spent.
+fn closest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    budget: &mut usize,
+) -> Option<&'c str> {
+    if word.len() > MAX_SUGGESTED_NAME {
+        return None;
+    }
     // Edit distance relative to length, so that a long name sharing only a
     // prefix (`token_refesh_endpoint`, `token_url`) is not "close"; a name
     // that contains the other (`shop_name`, `shop`) is.
     let contains = |a: &str, b: &str| b.len() >= 3 && a.contains(b);
     candidates
         .into_iter()
-        .map(|candidate| {
-            (
+        .filter(|candidate| candidate.len() <= MAX_SUGGESTED_NAME)
+        .map_while(|candidate| {
+            let cost = (word.len() + 1) * (candidate.len() + 1);
+            let Some(left) = budget.checked_sub(cost) else {
+                *budget = 0;
+                return None;
+            };
+            *budget = left;
+            Some((
                 strsim::normalized_damerau_levenshtein(word, candidate),
                 candidate,
-            )
+            ))
         })
         .filter(|&(score, candidate)| {
             score >= 0.6 || contains(word, candidate) || contains(candidate, word)
@@ -223,8 +288,9 @@ pub fn did_you_mean<'c>(
         .map(|(_, candidate)| candidate)
 }
 
-/// The fix that offers the candidate closest to a misspelt word, if one
-/// is close enough (see [`did_you_mean`]).
+/// The fix that offers the candidate closest to a misspelt word among a
+/// few fixed ones (a table's fields, a union's tags); a spec's own names
+/// go through [`Reporter::suggest`], which keeps to a budget.
 pub(crate) fn suggest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
@@ -249,6 +315,27 @@ mod tests {
             "endpoints.x.headers.\"X.Y\""
         );
         assert_eq!(dotted_path(""), "the top level");
+    }
+
+    #[test]
+    fn suggestions_keep_to_their_budget() {
+        let file = SourceFile::new("a.toml", "");
+        let mut reporter = Reporter::new(&file, None);
+        assert_eq!(
+            reporter.did_you_mean("token_ulr", ["token_url"]),
+            Some("token_url")
+        );
+        // Names nothing like the word, until the budget is spent.
+        let (word, other) = (
+            "n".repeat(MAX_SUGGESTED_NAME),
+            "m".repeat(MAX_SUGGESTED_NAME),
+        );
+        let many = vec![other.as_str(); SUGGESTION_BUDGET / (word.len() + 1).pow(2) + 1];
+        assert_eq!(reporter.did_you_mean(&word, many), None);
+        assert!(!reporter.can_suggest());
+        assert_eq!(reporter.did_you_mean("token_ulr", ["token_url"]), None);
+        let long = "x".repeat(MAX_SUGGESTED_NAME + 1);
+        assert_eq!(did_you_mean(&long, [long.as_str()]), None);
     }
 
     #[test]

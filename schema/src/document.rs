@@ -5,6 +5,8 @@
 //! the span of the key or value it names.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::source::{SourceFile, SourceFormat, Span};
 
@@ -166,6 +168,86 @@ impl Node {
                 None => {
                     return Located {
                         node: self,
+                        key_span: None,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A document with its large tables indexed by key, so that placing many
+/// diagnostics in a table of many members (a spec's endpoints) costs a
+/// lookup each, not a scan.
+#[derive(Debug)]
+pub(crate) struct PointerIndex<'a> {
+    root: &'a Node,
+    /// The last member of each key, for each table of more than
+    /// [`Self::SCAN`] members, made when a pointer first goes through it.
+    tables: std::cell::RefCell<HashMap<*const Node, Rc<HashMap<&'a str, &'a Member>>>>,
+}
+
+impl<'a> PointerIndex<'a> {
+    /// Tables up to this size are scanned.
+    const SCAN: usize = 16;
+
+    pub(crate) fn new(root: &'a Node) -> Self {
+        PointerIndex {
+            root,
+            tables: Default::default(),
+        }
+    }
+
+    fn member(&self, table: &'a Node, members: &'a [Member], key: &str) -> Option<&'a Member> {
+        if members.len() <= Self::SCAN {
+            return members.iter().rev().find(|m| m.key == key);
+        }
+        let index = Rc::clone(
+            self.tables
+                .borrow_mut()
+                .entry(table as *const Node)
+                .or_insert_with(|| Rc::new(members.iter().map(|m| (m.key.as_str(), m)).collect())),
+        );
+        index.get(key).copied()
+    }
+
+    /// As [`Node::locate`].
+    pub(crate) fn locate(&self, pointer: &str) -> Option<Located<'a>> {
+        let mut found = Located {
+            node: self.root,
+            key_span: None,
+        };
+        for segment in pointer_segments(pointer) {
+            found = match &found.node.value {
+                NodeValue::Object(members) => {
+                    let member = self.member(found.node, members, &segment)?;
+                    Located {
+                        node: &member.value,
+                        key_span: Some(member.key_span),
+                    }
+                }
+                NodeValue::Array(items) => Located {
+                    node: items.get(segment.parse::<usize>().ok()?)?,
+                    key_span: None,
+                },
+                _ => return None,
+            };
+        }
+        Some(found)
+    }
+
+    /// As [`Node::locate_nearest`].
+    pub(crate) fn locate_nearest(&self, pointer: &str) -> Located<'a> {
+        let mut prefix = pointer;
+        loop {
+            if let Some(found) = self.locate(prefix) {
+                return found;
+            }
+            match prefix.rfind('/') {
+                Some(i) => prefix = &prefix[..i],
+                None => {
+                    return Located {
+                        node: self.root,
                         key_span: None,
                     };
                 }

@@ -65,6 +65,14 @@ use document::Node;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+/// The most endpoint requests a spec may describe: one per endpoint and
+/// auth method it is enabled for. A plan holds each endpoint once per
+/// method (an instance uses one method, and its plan must be whole), so
+/// its size is their product; this bounds lint, compile and the plan
+/// (about 20 MB of JSON at this limit) while leaving a connector of 1,000
+/// endpoints ten methods. PB109 reports a spec over it.
+pub const MAX_ENDPOINT_REQUESTS: usize = 10_000;
+
 /// The outcome of linting one file.
 #[derive(Debug)]
 pub struct LintReport {
@@ -117,7 +125,6 @@ pub fn lint(file: &SourceFile) -> LintReport {
     if let Some(spec) = &spec {
         let context = rules::Context {
             file,
-            document: Some(&document),
             spec,
             analysis: analysis::Analysis::new(spec),
             variables: rules::variables::all(spec),
@@ -137,7 +144,6 @@ pub fn lint_spec(spec: &Spec) -> Vec<Diagnostic> {
     let mut reporter = Reporter::new(&file, None);
     let context = rules::Context {
         file: &file,
-        document: None,
         spec,
         analysis: analysis::Analysis::new(spec),
         variables: rules::variables::all(spec),

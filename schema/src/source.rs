@@ -72,7 +72,15 @@ pub struct SourceFile {
     text: String,
     format: SourceFormat,
     line_starts: Vec<usize>,
+    /// For a text that is not all ASCII: how many characters come before
+    /// each multiple of [`CHECKPOINT`] bytes (moved back to a character
+    /// boundary), so that a column costs at most that many bytes to count,
+    /// however long its line. Empty for ASCII, where bytes are characters.
+    char_checkpoints: Vec<(usize, usize)>,
 }
+
+/// Bytes between two character-count checkpoints.
+const CHECKPOINT: usize = 4096;
 
 impl SourceFile {
     /// A source file whose format follows from its name's extension.
@@ -98,11 +106,28 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let char_checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+            let (mut byte, mut chars) = (0, 0);
+            for k in 0..=text.len() / CHECKPOINT {
+                let mut next = k * CHECKPOINT;
+                while !text.is_char_boundary(next) {
+                    next -= 1;
+                }
+                chars += text[byte..next].chars().count();
+                byte = next;
+                checkpoints.push((byte, chars));
+            }
+            checkpoints
+        };
         SourceFile {
             name: name.into(),
             text,
             format,
             line_starts,
+            char_checkpoints,
         }
     }
 
@@ -132,7 +157,16 @@ impl SourceFile {
         let line_start = self.line_starts[line_index];
         Position {
             line: line_index + 1,
-            column: self.text[line_start..offset].chars().count() + 1,
+            column: self.chars_before(offset) - self.chars_before(line_start) + 1,
+        }
+    }
+
+    /// How many characters come before a byte offset (a character
+    /// boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        match self.char_checkpoints.get(offset / CHECKPOINT) {
+            None => offset,
+            Some(&(byte, chars)) => chars + self.text[byte..offset].chars().count(),
         }
     }
 
@@ -163,6 +197,33 @@ mod tests {
         assert_eq!(file.position(usize::MAX), Position { line: 3, column: 2 });
         assert_eq!(file.line_text(2), "b = \"é\"");
         assert_eq!(file.line_text(9), "");
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters() {
+        // Checkpoints fall inside multi-byte characters and across lines.
+        let line = "é".repeat(3 * CHECKPOINT) + "x";
+        let text = format!("a\n{line}\n{line}");
+        let file = SourceFile::new("a.toml", text.as_str());
+        let second = 2;
+        let third = 2 + line.len() + 1;
+        let at = |line_start: usize, chars: usize| line_start + 2 * chars;
+        for chars in [0, 1, 2047, 2048, 2049, 3 * CHECKPOINT] {
+            assert_eq!(
+                file.position(at(second, chars)),
+                Position {
+                    line: 2,
+                    column: chars + 1
+                }
+            );
+            assert_eq!(
+                file.position(at(third, chars)),
+                Position {
+                    line: 3,
+                    column: chars + 1
+                }
+            );
+        }
     }
 
     #[test]

@@ -18,13 +18,20 @@ pub(super) fn merge(
     mut entries: Vec<PlanEntry>,
     author: &[(&str, AuthorEntry<'_>)],
 ) -> Vec<PlanEntry> {
+    // An author's names are unique in their table (lint refuses headers
+    // that differ only in case), so only the defaults need searching: the
+    // merge costs the entries times the few defaults, not entries squared.
+    let mut defaults = entries.len();
     for (name, value) in author {
-        let position = entries.iter().position(|e| place.same_name(&e.name, name));
+        let position = entries[..defaults]
+            .iter()
+            .position(|e| place.same_name(&e.name, name));
         let template = match value {
             AuthorEntry::Entry(Entry::Template(text)) => written_value(text),
             AuthorEntry::Entry(Entry::Remove) | AuthorEntry::Json(Value::Bool(false)) => {
                 if let Some(position) = position {
                     entries.remove(position);
+                    defaults -= 1;
                 }
                 continue;
             }
@@ -62,14 +69,17 @@ pub(super) fn json_fields(
             provenance: entry.provenance,
         })
         .collect();
+    let mut defaults = fields.len();
     for (name, value) in author {
         let AuthorEntry::Json(value) = value else {
             continue;
         };
-        let position = fields.iter().position(|f| f.name == *name);
+        // As in `merge`: only the defaults can share an author's name.
+        let position = fields[..defaults].iter().position(|f| f.name == *name);
         if **value == Value::Bool(false) {
             if let Some(position) = position {
                 fields.remove(position);
+                defaults -= 1;
             }
             continue;
         }

@@ -37,12 +37,12 @@ pub(super) fn inputs(
         let merged = overridden.map_or(base.clone(), |o| merge_override(&base, o));
         inputs.push(input(default.name, &merged, None, InputSource::AuthDefault));
     }
+    let mut declared: BTreeSet<String> = inputs.iter().map(|i| i.key.clone()).collect();
     for (name, variable) in overrides.into_iter().flatten() {
-        if !inputs.iter().any(|i| &i.key == name) {
+        if declared.insert(name.clone()) {
             inputs.push(input(name, variable, None, InputSource::Auth));
         }
     }
-    let declared: BTreeSet<String> = inputs.iter().map(|i| i.key.clone()).collect();
     for name in used {
         if !declared.contains(name) && !per_call.contains(name.as_str()) {
             inputs.push(runtime_input(name, method));

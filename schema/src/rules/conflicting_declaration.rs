@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Context, PB105};
-use crate::analysis::{Declaration, Origin};
+use crate::analysis::{Declaration, Origin, Scope};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::template::referenced_names;
 use crate::usage::{default_variable_is_live, names_used};
@@ -25,50 +25,80 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 .map(move |d| (key.as_str(), d.name))
         })
         .collect();
+    let live = |d: &&Declaration<'_>| match d.origin {
+        // A default variable nothing refers to any more is dropped.
+        Origin::AuthDefault(method) => live_defaults.contains(&(method, d.name)),
+        _ => true,
+    };
+    // Two layers that meet in one request conflict the same way in every
+    // request they meet in, and a conflict is reported once: each pair of
+    // layers is compared once, looking the smaller one's names up in the
+    // larger, so that the cost is the size of the layers, not the number
+    // of requests times the number of names.
+    let mut compared: HashSet<(usize, usize)> = HashSet::new();
     for scope in &context.analysis.scopes {
-        let declarations: Vec<&Declaration<'_>> = scope
-            .declarations
-            .iter()
-            .filter(|d| match d.origin {
-                // A default variable nothing refers to any more is dropped.
-                Origin::AuthDefault(method) => live_defaults.contains(&(method, d.name)),
-                _ => true,
-            })
-            .collect();
-        for (i, first) in declarations.iter().enumerate() {
-            for second in &declarations[i + 1..] {
-                if first.name != second.name || first.origin == second.origin {
+        for (i, earlier) in scope.layers.iter().enumerate() {
+            for later in &scope.layers[i + 1..] {
+                if !compared.insert((earlier.id, later.id)) {
                     continue;
                 }
-                if !reported.insert((first.name, first.origin, second.origin)) {
-                    continue;
+                let mut pairs: Vec<(&Declaration<'_>, &Declaration<'_>)> =
+                    if earlier.declarations.len() <= later.declarations.len() {
+                        earlier
+                            .declarations
+                            .iter()
+                            .filter_map(|first| Some((first, later.get(first.name)?)))
+                            .collect()
+                    } else {
+                        later
+                            .declarations
+                            .iter()
+                            .filter_map(|second| Some((earlier.get(second.name)?, second)))
+                            .collect()
+                    };
+                pairs.retain(|(first, second)| live(first) && live(second));
+                for (first, second) in pairs {
+                    if first.origin == second.origin
+                        || !reported.insert((first.name, first.origin, second.origin))
+                    {
+                        continue;
+                    }
+                    report(reporter, scope, first, second);
                 }
-                // Point at the declaration the author wrote, the more local
-                // one if both are written.
-                let Some(pointer) = second
-                    .origin
-                    .pointer(second.name)
-                    .or_else(|| first.origin.pointer(first.name))
-                else {
-                    continue;
-                };
-                let name = first.name;
-                reporter.report(
-                    Target::Key(&pointer),
-                    Finding::new(
-                        &PB105,
-                        format!(
-                            "`{name}` is declared as {} and as {}, and both are in scope in {}",
-                            first.origin.describe(),
-                            second.origin.describe(),
-                            scope.describe()
-                        ),
-                    )
-                    .fix(fix(name, first.origin, second.origin)),
-                );
             }
         }
     }
+}
+
+fn report(
+    reporter: &mut Reporter<'_>,
+    scope: &Scope<'_>,
+    first: &Declaration<'_>,
+    second: &Declaration<'_>,
+) {
+    // Point at the declaration the author wrote, the more local one if
+    // both are written.
+    let Some(pointer) = second
+        .origin
+        .pointer(second.name)
+        .or_else(|| first.origin.pointer(first.name))
+    else {
+        return;
+    };
+    let name = first.name;
+    reporter.report(
+        Target::Key(&pointer),
+        Finding::new(
+            &PB105,
+            format!(
+                "`{name}` is declared as {} and as {}, and both are in scope in {}",
+                first.origin.describe(),
+                second.origin.describe(),
+                scope.describe()
+            ),
+        )
+        .fix(fix(name, first.origin, second.origin)),
+    );
 }
 
 fn fix(name: &str, first: Origin<'_>, second: Origin<'_>) -> String {

@@ -1,5 +1,7 @@
 //! PB304: header names in one table equal but for case.
 
+use std::collections::HashMap;
+
 use super::{Context, PB304};
 use crate::catalog::{self, AuthPart, EntryPlace};
 use crate::diagnostic::{Finding, Reporter, Target};
@@ -34,13 +36,13 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         }
     }
     for (table, names) in tables {
-        for (i, name) in names.iter().enumerate() {
-            let Some(first) = names[..i]
-                .iter()
-                .find(|earlier| earlier.eq_ignore_ascii_case(name))
-            else {
+        // The first name of each case-folded spelling.
+        let mut firsts: HashMap<String, &str> = HashMap::with_capacity(names.len());
+        for &name in &names {
+            let first = *firsts.entry(name.to_ascii_lowercase()).or_insert(name);
+            if std::ptr::eq(first, name) {
                 continue;
-            };
+            }
             reporter.report(
                 Target::Key(&pointer_push(&table, name)),
                 Finding::new(

@@ -13,7 +13,6 @@
 
 use crate::analysis::Analysis;
 use crate::diagnostic::{Finding, Reporter, Severity, Target};
-use crate::document::Node;
 use crate::model::Spec;
 use crate::source::{SourceFile, Span};
 
@@ -131,6 +130,8 @@ registry! {
         "An endpoint is enabled for no defined auth method.";
     PB108 "undefined-test-endpoint", Error, Semantic(undefined_test_endpoint),
         "`[connector] test` names an endpoint that does not exist.";
+    PB109 "too-many-requests", Error, Semantic(too_many_requests),
+        "Endpoints times the auth methods each is enabled for exceed the limit on endpoint requests.";
 
     PB201 "secret-with-default", Error, Semantic(secret_with_default),
         "A secret variable has a `default`, so the secret would be committed with the spec.";
@@ -195,13 +196,11 @@ pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
     })
 }
 
-/// What the semantic rules see: the file, its parsed tree, the typed spec
+/// What the semantic rules see: the file, the typed spec
 /// and the analysis of its requests.
 #[derive(Debug)]
 pub(crate) struct Context<'a> {
     pub(crate) file: &'a SourceFile,
-    /// The parsed file, when the spec came from one.
-    pub(crate) document: Option<&'a Node>,
     pub(crate) spec: &'a Spec,
     pub(crate) analysis: Analysis<'a>,
     /// Every variable declaration, for the rules about variables.
@@ -214,10 +213,11 @@ impl Context<'_> {
     /// so that text offsets are file offsets.
     pub(crate) fn span_in_string(
         &self,
+        reporter: &Reporter<'_>,
         pointer: &str,
         range: std::ops::Range<usize>,
     ) -> Option<Span> {
-        let node = self.document?.locate(pointer)?.node;
+        let node = reporter.locate(pointer)?.node;
         let text = node.as_str()?;
         let raw = self.file.text().get(node.span.start..node.span.end)?;
         // A basic or literal string: one quote character on each side.
@@ -236,15 +236,19 @@ impl Context<'_> {
         range: Option<std::ops::Range<usize>>,
         finding: Finding,
     ) {
-        match range.and_then(|r| self.span_in_string(pointer, r)) {
+        match range.and_then(|r| self.span_in_string(reporter, pointer, r)) {
             Some(span) => reporter.report(Target::Within(pointer, span), finding),
             None => reporter.report(Target::Value(pointer), finding),
         }
     }
 }
 
-/// Runs every semantic rule.
+/// Runs every semantic rule (only PB109 when the spec has too many
+/// requests to analyse).
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    if too_many_requests::reported(context, reporter) {
+        return;
+    }
     for rule in RULES {
         if let Stage::Semantic(Check(check)) = rule.stage {
             check(context, reporter);

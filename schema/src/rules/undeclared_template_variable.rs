@@ -1,13 +1,15 @@
 //! PB102: a template refers to a name that is not in scope for its request.
 
 use super::{Context, PB102};
-use crate::analysis::{Origin, Owner};
-use crate::diagnostic::{Finding, Reporter, suggest};
-use crate::template::expressions;
+use crate::analysis::{Owner, Scope};
+use crate::diagnostic::{Finding, Reporter};
+use crate::template::{Expression, expressions};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.analysis.sites {
         let Ok(names) = &site.names else { continue };
+        // Found once per template, and only if a name is missing.
+        let mut site_expressions: Option<Vec<Expression<'_>>> = None;
         for name in names {
             // Report each name once per template, for the first request
             // that lacks it.
@@ -19,37 +21,27 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             else {
                 continue;
             };
-            let fix = fix(
-                context,
-                scope.owner,
-                name,
-                scope.declarations.iter().map(|d| d.name),
-            );
+            let fix = fix(context, reporter, scope, name);
             let finding = Finding::new(
                 &PB102,
                 format!("`{name}` is not in scope in {}", scope.describe()),
             )
             .fix(fix);
-            let range = expressions(site.text)
-                .into_iter()
+            let range = site_expressions
+                .get_or_insert_with(|| expressions(site.text))
+                .iter()
                 .find(|e| e.names().iter().any(|n| n == name))
-                .map(|e| e.range);
+                .map(|e| e.range.clone());
             context.report_in_template(reporter, &site.pointer, range, finding);
         }
     }
 }
 
-fn fix<'a>(
-    context: &Context<'_>,
-    owner: Owner<'_>,
-    name: &str,
-    in_scope: impl Iterator<Item = &'a str>,
-) -> String {
-    let in_scope: Vec<&str> = in_scope.collect();
-    if let Some(fix) = suggest(name, in_scope.iter().copied()) {
+fn fix(context: &Context<'_>, reporter: &mut Reporter<'_>, scope: &Scope<'_>, name: &str) -> String {
+    if let Some(fix) = reporter.suggest(name, scope.declarations().map(|d| d.name)) {
         return fix;
     }
-    if let Owner::Auth { method, .. } = owner
+    if let Owner::Auth { method, .. } = scope.owner
         && context.spec.variables.contains_key(name)
     {
         return format!(
@@ -57,13 +49,7 @@ fn fix<'a>(
         );
     }
     // Declared somewhere, just not where this request can see it.
-    let elsewhere = context
-        .analysis
-        .scopes
-        .iter()
-        .flat_map(|s| s.declarations.iter())
-        .find(|d| d.name == name && d.origin != Origin::Runtime);
-    match elsewhere {
+    match context.analysis.declared_anywhere(name) {
         Some(declaration) => format!(
             "`{name}` is {}, which this request does not see; declare it where this request can, or restrict the endpoint's `auth`",
             declaration.origin.describe()

@@ -1,7 +1,7 @@
 //! PB104: an auth method `use`s a connector variable that is not declared.
 
 use super::{Context, PB104};
-use crate::diagnostic::{Finding, Reporter, Target, suggest};
+use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
@@ -11,7 +11,8 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             if context.spec.variables.contains_key(name) {
                 continue;
             }
-            let fix = suggest(name, context.spec.variables.keys().map(String::as_str))
+            let fix = reporter
+                .suggest(name, context.spec.variables.keys().map(String::as_str))
                 .unwrap_or_else(|| {
                     format!("declare it as `[variables.{name}]`, or remove it from `use`")
                 });

@@ -1,7 +1,7 @@
 //! PB103: an endpoint enables an auth method that is not defined.
 
 use super::{Context, PB103};
-use crate::diagnostic::{Finding, Reporter, Target, suggest};
+use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
@@ -12,8 +12,13 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                 continue;
             }
             let defined = context.spec.auth.keys().map(String::as_str);
-            let fix = suggest(method, defined.clone()).unwrap_or_else(|| {
-                let listed: Vec<String> = defined.map(|d| format!("`{d}`")).collect();
+            let fix = reporter.suggest(method, defined.clone()).unwrap_or_else(|| {
+                // A few names say what is meant; a list of every method
+                // for every mistake would grow with their product.
+                let mut listed: Vec<String> = defined.clone().take(10).map(|d| format!("`{d}`")).collect();
+                if defined.count() > listed.len() {
+                    listed.push("…".to_owned());
+                }
                 format!("define `[auth.{method}]`, or use one of: {}", listed.join(", "))
             });
             reporter.report(

@@ -1,7 +1,7 @@
 //! PB108: `[connector] test` names an endpoint that does not exist.
 
 use super::{Context, PB108};
-use crate::diagnostic::{Finding, Reporter, Target, suggest};
+use crate::diagnostic::{Finding, Reporter, Target};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let Some(test) = &context.spec.connector.test else {
@@ -10,7 +10,8 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     if context.spec.endpoints.contains_key(test) {
         return;
     }
-    let fix = suggest(test, context.spec.endpoints.keys().map(String::as_str)).unwrap_or_else(
+    let fix = reporter
+        .suggest(test, context.spec.endpoints.keys().map(String::as_str)).unwrap_or_else(
         || "name an endpoint defined under `[endpoints]`, ideally a cheap read".to_owned(),
     );
     reporter.report(
