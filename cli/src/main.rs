@@ -6,6 +6,7 @@ mod commands;
 mod connect;
 mod exit;
 mod files;
+mod parallel;
 mod report;
 mod spec;
 

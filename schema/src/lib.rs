@@ -109,18 +109,24 @@ impl LintReport {
 /// Never panics on any input: malformed syntax, a schema mismatch or a
 /// semantic mistake each becomes a [`Diagnostic`].
 pub fn lint(file: &SourceFile) -> LintReport {
-    let document = match Node::parse(file) {
-        Ok(document) => document,
+    match Node::parse(file) {
+        Ok(document) => lint_document(file, &document),
         Err(error) => {
             let mut reporter = Reporter::new(file, None);
             rules::invalid_syntax::report(error, file.format(), &mut reporter);
-            return LintReport {
+            LintReport {
                 spec: None,
                 diagnostics: reporter.finish(),
-            };
+            }
         }
-    };
-    let mut reporter = Reporter::new(file, Some(&document));
+    }
+}
+
+/// Validates and lints a spec file already parsed into `document` (by
+/// [`Node::parse`] of the same `file`), for a caller that parsed it to
+/// look at it first: [`lint`] without a second parse.
+pub fn lint_document(file: &SourceFile, document: &Node) -> LintReport {
+    let mut reporter = Reporter::new(file, Some(document));
     let spec = validate::validate(&document.to_json(), &mut reporter);
     if let Some(spec) = &spec {
         let context = rules::Context {

@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{ValidationError, Validator};
+use jsonschema::{Draft, ValidationError, Validator};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,15 +33,48 @@ pub(crate) fn schema() -> &'static Value {
     })
 }
 
+/// The draft of the root that builds the validator: the one of the
+/// meta-schemas that jsonschema builds fastest. The committed schema keeps
+/// its own (2020-12), named by its `$schema`.
+const ROOT_DRAFT: Draft = Draft::Draft7;
+
+/// The root the validator is built from: only a reference to the committed
+/// schema (registered under its `$id`), so that jsonschema's check of the
+/// root against its draft's meta-schema (about half of the cost of a cold
+/// `patchbay lint`) checks this one line. The committed schema is checked
+/// against its meta-schema by a test instead, once, not on every start.
+fn validator_root() -> Value {
+    serde_json::json!({ "$ref": schema_id() })
+}
+
+fn schema_id() -> &'static str {
+    schema()
+        .get("$id")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("schema/connector.schema.json has no `$id`"))
+}
+
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        jsonschema::options()
-            .should_validate_formats(false)
-            .build(schema())
-            .unwrap_or_else(|error| {
-                panic!("schema/connector.schema.json is not a valid schema: {error}")
-            })
+        let build = || -> Result<Validator, String> {
+            let registry = jsonschema::Registry::new()
+                .add(
+                    schema_id(),
+                    Draft::Draft202012.create_resource_ref(schema()),
+                )
+                .and_then(jsonschema::RegistryBuilder::prepare)
+                .map_err(|error| error.to_string())?;
+            jsonschema::options()
+                .with_draft(ROOT_DRAFT)
+                .with_registry(&registry)
+                .should_validate_formats(false)
+                .build(&validator_root())
+                .map_err(|error| error.to_string())
+        };
+        build().unwrap_or_else(|error| {
+            panic!("schema/connector.schema.json is not a valid schema: {error}")
+        })
     })
 }
 
@@ -299,6 +332,11 @@ fn report_tagged(
 fn schema_node(keyword_location: &str) -> Option<&'static Value> {
     let root = schema();
     let mut node = root;
+    // Every location starts with the validator root's reference to the
+    // committed schema.
+    let keyword_location = keyword_location
+        .strip_prefix("/$ref")
+        .unwrap_or(keyword_location);
     for segment in pointer_segments(keyword_location) {
         node = if segment == "$ref" {
             let target = node.get("$ref")?.as_str()?;
@@ -401,4 +439,89 @@ fn quoted_list(items: &[&str]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+    use crate::document::Node;
+
+    #[test]
+    fn the_committed_schema_is_a_valid_2020_12_schema() {
+        // The validator registers it as 2020-12 and leaves this check to
+        // this test (see `validator_root`).
+        assert_eq!(
+            schema()["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        if let Err(error) = jsonschema::meta::validate(schema()) {
+            panic!("schema/connector.schema.json: {error}");
+        }
+    }
+
+    /// Every spec fixture and the same with a mistake in each top-level
+    /// table: the JSON values the validator is asked about.
+    #[allow(clippy::disallowed_methods)] // the test reads fixtures; the crate does no I/O
+    fn documents() -> Vec<(String, Value)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut documents = Vec::new();
+        for folder in ["fixtures/connectors", "fixtures/invalid", "benches/specs"] {
+            let Ok(entries) = std::fs::read_dir(format!("{root}/{folder}")) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = path.display().to_string();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let Ok(document) = Node::parse(&SourceFile::new(name.clone(), text)) else {
+                    continue;
+                };
+                let json = document.to_json();
+                if let Value::Object(tables) = &json {
+                    for key in tables.keys() {
+                        let mut broken = json.clone();
+                        broken[key.as_str()] = serde_json::json!({ "unknown": [1] });
+                        documents.push((format!("{name} with a broken `{key}`"), broken));
+                    }
+                }
+                documents.push((name, json));
+            }
+        }
+        documents
+    }
+
+    #[test]
+    fn the_validator_built_by_reference_judges_as_one_built_from_the_schema() {
+        let direct = jsonschema::options()
+            .should_validate_formats(false)
+            .build(schema())
+            .unwrap_or_else(|error| panic!("{error}"));
+        let errors = |validator: &Validator, document: &Value, strip: &str| -> Vec<String> {
+            validator
+                .iter_errors(document)
+                .map(|e| {
+                    let location = e.schema_path().as_str().to_owned();
+                    let location = location.strip_prefix(strip).unwrap_or(&location).to_owned();
+                    format!("{} at {} by {location}", e.masked(), e.instance_path())
+                })
+                .collect()
+        };
+        let documents = documents();
+        assert!(documents.len() > 100, "{}", documents.len());
+        for (name, document) in &documents {
+            assert_eq!(
+                validator().is_valid(document),
+                direct.is_valid(document),
+                "{name}"
+            );
+            assert_eq!(
+                errors(validator(), document, "/$ref"),
+                errors(&direct, document, ""),
+                "{name}"
+            );
+        }
+    }
 }

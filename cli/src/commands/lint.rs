@@ -3,14 +3,16 @@
 //! specs of the same run, matched by connector id.
 
 use std::io::{IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::bail;
 use patchbay_compiler::{Plan, compile};
 use patchbay_schema::document::Node;
 use patchbay_schema::instance::{FileKind, InstanceTarget, file_kind, lint_instance};
-use patchbay_schema::{LintReport, Severity, lint};
+use patchbay_schema::{LintReport, Severity, SourceFile, lint, lint_document};
 
 use crate::files::Input;
 use crate::report::{Linted, ReportFormat};
@@ -38,6 +40,10 @@ pub(crate) struct LintArgs {
     /// Exit with 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Files linted at once [default: one per core]. The report is the
+    /// same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<NonZeroUsize>,
 }
 
 /// What the spec read from stdin is called without `--stdin-filename`.
@@ -52,64 +58,47 @@ pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitC
         bail!("--stdin-filename names the spec read from stdin: add `-` to the paths");
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or(STDIN_NAME);
-    let mut progress = Progress::new(files.len());
-    // Specs are linted as they come; instances wait for every spec of the
-    // run, since any of them may be the connector an instance names.
-    let mut linted: Vec<Option<Linted>> = Vec::with_capacity(files.len());
-    let mut instances = Vec::new();
-    let mut plans = Vec::new();
-    for (done, input) in files.iter().enumerate() {
-        progress.show(done);
-        let contents = match input {
-            Input::Stdin => crate::spec::read_stdin(stdin_name)?,
-            Input::Named(path) | Input::Found(path) => crate::spec::read(path)?,
-        };
-        let source = match contents {
-            Contents::Text(source) => source,
-            // Reported like a syntax error, so that the other files are
-            // still linted and the report (JSON, SARIF…) still written.
-            Contents::NotUtf8(source, diagnostic) => {
-                linted.push(Some(Linted {
-                    source,
-                    report: LintReport {
-                        spec: None,
-                        diagnostics: vec![diagnostic],
-                    },
-                }));
-                continue;
-            }
-        };
-        // A file that does not parse is reported as a spec (PB001): it
-        // may be one, and nothing else tells.
-        let kind = Node::parse(&source).map_or(FileKind::Spec, |document| file_kind(&document));
-        match (kind, input) {
-            (FileKind::Instance, _) => {
-                instances.push((linted.len(), source));
-                linted.push(None);
-            }
-            (FileKind::Other, Input::Found(_)) => {}
-            (FileKind::Spec | FileKind::Other, _) => {
-                let report = lint(&source);
-                plans.push(report.spec.as_ref().map(|spec| {
-                    let plan = report.valid_spec().and_then(|_| compile(spec).ok());
-                    (spec.connector.id.clone(), plan)
-                }));
-                linted.push(Some(Linted { source, report }));
-            }
-        }
-    }
+    let jobs = args.jobs.unwrap_or_else(crate::parallel::default_jobs);
+    let progress = Progress::new(files.len());
+    // Files are read and specs linted on every core, results kept in the
+    // files' order; instances wait for every spec of the run, since any of
+    // them may be the connector an instance names.
+    let checked = crate::parallel::try_map_in_order(&files, jobs, |input| {
+        let checked = check(input, stdin_name);
+        progress.file_done();
+        checked
+    })?;
+    // Plans are made only for a run with instances: nothing else reads them.
+    let has_instances = checked.iter().any(|c| matches!(c, Checked::Instance(_)));
+    let reports: Vec<&LintReport> = checked
+        .iter()
+        .filter_map(|checked| match checked {
+            Checked::Spec(linted) if has_instances => Some(&linted.report),
+            Checked::Spec(_) | Checked::Instance(_) | Checked::Skipped => None,
+        })
+        .collect();
+    let plans = crate::parallel::map_in_order(&reports, jobs, |report| plan(report));
     let targets = instance_targets(&plans);
-    for (index, source) in instances {
-        let diagnostics = lint_instance(&source, &targets);
-        linted[index] = Some(Linted {
-            source,
-            report: LintReport {
-                spec: None,
-                diagnostics,
-            },
+    let instance_diagnostics =
+        crate::parallel::map_in_order(&checked, jobs, |checked| match checked {
+            Checked::Instance(source) => lint_instance(source, &targets),
+            Checked::Spec(_) | Checked::Skipped => Vec::new(),
         });
-    }
-    let linted: Vec<Linted> = linted.into_iter().flatten().collect();
+    let linted: Vec<Linted> = checked
+        .into_iter()
+        .zip(instance_diagnostics)
+        .filter_map(|(checked, diagnostics)| match checked {
+            Checked::Spec(linted) => Some(*linted),
+            Checked::Instance(source) => Some(Linted {
+                source,
+                report: LintReport {
+                    spec: None,
+                    diagnostics,
+                },
+            }),
+            Checked::Skipped => None,
+        })
+        .collect();
     progress.clear();
     let colored = crate::color::wanted(&std::io::stdout());
     args.format.write(&linted, out, colored)?;
@@ -125,6 +114,63 @@ pub(crate) fn run(args: &LintArgs, out: &mut impl Write) -> anyhow::Result<ExitC
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// One file of the run, as far as it can be checked on its own.
+enum Checked {
+    /// A spec, or a file that may be one, and its report.
+    Spec(Box<Linted>),
+    /// An instance, checked once every spec of the run is known.
+    Instance(SourceFile),
+    /// A file found in a folder that is neither a spec nor an instance.
+    Skipped,
+}
+
+/// Reads one file and lints it if it is a spec. Only a file that cannot
+/// be read at all fails (the run stops); one that is not UTF-8 is a
+/// diagnostic.
+fn check(input: &Input, stdin_name: &str) -> anyhow::Result<Checked> {
+    let contents = match input {
+        Input::Stdin => crate::spec::read_stdin(stdin_name)?,
+        Input::Named(path) | Input::Found(path) => crate::spec::read(path)?,
+    };
+    let source = match contents {
+        Contents::Text(source) => source,
+        // Reported like a syntax error, so that the other files are
+        // still linted and the report (JSON, SARIF…) still written.
+        Contents::NotUtf8(source, diagnostic) => {
+            return Ok(Checked::Spec(Box::new(Linted {
+                source,
+                report: LintReport {
+                    spec: None,
+                    diagnostics: vec![diagnostic],
+                },
+            })));
+        }
+    };
+    // A file that does not parse is reported as a spec (PB001): it may be
+    // one, and nothing else tells.
+    let Ok(document) = Node::parse(&source) else {
+        let report = lint(&source);
+        return Ok(Checked::Spec(Box::new(Linted { source, report })));
+    };
+    Ok(match (file_kind(&document), input) {
+        (FileKind::Instance, _) => Checked::Instance(source),
+        (FileKind::Other, Input::Found(_)) => Checked::Skipped,
+        (FileKind::Spec | FileKind::Other, _) => {
+            let report = lint_document(&source, &document);
+            Checked::Spec(Box::new(Linted { source, report }))
+        }
+    })
+}
+
+/// A spec's connector id if it matched the schema, with its plan if it
+/// has no errors and compiles.
+fn plan(report: &LintReport) -> Option<(String, Option<Plan>)> {
+    report.spec.as_ref().map(|spec| {
+        let plan = report.valid_spec().and_then(|_| compile(spec).ok());
+        (spec.connector.id.clone(), plan)
     })
 }
 
@@ -148,9 +194,11 @@ fn instance_targets(plans: &[Option<(String, Option<Plan>)>]) -> Vec<InstanceTar
 }
 
 /// A progress line on stderr, only when it is a terminal and the run is
-/// long enough to want one.
+/// long enough to want one. Files are counted as they finish, in
+/// whichever thread.
 struct Progress {
     total: usize,
+    done: AtomicUsize,
     enabled: bool,
 }
 
@@ -158,17 +206,19 @@ impl Progress {
     fn new(total: usize) -> Self {
         Progress {
             total,
+            done: AtomicUsize::new(0),
             enabled: total >= PROGRESS_THRESHOLD && std::io::stderr().is_terminal(),
         }
     }
 
-    fn show(&mut self, done: usize) {
+    fn file_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.enabled && done.is_multiple_of(10) {
             let _ = write!(std::io::stderr(), "\rlinting {done}/{} files", self.total);
         }
     }
 
-    fn clear(&mut self) {
+    fn clear(&self) {
         if self.enabled {
             let _ = write!(std::io::stderr(), "\r\x1b[2K");
         }
