@@ -44,9 +44,10 @@
 //!
 //! # Features
 //!
-//! - `internals` (off): exports the renderer and request builder as
-//!   `patchbay_runtime::internals`, for the benchmarks. Not a stable API:
-//!   it changes without notice.
+//! - `internals` (off): exports the renderer, the request builder and the
+//!   token-response reader as `patchbay_runtime::internals`, for the
+//!   benchmarks and the fuzz targets. Not a stable API: it changes without
+//!   notice.
 
 #![warn(missing_docs)]
 
@@ -76,11 +77,13 @@ pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreLock, StoredToken, TokenStore};
 pub use token::{RENEWAL_SHARE_OF_LIFETIME, Token, TokenInfo};
 
-/// The renderer and request builder, for the benchmarks. Unstable: not
-/// part of the public API, and may change in any release.
+/// The renderer, request builder and token-response reader, for the
+/// benchmarks and the fuzz targets. Unstable: not part of the public API,
+/// and may change in any release.
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
     pub use crate::render::{Context, Renderer};
     pub use crate::request::build;
+    pub use crate::token::{issued_refresh_token, read_token_response};
 }

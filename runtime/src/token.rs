@@ -262,10 +262,8 @@ fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) ->
 /// The refresh token a successful token response carries, if any: what
 /// must be kept even when the rest of the response cannot be read, since
 /// the server may already have retired the one it replaces.
-pub(crate) fn issued_refresh_token(
-    response: &Response,
-    plan: &TokenResponsePlan,
-) -> Option<Secret> {
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+pub fn issued_refresh_token(response: &Response, plan: &TokenResponsePlan) -> Option<Secret> {
     if !response.is_success() {
         return None;
     }
@@ -278,7 +276,8 @@ pub(crate) fn issued_refresh_token(
 
 /// Reads a token response as the plan says. An OAuth `error` is an error
 /// even with HTTP 200; secrets are never quoted.
-pub(crate) fn read_token_response(
+#[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+pub fn read_token_response(
     request: &str,
     response: &Response,
     plan: &TokenResponsePlan,
