@@ -132,48 +132,73 @@ impl Node {
     /// assert_eq!(&file.text()[found.key_span.unwrap().start..][..4], "type");
     /// ```
     pub fn locate(&self, pointer: &str) -> Option<Located<'_>> {
-        let mut found = Located {
-            node: self,
-            key_span: None,
-        };
-        for segment in pointer_segments(pointer) {
-            found = match &found.node.value {
-                NodeValue::Object(members) => {
-                    let member = members.iter().rev().find(|m| m.key == segment)?;
-                    Located {
-                        node: &member.value,
-                        key_span: Some(member.key_span),
-                    }
-                }
-                NodeValue::Array(items) => Located {
-                    node: items.get(segment.parse::<usize>().ok()?)?,
-                    key_span: None,
-                },
-                _ => return None,
-            };
-        }
-        Some(found)
+        locate_with(self, pointer, |_, members, key| last_member(members, key))
     }
 
     /// The deepest node on the way to a pointer that exists: a pointer to a
     /// missing key resolves to the table that should hold it.
     pub fn locate_nearest(&self, pointer: &str) -> Located<'_> {
-        let mut prefix = pointer;
-        loop {
-            if let Some(found) = self.locate(prefix) {
-                return found;
-            }
-            match prefix.rfind('/') {
-                Some(i) => prefix = &prefix[..i],
-                None => {
-                    return Located {
-                        node: self,
-                        key_span: None,
-                    };
+        nearest(self, pointer, |prefix| self.locate(prefix))
+    }
+}
+
+/// Follows `pointer` from `root`; `member` finds a key among a table's
+/// members (the last one wins, as in the parsers).
+fn locate_with<'a>(
+    root: &'a Node,
+    pointer: &str,
+    member: impl Fn(&'a Node, &'a [Member], &str) -> Option<&'a Member>,
+) -> Option<Located<'a>> {
+    let mut found = Located {
+        node: root,
+        key_span: None,
+    };
+    for segment in pointer_segments(pointer) {
+        found = match &found.node.value {
+            NodeValue::Object(members) => {
+                let member = member(found.node, members, &segment)?;
+                Located {
+                    node: &member.value,
+                    key_span: Some(member.key_span),
                 }
+            }
+            NodeValue::Array(items) => Located {
+                node: items.get(segment.parse::<usize>().ok()?)?,
+                key_span: None,
+            },
+            _ => return None,
+        };
+    }
+    Some(found)
+}
+
+/// The deepest prefix of `pointer` that `locate` finds, else `root`.
+fn nearest<'a>(
+    root: &'a Node,
+    pointer: &str,
+    locate: impl Fn(&str) -> Option<Located<'a>>,
+) -> Located<'a> {
+    let mut prefix = pointer;
+    loop {
+        if let Some(found) = locate(prefix) {
+            return found;
+        }
+        match prefix.rfind('/') {
+            Some(i) => prefix = &prefix[..i],
+            None => {
+                return Located {
+                    node: root,
+                    key_span: None,
+                };
             }
         }
     }
+}
+
+/// The last member named `key`: a repeated key's last value is the one
+/// that counts.
+fn last_member<'a>(members: &'a [Member], key: &str) -> Option<&'a Member> {
+    members.iter().rev().find(|m| m.key == key)
 }
 
 /// A document with its large tables indexed by key, so that placing many
@@ -200,7 +225,7 @@ impl<'a> PointerIndex<'a> {
 
     fn member(&self, table: &'a Node, members: &'a [Member], key: &str) -> Option<&'a Member> {
         if members.len() <= Self::SCAN {
-            return members.iter().rev().find(|m| m.key == key);
+            return last_member(members, key);
         }
         let index = Rc::clone(
             self.tables
@@ -213,46 +238,14 @@ impl<'a> PointerIndex<'a> {
 
     /// As [`Node::locate`].
     pub(crate) fn locate(&self, pointer: &str) -> Option<Located<'a>> {
-        let mut found = Located {
-            node: self.root,
-            key_span: None,
-        };
-        for segment in pointer_segments(pointer) {
-            found = match &found.node.value {
-                NodeValue::Object(members) => {
-                    let member = self.member(found.node, members, &segment)?;
-                    Located {
-                        node: &member.value,
-                        key_span: Some(member.key_span),
-                    }
-                }
-                NodeValue::Array(items) => Located {
-                    node: items.get(segment.parse::<usize>().ok()?)?,
-                    key_span: None,
-                },
-                _ => return None,
-            };
-        }
-        Some(found)
+        locate_with(self.root, pointer, |table, members, key| {
+            self.member(table, members, key)
+        })
     }
 
     /// As [`Node::locate_nearest`].
     pub(crate) fn locate_nearest(&self, pointer: &str) -> Located<'a> {
-        let mut prefix = pointer;
-        loop {
-            if let Some(found) = self.locate(prefix) {
-                return found;
-            }
-            match prefix.rfind('/') {
-                Some(i) => prefix = &prefix[..i],
-                None => {
-                    return Located {
-                        node: self.root,
-                        key_span: None,
-                    };
-                }
-            }
-        }
+        nearest(self.root, pointer, |prefix| self.locate(prefix))
     }
 }
 
