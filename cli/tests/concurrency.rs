@@ -7,15 +7,14 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
 
-use browser::{http, log_in_without_browser};
+use browser::{http, log_in_without_browser, start_login};
 use common::{Server, workspace};
 
 const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
@@ -56,26 +55,8 @@ fn concurrent_runs_share_short_lived_rotating_tokens() {
     .unwrap();
     let instance = instance.to_str().unwrap().to_owned();
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_patchbay"))
-        .args([
-            "auth",
-            "login",
-            SPEC,
-            "--instance",
-            &instance,
-            "--no-browser",
-        ])
-        .current_dir(workspace())
-        .env("PATCHBAY_HOME", &home)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(login.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    log_in_without_browser(url.trim());
+    let (mut login, url) = start_login(SPEC, &instance, &home, &[]);
+    log_in_without_browser(&url);
     assert!(login.wait().unwrap().success(), "the login succeeds");
 
     let started = Instant::now();

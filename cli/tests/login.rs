@@ -6,15 +6,15 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
 
-use browser::log_in_without_browser;
+use browser::{log_in_without_browser, start_login};
 use common::{Server, workspace};
 
 const SPEC: &str = "cli/tests/data/oauth-test-server.toml";
@@ -67,27 +67,8 @@ fn login_then_run(method: &str, client: &str, secret_line: &str, secret: &str) {
         String::from_utf8_lossy(&before.stderr)
     );
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_patchbay"))
-        .args([
-            "auth",
-            "login",
-            SPEC,
-            "--instance",
-            instance,
-            "--no-browser",
-        ])
-        .current_dir(workspace())
-        .env("PATCHBAY_HOME", &home)
-        .env("CLIENT_SECRET", secret)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(login.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let url = url.trim();
+    let (mut login, url) = start_login(SPEC, instance, &home, &[("CLIENT_SECRET", secret)]);
+    let url = url.as_str();
     assert!(url.starts_with(&format!("{}/auth?", server.base)), "{url}");
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     assert!(

@@ -3,8 +3,10 @@
 //! consent forms over HTTP, and deliver the callback to the CLI's listener.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 /// One HTTP/1.1 exchange over a fresh connection: status, headers, body.
 pub(crate) fn http(
@@ -97,4 +99,36 @@ pub(crate) fn log_in_without_browser(authorize_url: &str) {
             .to_string();
     }
     panic!("the login did not reach the callback");
+}
+
+/// Starts `patchbay auth login SPEC --instance INSTANCE --no-browser` with
+/// `PATCHBAY_HOME=home` and `envs`, and returns the process (stderr piped)
+/// and the authorization URL it printed on its first line.
+pub(crate) fn start_login(
+    spec: &str,
+    instance: &str,
+    home: &Path,
+    envs: &[(&str, &str)],
+) -> (Child, String) {
+    let mut login = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args([
+            "auth",
+            "login",
+            spec,
+            "--instance",
+            instance,
+            "--no-browser",
+        ])
+        .current_dir(super::common::workspace())
+        .env("PATCHBAY_HOME", home)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(login.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (login, url.trim().to_owned())
 }
