@@ -36,7 +36,7 @@ pub(crate) fn schema() -> &'static Value {
 /// The draft of the root that builds the validator: the one of the
 /// meta-schemas that jsonschema builds fastest. The committed schema keeps
 /// its own (2020-12), named by its `$schema`.
-const ROOT_DRAFT: Draft = Draft::Draft7;
+const ROOT_DRAFT: Draft = Draft::Draft4;
 
 /// The root the validator is built from: only a reference to the committed
 /// schema (registered under its `$id`), so that jsonschema's check of the
@@ -47,8 +47,103 @@ fn validator_root() -> Value {
     serde_json::json!({ "$ref": schema_id() })
 }
 
+/// The committed schema without its annotations, which validation never
+/// reads: what the validator is built from. Error messages that quote a
+/// description read the full [`schema`], which only a spec with a mistake
+/// parses.
+fn validation_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut deserializer = serde_json::Deserializer::from_str(CONNECTOR_SCHEMA);
+        serde::de::DeserializeSeed::deserialize(
+            WithoutAnnotations { drop_text: false },
+            &mut deserializer,
+        )
+        .map(Option::unwrap_or_default)
+        .unwrap_or_else(|error| panic!("schema/connector.schema.json is not JSON: {error}"))
+    })
+}
+
+/// Parses JSON into a [`Value`], leaving out every `title` and
+/// `description` whose value is text. That test tells annotations from
+/// properties of those names (a spec has a `description` field): a
+/// property's schema is a table, never text.
+struct WithoutAnnotations {
+    /// Whether this value is a `title` or `description` member, left out if
+    /// it is text.
+    drop_text: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for WithoutAnnotations {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WithoutAnnotations {
+    type Value = Option<Value>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(value)))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(value)))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(value)))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(value)))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok((!self.drop_text).then(|| Value::String(value.to_owned())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut items: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(item) = items.next_element_seed(WithoutAnnotations { drop_text: false })? {
+            list.extend(item);
+        }
+        Ok(Some(Value::Array(list)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut members: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut map = serde_json::Map::new();
+        while let Some(key) = members.next_key::<String>()? {
+            let drop_text = matches!(key.as_str(), "title" | "description");
+            if let Some(value) = members.next_value_seed(WithoutAnnotations { drop_text })? {
+                map.insert(key, value);
+            }
+        }
+        Ok(Some(Value::Object(map)))
+    }
+}
+
 fn schema_id() -> &'static str {
-    schema()
+    validation_schema()
         .get("$id")
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("schema/connector.schema.json has no `$id`"))
@@ -61,7 +156,7 @@ fn validator() -> &'static Validator {
             let registry = jsonschema::Registry::new()
                 .add(
                     schema_id(),
-                    Draft::Draft202012.create_resource_ref(schema()),
+                    Draft::Draft202012.create_resource_ref(validation_schema()),
                 )
                 .and_then(jsonschema::RegistryBuilder::prepare)
                 .map_err(|error| error.to_string())?;
@@ -458,6 +553,36 @@ mod tests {
         if let Err(error) = jsonschema::meta::validate(schema()) {
             panic!("schema/connector.schema.json: {error}");
         }
+    }
+
+    #[test]
+    fn the_validation_schema_is_the_committed_one_without_text_titles_and_descriptions() {
+        fn strip(value: &Value) -> Value {
+            match value {
+                Value::Object(map) => Value::Object(
+                    map.iter()
+                        .filter(|(key, member)| {
+                            !(matches!(key.as_str(), "title" | "description") && member.is_string())
+                        })
+                        .map(|(key, member)| (key.clone(), strip(member)))
+                        .collect(),
+                ),
+                Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+                other => other.clone(),
+            }
+        }
+        assert_eq!(validation_schema(), &strip(schema()));
+        assert_ne!(
+            validation_schema(),
+            schema(),
+            "the schema has descriptions to leave out"
+        );
+        // A property named `description` is a schema, not an annotation.
+        assert!(
+            validation_schema()
+                .pointer("/$defs/Endpoint/properties/description")
+                .is_some()
+        );
     }
 
     /// Every spec fixture and the same with a mistake in each top-level
