@@ -944,3 +944,18 @@ async fn an_instance_value_above_a_connector_variables_maximum_is_refused_at_bin
         "instance value `page_size`: must be at most 1000 (its `maximum`)"
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_shows_the_page_size_from_the_variable() {
+    let server = MockServer::start().await;
+    let connection = connect(&server, &spec(PAGE_SIZE_VARIABLE), token());
+    let requests = connection
+        .dry_run("items", &common::call(json!({ "page_size": 120 })))
+        .unwrap();
+    let first = requests.last().unwrap();
+    assert_eq!(first.url.query(), Some("limit=120"));
+    let error = connection
+        .dry_run("items", &common::call(json!({ "page_size": 201 })))
+        .unwrap_err();
+    assert!(error.to_string().contains("at most 200"), "{error}");
+}
