@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 use patchbay_schema::{
-    ApiKeyLocation, BasicEncoding, ClientAuth, ClientType, Direction, HttpMethod, Pkce, RatePeriod,
-    ResponseType, VariableType,
+    ApiKeyLocation, BasicEncoding, ClientAuth, ClientType, Direction, HttpMethod, OffsetStep, Pkce,
+    RatePeriod, ResponseType, VariableType,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -177,6 +177,12 @@ pub struct Input {
     /// Allowed values of an enum.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    /// Smallest value of a number (inclusive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<serde_json::Number>,
+    /// Largest value of a number (inclusive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<serde_json::Number>,
     /// Where it comes from.
     pub provenance: InputSource,
 }
@@ -228,6 +234,8 @@ impl Input {
             secret: self.secret,
             pattern: self.pattern.as_deref(),
             options: self.options.as_deref(),
+            minimum: self.minimum.as_ref(),
+            maximum: self.maximum.as_ref(),
             list_separator,
         }
     }
@@ -494,6 +502,8 @@ pub enum PaginationPlan {
         /// Stop after this many pages (none: until a stop condition).
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
+        /// When the run ends.
+        stop: StopPlan,
     },
     /// `?offset=N`.
     Offset {
@@ -505,19 +515,27 @@ pub enum PaginationPlan {
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
+        /// First offset.
+        start: Sourced<u64>,
+        /// How the offset advances.
+        step: Sourced<OffsetStep>,
+        /// When the run ends.
+        stop: StopPlan,
     },
     /// A next-page token from the response.
     Cursor {
         /// Query name of the token.
         param: String,
-        /// Path of the token in the response.
-        path: String,
+        /// Where the next token is read.
+        source: CursorSource,
         /// Query name and value of the page size.
         #[serde(skip_serializing_if = "Option::is_none")]
         page_size: Option<PageSize>,
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
+        /// When the run ends.
+        stop: StopPlan,
     },
     /// The next page's URL from the response.
     NextUrl {
@@ -526,6 +544,8 @@ pub enum PaginationPlan {
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
+        /// When the run ends.
+        stop: StopPlan,
     },
     /// The `Link` header (RFC 8288).
     LinkHeader {
@@ -534,6 +554,8 @@ pub enum PaginationPlan {
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
+        /// When the run ends.
+        stop: StopPlan,
     },
 }
 
@@ -544,7 +566,52 @@ pub struct PageSize {
     /// value ends the run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
-    /// Records per page; a shorter page ends the run.
+    /// Records per page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
+    pub limit: Option<PageLimitPlan>,
+}
+
+/// Records per page: fixed, or an integer variable's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PageLimitPlan {
+    /// Written as a number.
+    Literal(u32),
+    /// The value of an integer variable (an input), bounded by its
+    /// `maximum`; the runtime checks it again before the first request.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// Its `maximum`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        maximum: Option<serde_json::Number>,
+    },
+}
+
+/// Where a cursor's next token is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CursorSource {
+    /// A path in the response body.
+    Path(String),
+    /// A path inside the page's last record.
+    LastRecord(String),
+}
+
+/// What ends a run besides the kind's own end (no next token or link).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StopPlan {
+    /// Path of a boolean: the run goes on only while it is `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
+    /// Path of a boolean: `true` ends the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub done: Option<String>,
+    /// Path of the total record count: the run ends once it is reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<String>,
+    /// A page with no records ends the run.
+    pub empty_page: Sourced<bool>,
+    /// A page with fewer records than the page size ends the run.
+    pub short_page: Sourced<bool>,
 }

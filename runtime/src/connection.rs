@@ -16,7 +16,7 @@ use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, Response, period};
 use crate::instance::{Instance, Patterns, check_value};
-use crate::pagination::{Pages, prepare_first};
+use crate::pagination::{Pages, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
 use crate::secret::Redactor;
@@ -365,7 +365,8 @@ impl Connection {
         }
         let mut request = self.render_endpoint(endpoint, plan, &context)?;
         // Exactly what the first page sends.
-        prepare_first(&plan.pagination, &mut request);
+        let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
+        prepare_first(&plan.pagination, limit, &mut request);
         requests.push(request);
         Ok(requests)
     }
@@ -441,11 +442,16 @@ impl Connection {
     /// Pages of an endpoint's records, as its pagination says.
     pub fn pages<'c>(&'c self, endpoint: &str, call: Call) -> Result<Pages<'c>> {
         let plan = self.endpoint(endpoint)?;
+        // The page size is fixed for the run, checked before any request.
+        let limit = resolve_limit(endpoint, &plan.pagination, || {
+            self.endpoint_context(plan, &call, false)
+        })?;
         Ok(Pages::new(
             self,
             endpoint,
             call,
             &plan.pagination,
+            limit,
             plan.response.records.as_deref(),
         ))
     }

@@ -538,3 +538,424 @@ async fn a_next_url_in_plain_http_to_a_remote_host_is_refused() {
     assert!(pages.next().await.is_none());
     server.verify().await;
 }
+
+// Stop conditions (issue 13): the token decides for cursor, next-URL and
+// Link-header runs; `more`, `done` and `total` end any kind; numbered and
+// offset runs keep "an empty or short page ends" only without them.
+
+/// A cursor page: records `ids`, the next token at `/next` (none: absent).
+fn cursor_page(ids: &[i64], next: Option<&str>) -> Value {
+    let mut page = page_of(ids);
+    if let Some(next) = next {
+        page["next"] = json!(next);
+    }
+    page
+}
+
+/// Answers the first request (no `param`) with `body`.
+async fn first_answer(server: &MockServer, param: &str, body: Value) {
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .and(query_param_is_missing(param))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_cursor_run_goes_on_past_an_empty_page_that_has_a_token() {
+    let server = MockServer::start().await;
+    first_answer(&server, "cursor", cursor_page(&[1, 2], Some("c2"))).await;
+    page_answer(&server, "cursor", "c2", cursor_page(&[], Some("c3"))).await;
+    page_answer(&server, "cursor", "c3", cursor_page(&[3], None)).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", limit_param = "limit", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(
+        ids(&records),
+        [1, 2, 3],
+        "the empty and the short page did not end it"
+    );
+    assert_eq!(pages, 3);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_full_last_page_without_a_token_ends_without_another_request() {
+    let server = MockServer::start().await;
+    first_answer(&server, "cursor", cursor_page(&[1, 2], Some("c2"))).await;
+    page_answer(&server, "cursor", "c2", cursor_page(&[3, 4], None)).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", limit_param = "limit", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3, 4]);
+    assert_eq!(pages, 2);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn next_url_and_link_header_runs_go_on_past_an_empty_page() {
+    let server = MockServer::start().await;
+    page_answer(
+        &server,
+        "p",
+        "1",
+        json!({ "data": [], "next": "/items?p=2" }),
+    )
+    .await;
+    page_answer(&server, "p", "2", json!({ "data": [{ "id": 7 }] })).await;
+    let connection = connect(
+        &server,
+        &format!(
+            "{AUTH}\n[endpoints.items]\nmethod = \"GET\"\nurl = \"{{{{ base }}}}/items?p=1\"\nresponse = {{ records = \"/data\" }}\npagination = {{ type = \"next_url\", path = \"/next\" }}\n"
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [7]);
+    assert_eq!(pages, 2);
+    server.verify().await;
+}
+
+/// Stripe's shape: `{"object":"list","has_more":…,"data":[{"id":…}]}`.
+fn stripe_page(ids: &[&str], has_more: bool) -> Value {
+    json!({
+        "object": "list",
+        "url": "/v1/items",
+        "has_more": has_more,
+        "data": ids.iter().map(|id| json!({ "id": id, "object": "customer" })).collect::<Vec<_>>(),
+    })
+}
+
+const LAST_RECORD: &str = r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "starting_after", last_record = "/id", more = "/has_more", limit_param = "limit", limit = 2 }"#;
+
+#[tokio::test]
+async fn last_record_takes_the_cursor_from_the_last_record_until_more_is_false() {
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "starting_after",
+        stripe_page(&["cus_1", "cus_2"], true),
+    )
+    .await;
+    page_answer(
+        &server,
+        "starting_after",
+        "cus_2",
+        stripe_page(&["cus_3", "cus_4"], false),
+    )
+    .await;
+    let connection = connect(&server, &spec(LAST_RECORD), token());
+    let mut pages = connection.pages("items", Call::default()).unwrap();
+    let mut seen = Vec::new();
+    while let Some(page) = pages.next().await {
+        for record in page.unwrap().records {
+            seen.push(record["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["cus_1", "cus_2", "cus_3", "cus_4"]);
+    let sent = queries(&server).await;
+    assert_eq!(sent[0], pairs(&[("limit", "2")]));
+    assert_eq!(
+        sent[1],
+        pairs(&[("limit", "2"), ("starting_after", "cus_2")])
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn has_more_true_on_an_empty_page_ends_the_run_for_want_of_a_last_record() {
+    // Stripe never documents this answer; if it came, there is no last
+    // object to continue after, so the run ends instead of asking again.
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "starting_after",
+        stripe_page(&["cus_1", "cus_2"], true),
+    )
+    .await;
+    page_answer(&server, "starting_after", "cus_2", stripe_page(&[], true)).await;
+    let connection = connect(&server, &spec(LAST_RECORD), token());
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(records.len(), 2);
+    assert_eq!(pages, 2);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_last_record_that_repeats_is_page_repeated() {
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "starting_after",
+        stripe_page(&["cus_1", "cus_2"], true),
+    )
+    .await;
+    page_answer(
+        &server,
+        "starting_after",
+        "cus_2",
+        stripe_page(&["cus_2"], true),
+    )
+    .await;
+    let connection = connect(&server, &spec(LAST_RECORD), token());
+    let mut pages = connection.pages("items", Call::default()).unwrap();
+    assert!(pages.next().await.unwrap().is_ok());
+    assert!(pages.next().await.unwrap().is_ok());
+    match pages.next().await {
+        Some(Err(Error::PageRepeated { what, value, .. })) => {
+            assert_eq!(what, "cursor");
+            assert_eq!(value, "cus_2");
+        }
+        other => panic!("expected PageRepeated, got {other:?}"),
+    }
+    assert!(pages.next().await.is_none());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn offset_with_step_limit_goes_on_past_short_and_empty_pages_until_the_total() {
+    // Box: the next offset is the previous one plus the limit, a page may
+    // hold fewer entries (even none) while more remain; stop at total_count.
+    let server = MockServer::start().await;
+    let box_page = |ids: &[i64]| json!({ "total_count": 5, "offset": 0, "limit": 2, "entries": ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>() });
+    page_answer(&server, "offset", "0", box_page(&[1])).await;
+    page_answer(&server, "offset", "2", box_page(&[])).await;
+    page_answer(&server, "offset", "4", box_page(&[5])).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/entries" }
+pagination = { type = "offset", param = "offset", limit_param = "limit", limit = 2, step = "limit", total = "/total_count" }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 5]);
+    assert_eq!(pages, 3, "offset 6 is past the total of 5: not asked");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn offset_from_start_one() {
+    let server = MockServer::start().await;
+    page_answer(&server, "pos", "1", page_of(&[1, 2])).await;
+    page_answer(&server, "pos", "3", page_of(&[3])).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "offset", param = "pos", start = 1, limit_param = "max", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, _) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3], "the short page ended it");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn page_number_ends_once_pages_times_limit_reach_the_total() {
+    let server = MockServer::start().await;
+    let page = |ids: &[i64]| {
+        let mut body = page_of(ids);
+        body["total"] = json!(4);
+        body
+    };
+    page_answer(&server, "page", "1", page(&[1, 2])).await;
+    page_answer(&server, "page", "2", page(&[3, 4])).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "page_number", param = "page", limit_param = "per_page", limit = 2, total = "/total" }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3, 4]);
+    assert_eq!(pages, 2, "a full last page: page 3 is not asked for");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_cursor_run_ends_once_the_records_reach_the_total() {
+    let server = MockServer::start().await;
+    let page = |ids: &[i64], next: &str| {
+        let mut body = cursor_page(ids, Some(next));
+        body["total"] = json!(3);
+        body
+    };
+    first_answer(&server, "after", page(&[1, 2], "c2")).await;
+    page_answer(&server, "after", "c2", page(&[3], "c3")).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "after", path = "/next", total = "/total" }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3]);
+    assert_eq!(pages, 2, "the token c3 is not followed");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn done_ends_a_next_url_run_whose_last_page_still_links_on() {
+    // Zendesk's incremental export: `after_url` is present on the last
+    // page, `end_of_stream: true` says it is the last.
+    let server = MockServer::start().await;
+    let base = server.uri();
+    page_answer(
+        &server,
+        "start_time",
+        "0",
+        json!({ "tickets": [{ "id": 1 }], "after_url": format!("{base}/items?cursor=a1"), "end_of_stream": false }),
+    )
+    .await;
+    page_answer(
+        &server,
+        "cursor",
+        "a1",
+        json!({ "tickets": [{ "id": 2 }], "after_url": format!("{base}/items?cursor=a2"), "end_of_stream": true }),
+    )
+    .await;
+    let connection = connect(
+        &server,
+        &format!(
+            "{AUTH}\n[endpoints.items]\nmethod = \"GET\"\nurl = \"{{{{ base }}}}/items\"\nquery = {{ start_time = \"0\" }}\nresponse = {{ records = \"/tickets\" }}\npagination = {{ type = \"next_url\", path = \"/after_url\", done = \"/end_of_stream\" }}\n"
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2]);
+    assert_eq!(pages, 2);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn more_turns_off_the_short_page_heuristic_of_numbered_pages() {
+    // Jira: a page may hold fewer than `maxResults` while `isLast` is false.
+    let server = MockServer::start().await;
+    let page = |ids: &[i64], last: bool| {
+        let mut body = page_of(ids);
+        body["isLast"] = json!(last);
+        body
+    };
+    page_answer(&server, "startAt", "0", page(&[1], false)).await;
+    page_answer(&server, "startAt", "1", page(&[2, 3], true)).await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "offset", param = "startAt", limit_param = "maxResults", limit = 2, done = "/isLast" }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(
+        ids(&records),
+        [1, 2, 3],
+        "the short first page did not end it"
+    );
+    assert_eq!(pages, 2);
+    server.verify().await;
+}
+
+const PAGE_SIZE_VARIABLE: &str = r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", limit_param = "limit", limit = "{{ page_size }}" }
+
+[endpoints.items.variables.page_size]
+type = "integer"
+default = 50
+minimum = 1
+maximum = 200
+"#;
+
+#[tokio::test]
+async fn limit_from_a_variable_is_sent_as_the_page_size() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(cursor_page(&[1], None)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let connection = connect(&server, &spec(PAGE_SIZE_VARIABLE), token());
+    collect(&connection, common::call(json!({ "page_size": 120 }))).await;
+    assert_eq!(queries(&server).await[0], pairs(&[("limit", "120")]));
+    let connection = connect(&server, &spec(PAGE_SIZE_VARIABLE), token());
+    collect(&connection, Call::default()).await;
+    assert_eq!(
+        queries(&server).await[1],
+        pairs(&[("limit", "50")]),
+        "the default"
+    );
+}
+
+#[tokio::test]
+async fn limit_from_a_variable_above_its_maximum_is_a_clear_error_before_any_request() {
+    let server = MockServer::start().await;
+    let connection = connect(&server, &spec(PAGE_SIZE_VARIABLE), token());
+    let error = connection
+        .pages("items", common::call(json!({ "page_size": 500 })))
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::EndpointVariable { key, .. } if key == "page_size"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "endpoint variable `page_size`: must be at most 200 (its `maximum`)"
+    );
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_instance_value_above_a_connector_variables_maximum_is_refused_at_binding() {
+    let text = format!(
+        "{AUTH}\n[variables.page_size]\ntype = \"integer\"\ndefault = 100\nmaximum = 1000\n\n[endpoints.items]\nmethod = \"GET\"\nurl = \"{{{{ base }}}}/items\"\nresponse = {{ records = \"/data\" }}\npagination = {{ type = \"offset\", param = \"offset\", limit_param = \"limit\", limit = \"{{{{ page_size }}}}\" }}\n"
+    );
+    let connector = common::connector(&text);
+    let error = common::instance(
+        &connector,
+        "http://127.0.0.1:1",
+        json!({ "token": "tok", "page_size": 5000 }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "instance value `page_size`: must be at most 1000 (its `maximum`)"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_page_size_from_the_variable() {
+    let server = MockServer::start().await;
+    let connection = connect(&server, &spec(PAGE_SIZE_VARIABLE), token());
+    let requests = connection
+        .dry_run("items", &common::call(json!({ "page_size": 120 })))
+        .unwrap();
+    let first = requests.last().unwrap();
+    assert_eq!(first.url.query(), Some("limit=120"));
+    let error = connection
+        .dry_run("items", &common::call(json!({ "page_size": 201 })))
+        .unwrap_err();
+    assert!(error.to_string().contains("at most 200"), "{error}");
+}

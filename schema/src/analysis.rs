@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::MAX_ENDPOINT_REQUESTS;
 use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
 use crate::document::pointer_push;
-use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec, Variable, VariableType};
+use crate::model::{AuthMethod, Body, Endpoint, Entry, PageLimit, Spec, Variable, VariableType};
 use crate::template::{TemplateError, referenced_names};
 
 /// Where a name in scope was declared.
@@ -158,6 +158,8 @@ pub(crate) enum Field {
     Query,
     Header,
     Body,
+    /// A pagination `limit` naming a variable (`"{{ page_size }}"`).
+    PageSize,
 }
 
 /// A template in the spec and the requests it is rendered in.
@@ -578,5 +580,15 @@ impl<'a> Analysis<'a> {
             endpoint.body.as_ref(),
             &scopes,
         );
+        if let Some(PageLimit::Variable(template)) =
+            endpoint.pagination.as_ref().and_then(|p| p.limit())
+        {
+            self.add_site(
+                pointer_push(&pointer_push(&pointer, "pagination"), "limit"),
+                template,
+                Field::PageSize,
+                &scopes,
+            );
+        }
     }
 }

@@ -75,6 +75,10 @@ pub struct ExpectedInput<'a> {
     pub pattern: Option<&'a str>,
     /// Allowed values of an enum.
     pub options: Option<&'a [String]>,
+    /// Smallest value of a number (inclusive).
+    pub minimum: Option<&'a serde_json::Number>,
+    /// Largest value of a number (inclusive).
+    pub maximum: Option<&'a serde_json::Number>,
     /// A list given for it is joined with this separator (an OAuth scope).
     pub list_separator: Option<&'a str>,
 }
@@ -113,7 +117,7 @@ impl std::error::Error for ValueError {}
 ///
 /// let input = ExpectedInput {
 ///     key: "project_id", label: "Project", kind: VariableType::String, required: true,
-///     secret: false, pattern: Some("prj_[a-z]+"), options: None, list_separator: None,
+///     secret: false, pattern: Some("prj_[a-z]+"), options: None, minimum: None, maximum: None, list_separator: None,
 /// };
 /// let matches = |p: &str, t: &str| compile_pattern(p).map(|r| r.is_match(t));
 /// assert!(check_value(&input, &json!("prj_abc"), &matches).is_ok());
@@ -145,6 +149,7 @@ pub fn check_value(
         }
         Err(crate::value::TypeMismatch::Url(message)) => return Err(ValueError(message)),
     }
+    crate::value::check_bounds(value, input.minimum, input.maximum).map_err(ValueError)?;
     let Some(text) = value.as_str() else {
         return Ok(());
     };
@@ -214,7 +219,7 @@ pub fn missing_message(input: &ExpectedInput<'_>, method: &str) -> String {
 ///
 /// let api_key = ExpectedInput {
 ///     key: "api_key", label: "API key", kind: VariableType::Secret, required: true,
-///     secret: true, pattern: None, options: None, list_separator: None,
+///     secret: true, pattern: None, options: None, minimum: None, maximum: None, list_separator: None,
 /// };
 /// let shop = InstanceTarget { id: "shop", methods: Some(vec![("key", vec![api_key])]) };
 /// let file = SourceFile::new("mine.toml", "connector = \"shop\"\nauth = \"key\"\n[values]\napi_key = \"k-123\"\n");
@@ -468,6 +473,8 @@ mod tests {
             secret: false,
             pattern: None,
             options: None,
+            minimum: None,
+            maximum: None,
             list_separator: None,
         }
     }
@@ -493,6 +500,11 @@ mod tests {
                 list_separator: Some(" "),
                 ..input("scope", VariableType::String)
             },
+            ExpectedInput {
+                minimum: Some(&*PAGE_SIZE_MIN),
+                maximum: Some(&*PAGE_SIZE_MAX),
+                ..input("page_size", VariableType::Integer)
+            },
         ];
         InstanceTarget {
             id: "shop",
@@ -508,6 +520,11 @@ mod tests {
             .map(|d| format!("{} {}:{}", d.code, d.start.line, d.start.column))
             .collect()
     }
+
+    static PAGE_SIZE_MIN: std::sync::LazyLock<serde_json::Number> =
+        std::sync::LazyLock::new(|| serde_json::Number::from(1));
+    static PAGE_SIZE_MAX: std::sync::LazyLock<serde_json::Number> =
+        std::sync::LazyLock::new(|| serde_json::Number::from(200));
 
     const HEAD: &str =
         "connector = \"shop\"\nauth = \"key\"\n[values]\nbase = \"https://shop.example.com\"\n";
@@ -547,6 +564,20 @@ mod tests {
             "pattern"
         );
         assert_eq!(lint(&format!("{HEAD}order = 12\n")), ["PB503 5:9"], "type");
+        assert_eq!(
+            lint(&format!("{HEAD}page_size = 500\n")),
+            ["PB503 5:13"],
+            "above the maximum"
+        );
+        assert_eq!(
+            lint(&format!("{HEAD}page_size = 0\n")),
+            ["PB503 5:13"],
+            "below the minimum"
+        );
+        assert_eq!(
+            lint(&format!("{HEAD}page_size = 200\n")),
+            Vec::<String>::new()
+        );
         assert_eq!(
             lint(&format!("{HEAD}order = {{ env = \"A\", file = \"b\" }}\n")),
             ["PB503 5:9"],

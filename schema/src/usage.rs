@@ -56,6 +56,12 @@ pub fn names_used(
         if let Some(body) = &endpoint.body {
             used.body(body);
         }
+        // A page size from a variable (`limit = "{{ page_size }}"`) uses it.
+        if let Some(crate::model::PageLimit::Variable(template)) =
+            endpoint.pagination.as_ref().and_then(|p| p.limit())
+        {
+            used.text(template);
+        }
         // The credential goes on every request that does not write an entry
         // of the same name itself.
         let written = |place: EntryPlace, name: &str| {

@@ -50,6 +50,61 @@ pub fn check_type(kind: VariableType, value: &Value) -> Result<(), TypeMismatch>
     }
 }
 
+/// Whether a number lies within a variable's `minimum` and `maximum`
+/// (both inclusive); the error says which bound it breaks. A value that
+/// is not a number passes: [`check_type`] reports it.
+///
+/// ```
+/// use patchbay_schema::value::check_bounds;
+/// use serde_json::{Number, json};
+///
+/// let max = Number::from(200);
+/// assert!(check_bounds(&json!(200), None, Some(&max)).is_ok());
+/// assert_eq!(
+///     check_bounds(&json!(500), None, Some(&max)).unwrap_err(),
+///     "must be at most 200 (its `maximum`)"
+/// );
+/// ```
+pub fn check_bounds(
+    value: &Value,
+    minimum: Option<&serde_json::Number>,
+    maximum: Option<&serde_json::Number>,
+) -> Result<(), String> {
+    let Value::Number(number) = value else {
+        return Ok(());
+    };
+    if let Some(minimum) = minimum
+        && compare(number, minimum) == std::cmp::Ordering::Less
+    {
+        return Err(format!("must be at least {minimum} (its `minimum`)"));
+    }
+    if let Some(maximum) = maximum
+        && compare(number, maximum) == std::cmp::Ordering::Greater
+    {
+        return Err(format!("must be at most {maximum} (its `maximum`)"));
+    }
+    Ok(())
+}
+
+/// Orders two JSON numbers: exactly when both are integers, else as
+/// floating point.
+pub fn compare(a: &serde_json::Number, b: &serde_json::Number) -> std::cmp::Ordering {
+    let whole = |n: &serde_json::Number| {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    };
+    match (whole(a), whole(b)) {
+        (Some(a), Some(b)) => a.cmp(&b),
+        _ => {
+            let float = |n: &serde_json::Number| n.as_f64().unwrap_or(f64::NAN);
+            float(a)
+                .partial_cmp(&float(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        }
+    }
+}
+
 /// Parses an absolute http(s) URL with a host, the only kind a `url`
 /// value may be. The error says what is wrong, without quoting the text.
 ///

@@ -225,6 +225,8 @@ fn truncated_and_damaged_instances_never_panic() {
         secret: kind == VariableType::Secret,
         pattern,
         options: None,
+        minimum: None,
+        maximum: None,
         list_separator: Some(" "),
     })
     .collect();

@@ -3,7 +3,10 @@
 
 use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
-use patchbay_schema::{Direction, Endpoint, Entry, HttpMethod, Pagination, ResponseType};
+use patchbay_schema::{
+    Direction, Endpoint, Entry, HttpMethod, OffsetStep, PageLimit, Pagination, ResponseType,
+    Variable,
+};
 
 use super::entries::{body_plan, request_plan, written_value};
 use super::inputs::input;
@@ -24,6 +27,7 @@ pub(super) fn endpoint_plan(
     key: &str,
     endpoint: &Endpoint,
     apply: &ApplyPlan,
+    connector_variables: &IndexMap<String, Variable>,
     templates: &mut Templates,
 ) -> EndpointPlan {
     let spec_entries = |map: &IndexMap<String, Entry>| -> Vec<PlanEntry> {
@@ -83,61 +87,125 @@ pub(super) fn endpoint_plan(
             records: response.records,
             max_bytes: sourced(response.max_bytes, DEFAULT_MAX_RESPONSE_BYTES),
         },
-        pagination: pagination_plan(endpoint.pagination.as_ref()),
+        pagination: pagination_plan(endpoint.pagination.as_ref(), &|name| {
+            endpoint
+                .variables
+                .get(name)
+                .or_else(|| connector_variables.get(name))
+                .and_then(|variable| variable.maximum.clone())
+        }),
     }
 }
 
-fn page_size(limit_param: &Option<String>, limit: Option<u32>) -> Option<PageSize> {
+fn page_size(
+    limit_param: &Option<String>,
+    limit: Option<&PageLimit>,
+    maximum_of: &dyn Fn(&str) -> Option<serde_json::Number>,
+) -> Option<PageSize> {
+    let limit = limit.map(|limit| match limit {
+        PageLimit::Fixed(n) => PageLimitPlan::Literal(*n),
+        PageLimit::Variable(_) => {
+            // Lint (PB607) guarantees the template is exactly `{{ name }}`.
+            let name = limit.variable().unwrap_or_default().to_owned();
+            let maximum = maximum_of(&name);
+            PageLimitPlan::Variable { name, maximum }
+        }
+    });
     (limit_param.is_some() || limit.is_some()).then(|| PageSize {
         param: limit_param.clone(),
         limit,
     })
 }
 
-fn pagination_plan(pagination: Option<&Pagination>) -> PaginationPlan {
+/// The stop conditions: the declared ones, and the empty/short-page
+/// heuristics, on by default only for numbered and offset pages that
+/// declare none (a token type's token decides).
+fn stop_plan(pagination: &Pagination, has_limit: bool) -> StopPlan {
+    let fields = pagination.stop_fields();
+    let counted = matches!(
+        pagination,
+        Pagination::PageNumber { .. } | Pagination::Offset { .. }
+    );
+    let empty_page = counted && !fields.any();
+    StopPlan {
+        more: fields.more.map(str::to_owned),
+        done: fields.done.map(str::to_owned),
+        total: fields.total.map(str::to_owned),
+        empty_page: sourced(None, empty_page),
+        short_page: sourced(None, empty_page && has_limit),
+    }
+}
+
+fn pagination_plan(
+    pagination: Option<&Pagination>,
+    maximum_of: &dyn Fn(&str) -> Option<serde_json::Number>,
+) -> PaginationPlan {
+    let Some(pagination) = pagination else {
+        return PaginationPlan::None;
+    };
+    let stop = stop_plan(pagination, pagination.limit().is_some());
     match pagination {
-        None | Some(Pagination::None {}) => PaginationPlan::None,
-        Some(Pagination::PageNumber {
+        Pagination::None {} => PaginationPlan::None,
+        Pagination::PageNumber {
             param,
             start,
             limit_param,
             limit,
             max_pages,
-        }) => PaginationPlan::PageNumber {
+            ..
+        } => PaginationPlan::PageNumber {
             param: param.clone(),
             start: sourced(*start, 1),
-            page_size: page_size(limit_param, *limit),
+            page_size: page_size(limit_param, limit.as_ref(), maximum_of),
             max_pages: *max_pages,
+            stop,
         },
-        Some(Pagination::Offset {
+        Pagination::Offset {
             param,
             limit_param,
             limit,
             max_pages,
-        }) => PaginationPlan::Offset {
+            start,
+            step,
+            ..
+        } => PaginationPlan::Offset {
             param: param.clone(),
-            page_size: page_size(limit_param, *limit),
+            page_size: page_size(limit_param, limit.as_ref(), maximum_of),
             max_pages: *max_pages,
+            start: sourced(*start, 0),
+            step: sourced(*step, OffsetStep::Records),
+            stop,
         },
-        Some(Pagination::Cursor {
+        Pagination::Cursor {
             param,
             path,
             limit_param,
             limit,
             max_pages,
-        }) => PaginationPlan::Cursor {
+            last_record,
+            ..
+        } => PaginationPlan::Cursor {
             param: param.clone(),
-            path: path.clone(),
-            page_size: page_size(limit_param, *limit),
+            // Lint (PB605) guarantees exactly one of the two.
+            source: match (path, last_record) {
+                (_, Some(field)) => CursorSource::LastRecord(field.clone()),
+                (path, None) => CursorSource::Path(path.clone().unwrap_or_default()),
+            },
+            page_size: page_size(limit_param, limit.as_ref(), maximum_of),
             max_pages: *max_pages,
+            stop,
         },
-        Some(Pagination::NextUrl { path, max_pages }) => PaginationPlan::NextUrl {
+        Pagination::NextUrl {
+            path, max_pages, ..
+        } => PaginationPlan::NextUrl {
             path: path.clone(),
             max_pages: *max_pages,
+            stop,
         },
-        Some(Pagination::LinkHeader { rel, max_pages }) => PaginationPlan::LinkHeader {
+        Pagination::LinkHeader { rel, max_pages, .. } => PaginationPlan::LinkHeader {
             rel: sourced(rel.clone(), "next".to_owned()),
             max_pages: *max_pages,
+            stop,
         },
     }
 }

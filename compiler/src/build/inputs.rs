@@ -70,6 +70,8 @@ fn merge_override(base: &Variable, over: &Variable) -> Variable {
             .or_else(|| base.placeholder.clone()),
         pattern: over.pattern.clone().or_else(|| base.pattern.clone()),
         options: over.options.clone().or_else(|| base.options.clone()),
+        minimum: over.minimum.clone().or_else(|| base.minimum.clone()),
+        maximum: over.maximum.clone().or_else(|| base.maximum.clone()),
     }
 }
 
@@ -104,6 +106,8 @@ pub(super) fn input(
         placeholder: variable.placeholder.clone(),
         pattern: variable.pattern.clone(),
         options: variable.options.clone(),
+        minimum: variable.minimum.clone(),
+        maximum: variable.maximum.clone(),
         provenance,
     }
 }
@@ -153,6 +157,8 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
         placeholder: None,
         pattern: None,
         options: None,
+        minimum: None,
+        maximum: None,
         provenance: InputSource::Runtime,
     }
 }

@@ -1,18 +1,21 @@
-//! Cursors: each page's response holds the token that asks for the next.
+//! Cursors: each page gives the token that asks for the next, either at a
+//! path of the response or inside the page's last record (Stripe's
+//! `starting_after` is the id of the last object).
 
-use patchbay_compiler::plan::PageSize;
+use patchbay_compiler::plan::{CursorSource, PageSize};
 use serde_json::Value;
 
 use super::{Fetched, Kind, Position, set_query};
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
-/// `?{param}=TOKEN`, the token read at `path` of the previous page; a
-/// missing, empty or null token ends the run.
+/// `?{param}=TOKEN`, the token read from the previous page; a missing,
+/// empty or null token (or, for `last_record`, a page without records)
+/// means there is no next page.
 #[derive(Debug)]
 pub(super) struct Cursor<'p> {
     pub(super) param: &'p str,
-    pub(super) path: &'p str,
+    pub(super) source: &'p CursorSource,
     pub(super) page_size: Option<&'p PageSize>,
     pub(super) max_pages: Option<u32>,
 }
@@ -33,7 +36,11 @@ impl Kind for Cursor<'_> {
     }
 
     fn next(&self, _: &Position, page: &Fetched<'_>) -> Option<Position> {
-        match at_path(page.body, self.path) {
+        let token = match self.source {
+            CursorSource::Path(path) => at_path(page.body, path),
+            CursorSource::LastRecord(field) => at_path(page.records.last()?, field),
+        };
+        match token {
             Some(Value::String(token)) if !token.is_empty() => {
                 Some(Position::Cursor(token.clone()))
             }

@@ -3,6 +3,12 @@
 //! carries and where the next page starts. A new kind is a new file and
 //! one arm in [`kind_of`].
 //!
+//! Whether a next page is fetched is decided in one place for every kind
+//! ([`stop`]): cursor, next-URL and Link-header runs go on while the API
+//! gives a next token or link (an empty page does not end them), numbered
+//! and offset runs end at an empty or short page unless the pagination
+//! declares `more`, `done` or `total`.
+//!
 //! Whatever the kind, a run ends: a cursor or link it already followed is
 //! an error at once ([`Error::PageRepeated`]); a numbered or offset page
 //! identical to the previous one ends it normally (Magento answers past
@@ -16,17 +22,21 @@ mod next_url;
 mod offset;
 mod page_number;
 mod single;
+mod stop;
 
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use patchbay_compiler::plan::{PageSize, PaginationPlan};
+use patchbay_compiler::plan::{PageLimitPlan, PageSize, PaginationPlan, StopPlan};
 use serde_json::Value;
+
+pub(crate) use self::stop::EndReason;
 
 use crate::connection::{Call, Connection};
 use crate::error::{Error, Result};
 use crate::http::Response;
+use crate::render::Context;
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
@@ -50,16 +60,27 @@ enum Position {
     Url(url::Url),
 }
 
-/// What a page returned, for finding the next one. It had records: a page
-/// without any ends the run before a kind is asked.
+/// What a page returned, for finding the next one and deciding whether
+/// to fetch it.
 #[derive(Debug)]
 struct Fetched<'p> {
     /// The response body as JSON (`Null` when empty).
     body: &'p Value,
     /// The response (headers, the URL that answered).
     response: &'p Response,
+    /// The page's records (a cursor may be read from the last one).
+    records: &'p [Value],
     /// How many records it held.
     count: usize,
+}
+
+/// What a run has read so far, counting the page just fetched.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunSoFar {
+    /// Pages fetched.
+    pages: u32,
+    /// Records received.
+    records: u64,
 }
 
 /// One kind of pagination.
@@ -76,13 +97,22 @@ trait Kind: fmt::Debug + Send + Sync {
     /// page size are applied by [`prepare`] for every kind.
     fn mark(&self, request: &mut HttpRequest, at: &Position);
 
-    /// Where the page after the one at `at` starts, or `None` when that
-    /// one was the last.
+    /// Where the page after the one at `at` would start, or `None` when
+    /// the kind has no next position (no token or link). Whether it is
+    /// fetched is decided by [`stop::ends`].
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position>;
+
+    /// How many records the run has gone past once the page at `next`
+    /// would start, compared with a `total`: by default the records
+    /// received.
+    fn covered(&self, _next: &Position, run: RunSoFar) -> u64 {
+        run.records
+    }
 }
 
 /// The kind a plan's pagination is: the one place a new kind is added.
-fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
+/// `limit` is the page size resolved for this run.
+fn kind_of(plan: &PaginationPlan, limit: Option<u32>) -> Box<dyn Kind + '_> {
     match plan {
         PaginationPlan::None => Box::new(single::Single),
         PaginationPlan::PageNumber {
@@ -90,49 +120,129 @@ fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
             start,
             page_size,
             max_pages,
+            ..
         } => Box::new(page_number::PageNumber {
             param,
             start: start.value,
             page_size: page_size.as_ref(),
+            limit,
             max_pages: *max_pages,
         }),
         PaginationPlan::Offset {
             param,
             page_size,
             max_pages,
+            start,
+            step,
+            ..
         } => Box::new(offset::Offset {
             param,
             page_size: page_size.as_ref(),
+            start: start.value,
+            step: step.value,
+            limit,
             max_pages: *max_pages,
         }),
         PaginationPlan::Cursor {
             param,
-            path,
+            source,
             page_size,
             max_pages,
+            ..
         } => Box::new(cursor::Cursor {
             param,
-            path,
+            source,
             page_size: page_size.as_ref(),
             max_pages: *max_pages,
         }),
-        PaginationPlan::NextUrl { path, max_pages } => Box::new(next_url::NextUrl {
+        PaginationPlan::NextUrl {
+            path, max_pages, ..
+        } => Box::new(next_url::NextUrl {
             path,
             max_pages: *max_pages,
         }),
-        PaginationPlan::LinkHeader { rel, max_pages } => Box::new(link_header::LinkHeader {
+        PaginationPlan::LinkHeader { rel, max_pages, .. } => Box::new(link_header::LinkHeader {
             rel: &rel.value,
             max_pages: *max_pages,
         }),
     }
 }
 
+/// The stop conditions of a pagination (none for a single page).
+fn stop_of(plan: &PaginationPlan) -> Option<&StopPlan> {
+    match plan {
+        PaginationPlan::None => None,
+        PaginationPlan::PageNumber { stop, .. }
+        | PaginationPlan::Offset { stop, .. }
+        | PaginationPlan::Cursor { stop, .. }
+        | PaginationPlan::NextUrl { stop, .. }
+        | PaginationPlan::LinkHeader { stop, .. } => Some(stop),
+    }
+}
+
+/// The page size of a run: the written number, or the value of the
+/// variable `limit` names, checked against the variable's `maximum` (the
+/// API's largest page) and to be at least 1. Binding already checked the
+/// variable's bounds; this keeps a value from a path that skipped binding
+/// (a default) from reaching a request. `values` is asked for only when
+/// the size comes from a variable.
+pub(crate) fn resolve_limit(
+    endpoint: &str,
+    plan: &PaginationPlan,
+    values: impl FnOnce() -> Result<Context>,
+) -> Result<Option<u32>> {
+    let page_size = match plan {
+        PaginationPlan::PageNumber { page_size, .. }
+        | PaginationPlan::Offset { page_size, .. }
+        | PaginationPlan::Cursor { page_size, .. } => page_size.as_ref(),
+        _ => None,
+    };
+    let Some(limit) = page_size.and_then(|size| size.limit.as_ref()) else {
+        return Ok(None);
+    };
+    let (name, maximum) = match limit {
+        PageLimitPlan::Literal(n) => return Ok(Some(*n)),
+        PageLimitPlan::Variable { name, maximum } => (name, maximum.as_ref()),
+    };
+    let error = |message: String| Error::Render {
+        what: format!("endpoint `{endpoint}`: page size `limit = \"{{{{ {name} }}}}\"`"),
+        message,
+    };
+    let values = values()?;
+    let value = values.get(name).ok_or_else(|| {
+        error(format!(
+            "`{name}` has no value; give it in the instance (or the call), or declare a `default`"
+        ))
+    })?;
+    let size = value.as_u64().ok_or_else(|| {
+        error(format!(
+            "`{name}` must be a whole number of at least 1, not {value}"
+        ))
+    })?;
+    if let Some(maximum) = maximum
+        && maximum.as_u64().is_some_and(|maximum| size > maximum)
+    {
+        return Err(error(format!(
+            "`{name}` is {size}, above its `maximum` of {maximum} (the API's largest page); give a smaller value"
+        )));
+    }
+    match u32::try_from(size) {
+        Ok(size) if size >= 1 => Ok(Some(size)),
+        _ => Err(error(format!(
+            "`{name}` is {size}; a page size must be between 1 and {}",
+            u32::MAX
+        ))),
+    }
+}
+
 /// Puts the page size and a page's position on its request.
-fn prepare(kind: &dyn Kind, request: &mut HttpRequest, at: &Position) {
-    if let Some(PageSize {
-        param: Some(param),
-        limit: Some(limit),
-    }) = kind.page_size()
+fn prepare(kind: &dyn Kind, limit: Option<u32>, request: &mut HttpRequest, at: &Position) {
+    if let (
+        Some(PageSize {
+            param: Some(param), ..
+        }),
+        Some(limit),
+    ) = (kind.page_size(), limit)
     {
         set_query(&mut request.url, param, &limit.to_string());
     }
@@ -144,8 +254,13 @@ fn prepare(kind: &dyn Kind, request: &mut HttpRequest, at: &Position) {
 
 /// Puts what the first page of a pagination carries on a request: a dry
 /// run shows exactly what the first page sends.
-pub(crate) fn prepare_first(plan: &PaginationPlan, request: &mut HttpRequest) {
-    prepare(kind_of(plan).as_ref(), request, &Position::First);
+pub(crate) fn prepare_first(plan: &PaginationPlan, limit: Option<u32>, request: &mut HttpRequest) {
+    prepare(
+        kind_of(plan, limit).as_ref(),
+        limit,
+        request,
+        &Position::First,
+    );
 }
 
 /// Sets a query parameter, replacing any of the same name.
@@ -193,10 +308,18 @@ pub struct Pages<'c> {
     endpoint: String,
     call: Call,
     kind: Box<dyn Kind + 'c>,
+    /// When the run ends besides the kind's own end.
+    stop: Option<&'c StopPlan>,
+    /// The page size of this run.
+    limit: Option<u32>,
     records: Option<&'c str>,
     /// Where the next page starts; `None` once the run has ended.
     next: Option<Position>,
     fetched: u32,
+    /// Records received so far.
+    received: u64,
+    /// Why the run ended, once it ended without an error.
+    end: Option<EndReason>,
     /// Pages fetched at most when the kind has no `max_pages`.
     page_cap: u32,
     first_origin: Option<url::Origin>,
@@ -211,22 +334,28 @@ pub struct Pages<'c> {
 }
 
 impl<'c> Pages<'c> {
-    /// Pages of an endpoint with this pagination, records at `records`.
+    /// Pages of an endpoint with this pagination, records at `records`,
+    /// `limit` records a page.
     pub(crate) fn new(
         connection: &'c Connection,
         endpoint: &str,
         call: Call,
         pagination: &'c PaginationPlan,
+        limit: Option<u32>,
         records: Option<&'c str>,
     ) -> Self {
         Pages {
             connection,
             endpoint: endpoint.to_owned(),
             call,
-            kind: kind_of(pagination),
+            kind: kind_of(pagination, limit),
+            stop: stop_of(pagination),
+            limit,
             records,
             next: Some(Position::First),
             fetched: 0,
+            received: 0,
+            end: None,
             page_cap: connection.options().max_pages,
             first_origin: None,
             seen: HashSet::new(),
@@ -235,15 +364,20 @@ impl<'c> Pages<'c> {
         }
     }
 
-    /// The next page, or `None` when a stop condition is met: a page with
-    /// no records, a missing token or link, fewer records than the page
-    /// size, `max_pages`, or a numbered or offset page identical to the
-    /// previous one. A repeated cursor or link, and the page cap of a run
-    /// without `max_pages`, end the run with an error.
+    /// The next page, or `None` when the run has ended: no next token or
+    /// link, a stop condition the pagination declares (`more`, `done`,
+    /// `total`), for numbered and offset pages without those an empty page
+    /// or one shorter than the page size, `max_pages`, or a numbered or
+    /// offset page identical to the previous one. A repeated cursor or
+    /// link, and the page cap of a run without `max_pages`, end the run
+    /// with an error.
     pub async fn next(&mut self) -> Option<Result<Page>> {
         let at = self.next.take()?;
         match self.kind.max_pages() {
-            Some(max) if self.fetched >= max => return None,
+            Some(max) if self.fetched >= max => {
+                self.end = Some(EndReason::MaxPages);
+                return None;
+            }
             None if self.fetched >= self.page_cap => {
                 return Some(Err(Error::PageLimit {
                     endpoint: self.endpoint.clone(),
@@ -263,8 +397,9 @@ impl<'c> Pages<'c> {
             self.check_same_origin(next)?;
         }
         let kind = self.kind.as_ref();
+        let limit = self.limit;
         let adjust = |mut request: HttpRequest| {
-            prepare(kind, &mut request, &at);
+            prepare(kind, limit, &mut request, &at);
             request
         };
         let response = self
@@ -278,6 +413,7 @@ impl<'c> Pages<'c> {
         if matches!(at, Position::Number(_) | Position::Offset(_))
             && self.previous_body.as_ref() == Some(&response.body)
         {
+            self.end = Some(EndReason::Identical);
             return Ok(None);
         }
         self.previous_body = Some(response.body.clone());
@@ -303,20 +439,37 @@ impl<'c> Pages<'c> {
                 other => vec![other.clone()],
             },
         };
-        let short = self
-            .kind
-            .page_size()
-            .and_then(|size| size.limit)
-            .is_some_and(|limit| records.len() < limit as usize);
-        if !records.is_empty() && !short {
-            let page = Fetched {
-                body: &body,
-                response: &response,
-                count: records.len(),
-            };
-            self.next = self.kind.next(&at, &page);
+        self.received += records.len() as u64;
+        let run = RunSoFar {
+            pages: self.fetched,
+            records: self.received,
+        };
+        let page = Fetched {
+            body: &body,
+            response: &response,
+            records: &records,
+            count: records.len(),
+        };
+        self.next = self.kind.next(&at, &page).filter(|next| {
+            let covered = self.kind.covered(next, run);
+            !self
+                .stop
+                .is_some_and(|stop| stop::ends(stop, &page, self.limit, covered))
+        });
+        if self.next.is_none() {
+            self.end = Some(EndReason::Signal);
         }
         Ok(Some(Page { records, response }))
+    }
+
+    /// Why the run ended, once it ended without an error (`None` while it
+    /// runs, and after an error).
+    #[allow(
+        dead_code,
+        reason = "read by incremental state, which commits only after a clean end"
+    )]
+    pub(crate) fn end_reason(&self) -> Option<EndReason> {
+        self.end
     }
 
     /// A cursor or link already followed (or a link to a page that already

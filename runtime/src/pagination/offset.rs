@@ -1,15 +1,22 @@
-//! Offsets: `?offset=N`, advanced by the records each page held.
+//! Offsets: `?offset=N` from `start`, advanced by the records each page
+//! held or, with `step = "limit"`, by the page size (Box: a page may hold
+//! fewer records than asked for while more remain).
 
 use patchbay_compiler::plan::PageSize;
+use patchbay_schema::OffsetStep;
 
-use super::{Fetched, Kind, Position, set_query};
+use super::{Fetched, Kind, Position, RunSoFar, set_query};
 use crate::request::HttpRequest;
 
-/// `?{param}=N` from 0, by records received.
+/// `?{param}=N` from `start`, by records received or by the page size.
 #[derive(Debug)]
 pub(super) struct Offset<'p> {
     pub(super) param: &'p str,
     pub(super) page_size: Option<&'p PageSize>,
+    pub(super) start: u64,
+    pub(super) step: OffsetStep,
+    /// The run's page size (lint requires one for `step = "limit"`).
+    pub(super) limit: Option<u32>,
     pub(super) max_pages: Option<u32>,
 }
 
@@ -24,7 +31,7 @@ impl Kind for Offset<'_> {
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
         let offset = match at {
-            Position::First => 0,
+            Position::First => self.start,
             Position::Offset(n) => *n,
             _ => return,
         };
@@ -32,11 +39,23 @@ impl Kind for Offset<'_> {
     }
 
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position> {
-        let count = page.count as u64;
+        let step = match (self.step, self.limit) {
+            (OffsetStep::Limit, Some(limit)) => u64::from(limit),
+            _ => page.count as u64,
+        };
         match at {
-            Position::First => Some(Position::Offset(count)),
-            Position::Offset(n) => Some(Position::Offset(n + count)),
+            Position::First => Some(Position::Offset(self.start.saturating_add(step))),
+            Position::Offset(n) => Some(Position::Offset(n.saturating_add(step))),
             _ => None,
+        }
+    }
+
+    /// The next offset counted from `start`: with `step = "limit"` it runs
+    /// ahead of the records received, as the API counts.
+    fn covered(&self, next: &Position, run: RunSoFar) -> u64 {
+        match next {
+            Position::Offset(n) => n.saturating_sub(self.start),
+            _ => run.records,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use patchbay_compiler::plan::PageSize;
 
-use super::{Fetched, Kind, Position, set_query};
+use super::{Fetched, Kind, Position, RunSoFar, set_query};
 use crate::request::HttpRequest;
 
 /// `?{param}=N` from `start` on.
@@ -11,6 +11,8 @@ pub(super) struct PageNumber<'p> {
     pub(super) param: &'p str,
     pub(super) start: i64,
     pub(super) page_size: Option<&'p PageSize>,
+    /// The run's page size (lint requires one with `total`).
+    pub(super) limit: Option<u32>,
     pub(super) max_pages: Option<u32>,
 }
 
@@ -37,6 +39,15 @@ impl Kind for PageNumber<'_> {
             Position::First => Some(Position::Number(self.start + 1)),
             Position::Number(n) => Some(Position::Number(n + 1)),
             _ => None,
+        }
+    }
+
+    /// Pages read times the page size: the API counts its total in
+    /// records, numbered pages each hold `limit` of them.
+    fn covered(&self, _: &Position, run: RunSoFar) -> u64 {
+        match self.limit {
+            Some(limit) => u64::from(run.pages) * u64::from(limit),
+            None => run.records,
         }
     }
 }

@@ -96,8 +96,10 @@ pub enum ResponseType {
     Text,
 }
 
-/// How further pages are fetched. Every type ends the run at a page with no
-/// records, and after `max_pages`.
+/// How further pages are fetched. A run ends when the type has no next
+/// position (no token or link), when `more`, `done` or `total` says so, or
+/// after `max_pages`; `page_number` and `offset` runs without any of those
+/// three also end at an empty page (or one shorter than `limit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Pagination {
@@ -113,14 +115,25 @@ pub enum Pagination {
         /// Query name of the page size.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit_param: Option<String>,
-        /// Page size; a shorter page ends the run.
+        /// Page size: an integer, or `"{{ name }}"` naming an integer
+        /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schemars(range(min = 1))]
-        limit: Option<u32>,
+        limit: Option<PageLimit>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
         max_pages: Option<u32>,
+        /// Path of a boolean in each response: the run goes on only while
+        /// it is `true` (absent or anything else ends it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more: Option<String>,
+        /// Path of a boolean in each response: `true` ends the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Path of the total record count in each response: the run ends
+        /// once it is reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<String>,
     },
     /// `?offset=N`.
     Offset {
@@ -129,32 +142,66 @@ pub enum Pagination {
         /// Query name of the page size.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit_param: Option<String>,
-        /// Page size; a shorter page ends the run.
+        /// Page size: an integer, or `"{{ name }}"` naming an integer
+        /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schemars(range(min = 1))]
-        limit: Option<u32>,
+        limit: Option<PageLimit>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
         max_pages: Option<u32>,
+        /// First offset (default 0; some APIs count from 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<u64>,
+        /// How the offset advances: `records` (default, by the records
+        /// received) or `limit` (by the page size).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<OffsetStep>,
+        /// Path of a boolean in each response: the run goes on only while
+        /// it is `true` (absent or anything else ends it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more: Option<String>,
+        /// Path of a boolean in each response: `true` ends the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Path of the total record count in each response: the run ends
+        /// once it is reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<String>,
     },
     /// A next-page token read from the response.
     Cursor {
         /// Query name of the token.
         param: String,
-        /// Path of the next token in the response.
-        path: String,
+        /// Path of the next token in the response (or `last_record`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
         /// Query name of the page size.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit_param: Option<String>,
-        /// Page size; a shorter page ends the run.
+        /// Page size: an integer, or `"{{ name }}"` naming an integer
+        /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schemars(range(min = 1))]
-        limit: Option<u32>,
+        limit: Option<PageLimit>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
         max_pages: Option<u32>,
+        /// Path inside the last record of each page whose value is the
+        /// next token (instead of `path`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_record: Option<String>,
+        /// Path of a boolean in each response: the run goes on only while
+        /// it is `true` (absent or anything else ends it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more: Option<String>,
+        /// Path of a boolean in each response: `true` ends the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Path of the total record count in each response: the run ends
+        /// once it is reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<String>,
     },
     /// The next page's URL read from the response (relative URLs resolved).
     NextUrl {
@@ -164,6 +211,17 @@ pub enum Pagination {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
         max_pages: Option<u32>,
+        /// Path of a boolean in each response: the run goes on only while
+        /// it is `true` (absent or anything else ends it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more: Option<String>,
+        /// Path of a boolean in each response: `true` ends the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Path of the total record count in each response: the run ends
+        /// once it is reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<String>,
     },
     /// The `Link` header (RFC 8288).
     LinkHeader {
@@ -174,5 +232,125 @@ pub enum Pagination {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
         max_pages: Option<u32>,
+        /// Path of a boolean in each response: the run goes on only while
+        /// it is `true` (absent or anything else ends it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more: Option<String>,
+        /// Path of a boolean in each response: `true` ends the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Path of the total record count in each response: the run ends
+        /// once it is reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<String>,
     },
+}
+
+/// The stop conditions a pagination declares (`more`, `done`, `total`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StopFields<'a> {
+    /// `more`: the run goes on only while this boolean is `true`.
+    pub more: Option<&'a str>,
+    /// `done`: the run ends when this boolean is `true`.
+    pub done: Option<&'a str>,
+    /// `total`: the run ends once this count is reached.
+    pub total: Option<&'a str>,
+}
+
+impl StopFields<'_> {
+    /// Whether any stop condition is declared.
+    pub fn any(&self) -> bool {
+        self.more.is_some() || self.done.is_some() || self.total.is_some()
+    }
+}
+
+impl Pagination {
+    /// The page size, for the types that have one.
+    pub fn limit(&self) -> Option<&PageLimit> {
+        match self {
+            Pagination::PageNumber { limit, .. }
+            | Pagination::Offset { limit, .. }
+            | Pagination::Cursor { limit, .. } => limit.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The query name of the page size, for the types that have one.
+    pub fn limit_param(&self) -> Option<&str> {
+        match self {
+            Pagination::PageNumber { limit_param, .. }
+            | Pagination::Offset { limit_param, .. }
+            | Pagination::Cursor { limit_param, .. } => limit_param.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The declared stop conditions (none for `none`).
+    pub fn stop_fields(&self) -> StopFields<'_> {
+        match self {
+            Pagination::None {} => StopFields::default(),
+            Pagination::PageNumber {
+                more, done, total, ..
+            }
+            | Pagination::Offset {
+                more, done, total, ..
+            }
+            | Pagination::Cursor {
+                more, done, total, ..
+            }
+            | Pagination::NextUrl {
+                more, done, total, ..
+            }
+            | Pagination::LinkHeader {
+                more, done, total, ..
+            } => StopFields {
+                more: more.as_deref(),
+                done: done.as_deref(),
+                total: total.as_deref(),
+            },
+        }
+    }
+}
+
+/// A page size: a fixed number, or a template naming one bounded integer
+/// variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PageLimit {
+    /// Records per page.
+    Fixed(#[schemars(range(min = 1))] u32),
+    /// `"{{ name }}"`: an integer variable declaring a `maximum`.
+    Variable(#[schemars(regex(pattern = r"^\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}$"))] String),
+}
+
+impl PageLimit {
+    /// The variable a template limit names (`None` for a fixed one, or a
+    /// template that is not exactly `{{ name }}`).
+    pub fn variable(&self) -> Option<&str> {
+        match self {
+            PageLimit::Fixed(_) => None,
+            PageLimit::Variable(template) => {
+                let inner = template
+                    .trim()
+                    .strip_prefix("{{")?
+                    .strip_suffix("}}")?
+                    .trim();
+                let mut chars = inner.chars();
+                let first = chars.next()?;
+                ((first.is_ascii_alphabetic() || first == '_')
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then_some(inner)
+            }
+        }
+    }
+}
+
+/// How an offset advances from one page to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetStep {
+    /// By the records the page held.
+    Records,
+    /// By the page size (`limit`), whatever the page held.
+    Limit,
 }

@@ -41,6 +41,12 @@ pub struct Variable {
     /// The allowed values of an `enum` variable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    /// Smallest value of an `integer` or `number` variable (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<serde_json::Number>,
+    /// Largest value of an `integer` or `number` variable (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<serde_json::Number>,
 }
 
 impl Variable {

@@ -1,10 +1,11 @@
-//! PB203: a default that does not match its variable's type or pattern.
+//! PB203: a default that does not match its variable's type, pattern or
+//! bounds (`minimum`/`maximum`).
 
 use super::{Context, PB203};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::model::VariableType;
 use crate::pattern::compile_pattern;
-use crate::value::check_type;
+use crate::value::{check_bounds, check_type};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
@@ -28,6 +29,24 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     ),
                 )
                 .fix(fix(site.kind)),
+            );
+            continue;
+        }
+        // Bounds that contradict each other are PB208's.
+        if !super::invalid_bounds::contradictory(site.variable)
+            && let Err(message) = check_bounds(
+                default,
+                site.variable.minimum.as_ref(),
+                site.variable.maximum.as_ref(),
+            )
+        {
+            reporter.report(
+                Target::Value(&pointer),
+                Finding::new(
+                    &PB203,
+                    format!("the default of `{}` {message}", site.name),
+                )
+                .fix("change the default, or the bound if the API allows more"),
             );
             continue;
         }

@@ -147,6 +147,8 @@ registry! {
         "An override changes the type of a built-in secret (`client_secret`, `password`, `api_key`, `token`), so it would no longer be masked.";
     PB207 "credential-not-secret", Warning, Semantic(credential_not_secret),
         "A variable whose name says it is a credential (password, secret, token, API key) is not `type = \"secret\"`.";
+    PB208 "invalid-bounds", Error, Semantic(invalid_bounds),
+        "`minimum`/`maximum` on a variable that is not a number, or a `minimum` above the `maximum`.";
 
     PB301 "insecure-http-url", Error, Semantic(insecure_http_url),
         "A URL uses plain `http://` to a host that is not loopback.";
@@ -174,6 +176,13 @@ registry! {
         "No spec linted with an instance is the connector it names (or that spec has errors), so its values are not checked.";
     PB506 "secret-in-instance", Warning, Instance,
         "A secret's value is written in the instance file instead of `{ env = … }` or `{ file = … }`.";
+
+    PB605 "invalid-pagination", Error, Semantic(invalid_pagination),
+        "Pagination fields that do not fit together (a cursor with both or neither of `path`/`last_record`, a `limit` a field needs is missing, …).";
+    PB606 "run-ends-on-extra-request", Warning, Semantic(run_ends_on_extra_request),
+        "A cursor taken from the last record with no `more`, `done` or `total`: every run ends only by fetching an extra, empty page.";
+    PB607 "invalid-page-size", Error, Semantic(invalid_page_size),
+        "A `limit` template that is not exactly `{{ name }}` of an integer variable with a `maximum`.";
 }
 
 // What the parse and schema stages use to report their rules, and the

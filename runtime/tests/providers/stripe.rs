@@ -1,0 +1,125 @@
+//! Stripe lists and searches read to the end: `starting_after` = id of
+//! the last object, `has_more` (https://docs.stripe.com/api/pagination,
+//! https://docs.stripe.com/api/pagination/search).
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{call, connect, query, received};
+use crate::fixture;
+
+/// A list object as Stripe documents it.
+fn list(ids: &[&str], has_more: bool) -> Value {
+    json!({
+        "object": "list",
+        "url": "/v1/customers",
+        "has_more": has_more,
+        "data": ids.iter().map(|id| json!({ "id": id, "object": "customer", "created": 1405641735 })).collect::<Vec<_>>(),
+    })
+}
+
+async fn answer(server: &MockServer, after: Option<&str>, body: Value) {
+    let mock = Mock::given(method("GET")).and(path("/v1/customers"));
+    let mock = match after {
+        None => mock.and(query_param_is_missing("starting_after")),
+        Some(after) => mock.and(query_param("starting_after", after)),
+    };
+    mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// Every record's id, reading every page.
+async fn read_all(server: &MockServer, spec: &str, variables: Value) -> Vec<String> {
+    let connection = connect(server, spec, json!({ "token": "sk_test_x" }));
+    let mut pages = connection.pages("items", call(variables)).unwrap();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        for record in page.unwrap().records {
+            ids.push(record["id"].as_str().unwrap().to_owned());
+        }
+    }
+    ids
+}
+
+fn list_customers() -> String {
+    fixture::spec("stripe", "list_customers", "/v1/customers", "{}", "")
+}
+
+#[tokio::test]
+async fn list_customers_reads_every_page_after_the_last_id() {
+    let server = MockServer::start().await;
+    answer(&server, None, list(&["cus_5", "cus_4"], true)).await;
+    answer(&server, Some("cus_4"), list(&["cus_3", "cus_2"], true)).await;
+    // A full last page: has_more false ends the run without another request.
+    answer(&server, Some("cus_2"), list(&["cus_1"], false)).await;
+    let ids = read_all(&server, &list_customers(), json!({})).await;
+    assert_eq!(ids, ["cus_5", "cus_4", "cus_3", "cus_2", "cus_1"]);
+    let sent: Vec<_> = received(&server).await.iter().map(query).collect();
+    assert!(
+        sent.iter()
+            .all(|q| q.contains(&("limit".into(), "100".into())))
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn has_more_true_on_an_empty_page_ends_the_list() {
+    // Not documented by Stripe; with no last object there is nothing to
+    // continue after, so the run ends rather than asking from the start.
+    let server = MockServer::start().await;
+    answer(&server, None, list(&["cus_2", "cus_1"], true)).await;
+    answer(&server, Some("cus_1"), list(&[], true)).await;
+    let ids = read_all(&server, &list_customers(), json!({})).await;
+    assert_eq!(ids, ["cus_2", "cus_1"]);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn search_customers_follows_next_page_until_has_more_is_false() {
+    let server = MockServer::start().await;
+    let page = |ids: &[&str], has_more: bool, next: Option<&str>| {
+        json!({
+            "object": "search_result",
+            "url": "/v1/customers/search",
+            "has_more": has_more,
+            "next_page": next,
+            "data": ids.iter().map(|id| json!({ "id": id, "object": "customer" })).collect::<Vec<_>>(),
+        })
+    };
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/search"))
+        .and(query_param_is_missing("page"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            &["cus_1"],
+            true,
+            Some("pg_2"),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The last page: has_more false decides even if a cursor came along.
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/search"))
+        .and(query_param("page", "pg_2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            &["cus_2"],
+            false,
+            Some("pg_3"),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let spec = fixture::spec(
+        "stripe",
+        "search_customers",
+        "/v1/customers/search",
+        "{ query = \"email:'jenny@example.com'\" }",
+        "",
+    );
+    let ids = read_all(&server, &spec, json!({})).await;
+    assert_eq!(ids, ["cus_1", "cus_2"]);
+    server.verify().await;
+}
