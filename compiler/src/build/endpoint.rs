@@ -3,7 +3,9 @@
 
 use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
-use patchbay_schema::{Direction, Endpoint, Entry, HttpMethod, Pagination, ResponseType};
+use patchbay_schema::{
+    ApiErrors, Endpoint, Entry, HttpMethod, Pagination, ResponseErrors, ResponseType,
+};
 
 use super::entries::{body_plan, request_plan, written_value};
 use super::inputs::input;
@@ -24,6 +26,7 @@ pub(super) fn endpoint_plan(
     key: &str,
     endpoint: &Endpoint,
     apply: &ApplyPlan,
+    connector_errors: Option<&ApiErrors>,
     templates: &mut Templates,
 ) -> EndpointPlan {
     let spec_entries = |map: &IndexMap<String, Entry>| -> Vec<PlanEntry> {
@@ -47,18 +50,7 @@ pub(super) fn endpoint_plan(
     add_applied(EntryPlace::Query, &mut query, &apply.query);
     add_applied(EntryPlace::Header, &mut headers, &apply.headers);
     let method = sourced(endpoint.method, HttpMethod::Get);
-    let receives = matches!(
-        method.value,
-        HttpMethod::Get | HttpMethod::Head | HttpMethod::Options
-    );
-    let direction = sourced(
-        endpoint.direction,
-        if receives {
-            Direction::Receive
-        } else {
-            Direction::Send
-        },
-    );
+    let direction = sourced(endpoint.direction, endpoint.default_direction());
     let response = endpoint.response.clone().unwrap_or_default();
     EndpointPlan {
         label: endpoint.label.clone().unwrap_or_else(|| key.to_owned()),
@@ -82,8 +74,35 @@ pub(super) fn endpoint_plan(
             kind: sourced(response.kind, ResponseType::Json),
             records: response.records,
             max_bytes: sourced(response.max_bytes, DEFAULT_MAX_RESPONSE_BYTES),
+            errors: match &response.errors {
+                Some(ResponseErrors::Off) => None,
+                Some(ResponseErrors::Declared(errors)) => Some(Sourced {
+                    value: errors_plan(errors),
+                    provenance: EntrySource::Spec,
+                }),
+                None => connector_errors.map(|errors| Sourced {
+                    value: errors_plan(errors),
+                    provenance: EntrySource::Connector,
+                }),
+            },
         },
         pagination: pagination_plan(endpoint.pagination.as_ref()),
+    }
+}
+
+/// An error declaration with its message path resolved: the code's, else
+/// the failure's own path.
+fn errors_plan(errors: &ApiErrors) -> ErrorsPlan {
+    ErrorsPlan {
+        path: errors.path.clone(),
+        equals: errors.equals.clone(),
+        code: errors.code.clone(),
+        message: sourced(
+            errors.message.clone(),
+            errors.code.clone().unwrap_or_else(|| errors.path.clone()),
+        ),
+        retry: errors.retry.clone(),
+        reauth: errors.reauth.clone(),
     }
 }
 

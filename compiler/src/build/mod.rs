@@ -102,7 +102,7 @@ fn method_plan(
         .map(|(name, endpoint)| {
             (
                 name.clone(),
-                endpoint_plan(name, endpoint, &apply, templates),
+                endpoint_plan(name, endpoint, &apply, spec.errors.as_ref(), templates),
             )
         })
         .collect();

@@ -174,6 +174,11 @@ registry! {
         "No spec linted with an instance is the connector it names (or that spec has errors), so its values are not checked.";
     PB506 "secret-in-instance", Warning, Instance,
         "A secret's value is written in the instance file instead of `{ env = … }` or `{ file = … }`.";
+
+    PB601 "list-without-pagination", Warning, Semantic(list_without_pagination),
+        "An endpoint receives a list of records (`response.records`) but declares no `pagination`.";
+    PB608 "invalid-error-declaration", Error, Semantic(invalid_error_declaration),
+        "An `[errors]` or `response.errors` table that cannot work: codes without a `code` path, a code both retried and reauthenticated, a non-scalar `equals`, an empty `path`.";
 }
 
 // What the parse and schema stages use to report their rules, and the
