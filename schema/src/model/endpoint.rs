@@ -145,10 +145,14 @@ impl JsonSchema for ResponseErrors {
     }
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let declared = generator.subschema_for::<ApiErrors>();
+        let mut declared = generator.subschema_for::<ApiErrors>();
+        declared.insert(
+            "description".to_owned(),
+            "This endpoint's own declaration, used instead of the connector's.".into(),
+        );
         schemars::json_schema!({
             "description": "An errors table replacing the connector's `[errors]` for this endpoint, or `false` to turn it off here.",
-            "anyOf": [declared, { "const": false }]
+            "anyOf": [declared, { "const": false, "description": "The connector's `[errors]` does not apply to this endpoint." }]
         })
     }
 }

@@ -113,6 +113,36 @@ mod tests {
         assert!(found[2].1.contains("`busy`"), "{}", found[2].1);
     }
 
+    /// Schema errors of an errors table name its own fields, not the
+    /// template-or-`false` choice of entries.
+    #[test]
+    fn schema_errors_in_response_errors_name_the_tables_fields() {
+        let messages = |endpoint: &str| -> Vec<(&'static str, String)> {
+            let text = format!(
+                "format = 1\n[connector]\nid = \"x\"\nname = \"X\"\nversion = \"1.0.0\"\n[auth.open]\ntype = \"none\"\n[endpoints.get]\nurl = \"https://api.example.com/x\"\n{endpoint}\n"
+            );
+            crate::lint(&SourceFile::new("x.toml", text))
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.code, d.message))
+                .collect()
+        };
+        assert_eq!(
+            messages("response = { errors = { path = \"/errors\", retyr = [\"x\"] } }"),
+            [(
+                "PB003",
+                "unknown field `retyr` in `endpoints.get.response.errors`".to_owned()
+            )]
+        );
+        assert_eq!(
+            messages("response = { errors = true }"),
+            [(
+                "PB002",
+                "`endpoints.get.response.errors` must be a table, or `false` to turn it off; found `true`".to_owned()
+            )]
+        );
+    }
+
     #[test]
     fn errors_turned_off_are_not_checked() {
         assert_eq!(pb608("response = { errors = false }"), []);
