@@ -102,6 +102,7 @@ pub struct Compiled {
 ///     variables: IndexMap::new(),
 ///     auth: IndexMap::from([("token".to_owned(), AuthMethod::Bearer(BearerAuth::default()))]),
 ///     endpoints: IndexMap::new(),
+///     errors: None,
 /// };
 /// let plan = compile(&spec).unwrap();
 /// assert_eq!(plan.methods["token"].auth_type, "bearer");

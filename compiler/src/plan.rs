@@ -300,6 +300,9 @@ pub enum EntrySource {
     Spec,
     /// Added by the auth method to an endpoint request.
     Apply,
+    /// Written once for the whole connector (its top-level `[errors]`) and
+    /// applied to this endpoint.
+    Connector,
 }
 
 /// A value and where it came from.
@@ -474,6 +477,33 @@ pub struct ResponsePlan {
     /// Largest body read, in bytes; the runtime applies the lower of this
     /// and its own ceiling.
     pub max_bytes: Sourced<u64>,
+    /// How a 2xx answer says it failed: the endpoint's `response.errors`
+    /// (`spec`) or the connector's `[errors]` (`connector`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Sourced<ErrorsPlan>>,
+}
+
+/// How a 2xx answer with a JSON body says it failed. Paths are JSON
+/// pointers when they start with `/`, dotted paths otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorsPlan {
+    /// Path of the value that shows failure.
+    pub path: String,
+    /// Failed when the value equals this scalar; absent: when the value
+    /// exists and is not `null`, `false`, `""`, `[]` or `{}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_json::Value>,
+    /// Path of the error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Path of the message (default: `code`, else `path`).
+    pub message: Sourced<String>,
+    /// Codes retried like an HTTP 429.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retry: Vec<String>,
+    /// Codes handled like an HTTP 401: a new token once, one retry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reauth: Vec<String>,
 }
 
 /// The largest endpoint response body read when the spec sets no

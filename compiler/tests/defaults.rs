@@ -34,6 +34,7 @@ fn entries(entries: &[PlanEntry]) -> Vec<String> {
                 EntrySource::Default => "default",
                 EntrySource::Spec => "spec",
                 EntrySource::Apply => "apply",
+                EntrySource::Connector => "connector",
             };
             format!(
                 "{}={value} ({provenance}){}",

@@ -4,17 +4,18 @@
 //! Tokens are kept by [`crate::auth`], pages fetched by
 //! [`crate::pagination`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{EndpointPlan, MethodPlan};
+use patchbay_compiler::plan::{EndpointPlan, ErrorsPlan, MethodPlan, ResponsePlan};
 use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
+use crate::api_errors::{ApiFailure, FailureClass, classify};
 use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
 use crate::error::{Error, Result};
-use crate::http::{Carries, Http, Options, Response, period};
+use crate::http::{Carries, Http, Options, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
 use crate::pagination::{Pages, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
@@ -402,33 +403,69 @@ impl Connection {
             None
         };
         let request = with_token(token.as_ref())?;
-        let max_bytes = plan.response.max_bytes.value;
-        let response = self.send_checked(&request, max_bytes).await;
+        let reading = &plan.response;
+        let response = self.send_checked(&request, reading).await;
         match (response, token) {
-            (Err(Error::Status { status: 401, .. }), Some(refused)) => {
-                tracing::debug!(endpoint, "401: renewing the token once");
+            (Err(refusal), Some(refused)) if refuses_token(&refusal) => {
+                tracing::debug!(endpoint, "token refused: renewing it once");
                 let fresh = self
                     .tokens
                     .current(&self.auth()?, Some(&refused.access_token))
                     .await?;
-                self.send_checked(&with_token(Some(&fresh))?, max_bytes)
-                    .await
+                self.send_checked(&with_token(Some(&fresh))?, reading).await
             }
             (response, _) => response,
         }
     }
 
-    /// Sends an endpoint request, its response read up to `max_bytes`
-    /// (the plan's) or the runtime's ceiling, whichever is lower.
-    async fn send_checked(&self, request: &HttpRequest, max_bytes: u64) -> Result<Response> {
+    /// Sends an endpoint request, its response read up to the plan's
+    /// `max_bytes` or the runtime's ceiling, whichever is lower. A 2xx
+    /// answer whose body declares a failure (the plan's `errors`) is
+    /// retried when its code is one of `retry`, else an [`Error::Api`].
+    async fn send_checked(
+        &self,
+        request: &HttpRequest,
+        reading: &ResponsePlan,
+    ) -> Result<Response> {
         let redactor = self.redactor();
-        let limit = self.http.endpoint_limit(max_bytes);
+        let limit = self.http.endpoint_limit(reading.max_bytes.value);
+        let declared = reading.errors.as_ref().map(|errors| &errors.value);
+        // The failure of the last 2xx answer read, kept so that its body
+        // is parsed once.
+        let last_failure: Mutex<Option<ApiFailure>> = Mutex::new(None);
+        let retry_declared = |response: &Response| -> Option<String> {
+            let failure = declared.and_then(|plan| declared_failure(plan, response));
+            let retry = failure
+                .as_ref()
+                .filter(|failure| failure.class == FailureClass::Retry)
+                .and_then(|failure| failure.code.clone());
+            *last_failure.lock().unwrap_or_else(PoisonError::into_inner) = failure;
+            retry
+        };
         let response = self
             .http
-            .send_limited(request, Carries::EndpointData, limit, &redactor)
+            .send_limited(
+                request,
+                Carries::EndpointData,
+                limit,
+                declared.map(|_| &retry_declared as &RetryHook<'_>),
+                &redactor,
+            )
             .await?;
         if response.is_success() {
-            return Ok(response);
+            let failure = last_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            return match failure {
+                None => Ok(response),
+                Some(failure) => Err(Error::Api {
+                    request: request.label.clone(),
+                    code: failure.code.map(|code| redactor.redact(&code)),
+                    message: redactor.excerpt(failure.message.trim(), ERROR_EXCERPT_CHARS),
+                    token_invalid: failure.class == FailureClass::Reauth,
+                }),
+            };
         }
         let body = String::from_utf8_lossy(&response.body);
         let excerpt = redactor.excerpt(body.trim(), ERROR_EXCERPT_CHARS);
@@ -455,6 +492,24 @@ impl Connection {
             plan.response.records.as_deref(),
         ))
     }
+}
+
+/// Whether an error says the token was refused: an HTTP 401, or an error
+/// code the connector lists under `reauth`.
+fn refuses_token(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Status { status: 401, .. }
+            | Error::Api {
+                token_invalid: true,
+                ..
+            }
+    )
+}
+
+/// The failure a 2xx answer declares; a body that is not JSON declares none.
+fn declared_failure(plan: &ErrorsPlan, response: &Response) -> Option<ApiFailure> {
+    classify(plan, &response.json().ok()?)
 }
 
 /// The token and its captured fields as runtime values. A captured value

@@ -96,6 +96,21 @@ pub enum Error {
         /// The start of the response body.
         body: Option<String>,
     },
+    /// A 2xx answer whose body says the request failed, as the
+    /// connector's `errors` declaration reads it (Slack's `ok: false`,
+    /// GraphQL's `errors`).
+    #[error("{request} failed: the API answered {}{}", api_summary(.code.as_deref(), .message), if *.token_invalid { "; it no longer accepts the credential (a method that gets tokens renewed it once): check or replace the credential, or log in again" } else { "" })]
+    Api {
+        /// Which request.
+        request: String,
+        /// The API's error code, when the declaration says where it is.
+        code: Option<String>,
+        /// The API's message (redacted, cut like a status error's body).
+        message: String,
+        /// The code is one the declaration lists under `reauth`: the token
+        /// is not valid (any more).
+        token_invalid: bool,
+    },
     /// The request could not be sent or its response read.
     #[error("{request} failed: {message}")]
     Transport {
@@ -235,6 +250,17 @@ impl Error {
                 status,
                 body: body.map(r),
             },
+            Error::Api {
+                request,
+                code,
+                message,
+                token_invalid,
+            } => Error::Api {
+                request,
+                code: code.map(r),
+                message: r(message),
+                token_invalid,
+            },
             Error::Transport { request, message } => Error::Transport {
                 request,
                 message: r(message),
@@ -291,6 +317,16 @@ impl Error {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+/// The code and message of an [`Error::Api`], the message left out when it
+/// only repeats the code (Slack's `error` is both).
+fn api_summary(code: Option<&str>, message: &str) -> String {
+    match code {
+        Some(code) if code == message || message.is_empty() => format!("`{code}`"),
+        Some(code) => format!("`{code}`: {message}"),
+        None => message.to_owned(),
     }
 }
 

@@ -433,6 +433,21 @@ impl Http {
         ceiling.mul_f64(fastrand::f64())
     }
 
+    /// How long to wait before retrying after `attempt`: the answer's
+    /// `Retry-After`, else the jittered backoff; `Err` with the asked wait
+    /// when `Retry-After` is longer than [`Options::max_retry_after`].
+    fn retry_wait(
+        &self,
+        headers: &HeaderMap,
+        attempt: u32,
+    ) -> std::result::Result<Duration, Duration> {
+        match retry_after(headers) {
+            Some(wait) if wait > self.options.max_retry_after => Err(wait),
+            Some(wait) => Ok(wait),
+            None => Ok(self.backoff(attempt)),
+        }
+    }
+
     /// The body limit of an endpoint whose plan allows `max_bytes`: the
     /// lower of that and the runtime's ceiling.
     pub(crate) fn endpoint_limit(&self, max_bytes: u64) -> BodyLimit {
@@ -468,20 +483,27 @@ impl Http {
             },
             Carries::EndpointData => self.endpoint_limit(self.options.max_response_bytes),
         };
-        self.send_limited(request, carries, limit, redactor).await
+        self.send_limited(request, carries, limit, None, redactor)
+            .await
     }
 
-    /// [`Http::send`], the response body read up to `limit`.
+    /// [`Http::send`], the response body read up to `limit`. A 2xx answer
+    /// for which `retry_2xx` names a code (an error the API declares
+    /// retryable inside a success) is retried like a 429.
     pub(crate) async fn send_limited(
         &self,
         request: &HttpRequest,
         carries: Carries,
         limit: BodyLimit,
+        retry_2xx: Option<&RetryHook<'_>>,
         redactor: &Redactor,
     ) -> Result<Response> {
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
-            match self.send_once(&current, carries, limit, redactor).await? {
+            match self
+                .send_once(&current, carries, limit, retry_2xx, redactor)
+                .await?
+            {
                 Sent::Response(response) => return Ok(response),
                 Sent::Redirect(next) => current = std::borrow::Cow::Owned(next),
             }
@@ -498,6 +520,7 @@ impl Http {
         request: &HttpRequest,
         carries: Carries,
         limit: BodyLimit,
+        retry_2xx: Option<&RetryHook<'_>>,
         redactor: &Redactor,
     ) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
@@ -523,8 +546,9 @@ impl Http {
                         });
                     }
                     if retryable && attempt < self.options.max_retries {
-                        let wait = match retry_after(response.headers()) {
-                            Some(wait) if wait > self.options.max_retry_after => {
+                        let wait = match self.retry_wait(response.headers(), attempt) {
+                            Ok(wait) => wait,
+                            Err(wait) => {
                                 return Err(Error::Status {
                                     request: request.label.clone(),
                                     status,
@@ -534,15 +558,45 @@ impl Http {
                                     )),
                                 });
                             }
-                            Some(wait) => wait,
-                            None => self.backoff(attempt),
                         };
                         last_failure = format!("HTTP {status}");
                         wait
                     } else {
-                        return read(response, request, limit, redactor)
-                            .await
-                            .map(Sent::Response);
+                        let response = read(response, request, limit, redactor).await?;
+                        let declared = retry_2xx
+                            .filter(|_| response.is_success())
+                            .and_then(|retry| retry(&response));
+                        let Some(code) = declared else {
+                            return Ok(Sent::Response(response));
+                        };
+                        let failure = format!("the API's error `{}`", redactor.redact(&code));
+                        if attempt == self.options.max_retries {
+                            // Without retries the caller reports the error itself.
+                            if attempt == 0 {
+                                return Ok(Sent::Response(response));
+                            }
+                            return Err(Error::RetriesExhausted {
+                                request: request.label.clone(),
+                                attempts: attempt + 1,
+                                last: failure,
+                            });
+                        }
+                        match self.retry_wait(&response.headers, attempt) {
+                            Ok(wait) => {
+                                last_failure = failure;
+                                wait
+                            }
+                            Err(wait) => {
+                                return Err(Error::Response {
+                                    request: request.label.clone(),
+                                    message: format!(
+                                        "{failure} asks for a retry after {}s (Retry-After), longer than the {}s the runtime waits at most (`Options::max_retry_after`)",
+                                        wait.as_secs(),
+                                        self.options.max_retry_after.as_secs()
+                                    ),
+                                });
+                            }
+                        }
                     }
                 }
                 Err(error) if error.is_timeout() => {
@@ -612,6 +666,10 @@ impl Http {
         Ok(built)
     }
 }
+
+/// Names the code of a 2xx answer that the API declares retryable (Slack's
+/// `ratelimited` with HTTP 200), or `None` to accept the answer.
+pub(crate) type RetryHook<'h> = dyn Fn(&Response) -> Option<String> + Sync + 'h;
 
 /// What one send gave: a response, or a redirect to follow.
 enum Sent {

@@ -51,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+mod api_errors;
 mod auth;
 mod connection;
 mod error;

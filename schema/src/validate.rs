@@ -365,10 +365,39 @@ fn report_tagged(
     let finding = |message: String| Finding::new(&PB002, message);
 
     if tags.is_empty() {
-        // Not a tagged union (a template-or-`false` entry): one message.
+        // Not a tagged union: a value or `false`. A table where a table is
+        // one of the choices (`response.errors`) gets the table's own errors.
+        let rejects_kind = |error: &ValidationError<'_>| {
+            error.instance_path().as_str() == pointer
+                && matches!(
+                    error.kind(),
+                    ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. }
+                )
+        };
+        if value.is_object()
+            && let Some(branch) = branches
+                .iter()
+                .find(|branch| !branch.iter().any(rejects_kind))
+        {
+            for error in branch {
+                report(error, instance, reporter);
+            }
+            return;
+        }
+        let expects_table = branches.iter().flatten().any(|error| {
+            matches!(error.kind(), ValidationErrorKind::Type { kind: TypeKind::Single(t) } if t.to_string() == "object")
+        });
         let mut errors = branches.iter().flatten();
         if let Some(first) = errors.next() {
             let message = match first.kind() {
+                ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. }
+                    if expects_table =>
+                {
+                    format!(
+                        "`{here}` must be a table, or `false` to turn it off; found {}",
+                        value_word(value)
+                    )
+                }
                 ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. } => format!(
                     "`{here}` must be a template string, or `false` to remove a default; found {}",
                     value_word(value)

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
 use patchbay_schema::{
-    Direction, Endpoint, Entry, HttpMethod, OffsetStep, PageLimit, Pagination, ResponseType,
-    Variable,
+    ApiErrors, Endpoint, Entry, HttpMethod, OffsetStep, PageLimit, Pagination, ResponseErrors,
+    ResponseType, Variable,
 };
 
 use super::entries::{body_plan, request_plan, written_value};
@@ -28,6 +28,7 @@ pub(super) fn endpoint_plan(
     endpoint: &Endpoint,
     apply: &ApplyPlan,
     connector_variables: &IndexMap<String, Variable>,
+    connector_errors: Option<&ApiErrors>,
     templates: &mut Templates,
 ) -> EndpointPlan {
     let spec_entries = |map: &IndexMap<String, Entry>| -> Vec<PlanEntry> {
@@ -51,18 +52,7 @@ pub(super) fn endpoint_plan(
     add_applied(EntryPlace::Query, &mut query, &apply.query);
     add_applied(EntryPlace::Header, &mut headers, &apply.headers);
     let method = sourced(endpoint.method, HttpMethod::Get);
-    let receives = matches!(
-        method.value,
-        HttpMethod::Get | HttpMethod::Head | HttpMethod::Options
-    );
-    let direction = sourced(
-        endpoint.direction,
-        if receives {
-            Direction::Receive
-        } else {
-            Direction::Send
-        },
-    );
+    let direction = sourced(endpoint.direction, endpoint.default_direction());
     let response = endpoint.response.clone().unwrap_or_default();
     EndpointPlan {
         label: endpoint.label.clone().unwrap_or_else(|| key.to_owned()),
@@ -86,6 +76,17 @@ pub(super) fn endpoint_plan(
             kind: sourced(response.kind, ResponseType::Json),
             records: response.records,
             max_bytes: sourced(response.max_bytes, DEFAULT_MAX_RESPONSE_BYTES),
+            errors: match &response.errors {
+                Some(ResponseErrors::Off) => None,
+                Some(ResponseErrors::Declared(errors)) => Some(Sourced {
+                    value: errors_plan(errors),
+                    provenance: EntrySource::Spec,
+                }),
+                None => connector_errors.map(|errors| Sourced {
+                    value: errors_plan(errors),
+                    provenance: EntrySource::Connector,
+                }),
+            },
         },
         pagination: pagination_plan(endpoint.pagination.as_ref(), &|name| {
             endpoint
@@ -94,6 +95,22 @@ pub(super) fn endpoint_plan(
                 .or_else(|| connector_variables.get(name))
                 .and_then(|variable| variable.maximum.clone())
         }),
+    }
+}
+
+/// An error declaration with its message path resolved: the code's, else
+/// the failure's own path.
+fn errors_plan(errors: &ApiErrors) -> ErrorsPlan {
+    ErrorsPlan {
+        path: errors.path.clone(),
+        equals: errors.equals.clone(),
+        code: errors.code.clone(),
+        message: sourced(
+            errors.message.clone(),
+            errors.code.clone().unwrap_or_else(|| errors.path.clone()),
+        ),
+        retry: errors.retry.clone(),
+        reauth: errors.reauth.clone(),
     }
 }
 

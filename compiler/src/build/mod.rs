@@ -102,7 +102,14 @@ fn method_plan(
         .map(|(name, endpoint)| {
             (
                 name.clone(),
-                endpoint_plan(name, endpoint, &apply, &spec.variables, templates),
+                endpoint_plan(
+                    name,
+                    endpoint,
+                    &apply,
+                    &spec.variables,
+                    spec.errors.as_ref(),
+                    templates,
+                ),
             )
         })
         .collect();

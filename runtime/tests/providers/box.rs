@@ -8,7 +8,7 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{connect, query, received};
-use crate::fixture;
+use crate::fixture_lines;
 
 fn results(offset: u64, ids: &[&str]) -> Value {
     json!({
@@ -31,7 +31,7 @@ async fn search_steps_by_the_limit_past_short_and_empty_pages_until_total_count(
             .mount(&server)
             .await;
     }
-    let spec = fixture::spec("box", "search", "/2.0/search", "{ query = \"sales\" }", "");
+    let spec = fixture_lines::spec("box", "search", "/2.0/search", "{ query = \"sales\" }", "");
     let connection = connect(&server, &spec, json!({ "token": "box-token" }));
     let mut pages = connection.pages("items", Default::default()).unwrap();
     let mut ids = Vec::new();

@@ -1,47 +1,49 @@
-//! An endpoint of a real fixture connector, as a test spec against a
-//! local server: its `response` and `pagination` lines are copied from
-//! `fixtures/connectors/<provider>.toml`, so the tests prove what the
-//! fixture says, and its URL path is kept with the host replaced by the
-//! server.
+//! A connector fixture pointed at a wiremock server: its provider's origin
+//! replaced by the server's, so that the spec under test is the committed
+//! one in every other respect.
 
-use std::path::Path;
+use patchbay_runtime::{Connection, Connector, Instance, Options, Runtime};
+use patchbay_schema::SourceFile;
+use serde_json::Value;
+use std::time::Duration;
 
-/// The lines of `[endpoints.<endpoint>]` in the fixture whose keys are in
-/// `keys`, in file order.
-fn lines(provider: &str, endpoint: &str, keys: &[&str]) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/connectors")
-        .join(format!("{provider}.toml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let header = format!("[endpoints.{endpoint}]");
-    let mut inside = false;
-    let mut found = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('[') {
-            inside = line == header;
-            continue;
-        }
-        if inside
-            && let Some((key, _)) = line.split_once(" = ")
-            && keys.contains(&key)
-        {
-            found.push(line.to_owned());
-        }
-    }
-    assert!(
-        !found.is_empty(),
-        "{endpoint} not found in {}",
-        path.display()
+/// `fixtures/connectors/<name>.toml` with every `origin` replaced by
+/// `server_uri` (the test server, perhaps with a path), compiled.
+pub(crate) fn connector(name: &str, origin: &str, server_uri: &str) -> Connector {
+    let path = format!(
+        "{}/../fixtures/connectors/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
     );
-    found
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(text.contains(origin), "{path} does not mention {origin}");
+    let text = text.replace(origin, server_uri);
+    let compiled = patchbay_compiler::compile_source(&SourceFile::new(path.clone(), text))
+        .unwrap_or_else(|e| panic!("{path} does not compile: {e}"));
+    Connector::new(compiled.plan)
 }
 
-/// A bearer-auth test spec with one endpoint `items` at
-/// `{{ base }}<path>`, reading responses and pages as the fixture's
-/// endpoint does, with `query` (a TOML inline table) and extra TOML.
-pub(crate) fn spec(provider: &str, endpoint: &str, path: &str, query: &str, extra: &str) -> String {
-    let copied = lines(provider, endpoint, &["response", "pagination"]).join("\n");
-    format!(
-        "[auth.t]\ntype = \"bearer\"\n\n[endpoints.items]\nmethod = \"GET\"\nurl = \"{{{{ base }}}}{path}\"\nquery = {query}\n{copied}\n{extra}"
-    )
+/// A connection of `connector` with `method` and these values, with short
+/// backoffs.
+pub(crate) fn connection(connector: &Connector, method: &str, values: Value) -> Connection {
+    let plan = connector.plan();
+    let method_plan = &plan.methods[method];
+    let Value::Object(values) = values else {
+        panic!("values must be an object")
+    };
+    let instance = Instance::from_values(plan, method, method_plan, values.into_iter().collect())
+        .unwrap_or_else(|e| panic!("instance: {e}"));
+    let options = Options {
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(50),
+        ..Options::default()
+    };
+    Connection::new(&Runtime::new(options).unwrap(), connector, instance).unwrap()
+}
+
+/// A call with one endpoint variable.
+pub(crate) fn call_with(key: &str, value: &str) -> patchbay_runtime::Call {
+    patchbay_runtime::Call {
+        variables: [(key.to_owned(), serde_json::Value::String(value.to_owned()))].into(),
+        payload: None,
+    }
 }

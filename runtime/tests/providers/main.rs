@@ -1,5 +1,5 @@
-//! Provider shapes: each fixture connector's endpoints played against
-//! wiremock with the provider's documented responses.
+//! Provider shapes: the connectors of `fixtures/connectors/` against
+//! wiremock servers that answer as each provider documents.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -7,7 +7,10 @@
 mod common;
 
 mod fixture;
+mod fixture_lines;
 
 mod r#box;
+mod shopify_errors;
+mod slack_errors;
 mod slack_paging;
 mod stripe;

@@ -7,7 +7,7 @@ use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{connect, query, received};
-use crate::fixture;
+use crate::fixture_lines;
 
 fn channels(ids: &[&str], next_cursor: &str) -> Value {
     json!({
@@ -35,7 +35,7 @@ async fn list_channels_goes_on_past_short_and_empty_pages_until_the_cursor_is_em
     answer(&server, None, channels(&["C1", "C2"], "dGVhbTpDMDI=")).await;
     answer(&server, Some("dGVhbTpDMDI="), channels(&[], "dGVhbTpDMDM=")).await;
     answer(&server, Some("dGVhbTpDMDM="), channels(&["C3"], "")).await;
-    let spec = fixture::spec(
+    let spec = fixture_lines::spec(
         "slack",
         "list_channels",
         "/api/conversations.list",

@@ -7,7 +7,7 @@ use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{call, connect, query, received};
-use crate::fixture;
+use crate::fixture_lines;
 
 /// A list object as Stripe documents it.
 fn list(ids: &[&str], has_more: bool) -> Value {
@@ -45,7 +45,7 @@ async fn read_all(server: &MockServer, spec: &str, variables: Value) -> Vec<Stri
 }
 
 fn list_customers() -> String {
-    fixture::spec("stripe", "list_customers", "/v1/customers", "{}", "")
+    fixture_lines::spec("stripe", "list_customers", "/v1/customers", "{}", "")
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn search_customers_follows_next_page_until_has_more_is_false() {
         .expect(1)
         .mount(&server)
         .await;
-    let spec = fixture::spec(
+    let spec = fixture_lines::spec(
         "stripe",
         "search_customers",
         "/v1/customers/search",

@@ -54,6 +54,20 @@ pub struct Endpoint {
     pub pagination: Option<Pagination>,
 }
 
+impl Endpoint {
+    /// The direction of an endpoint that declares none: `receive` for
+    /// `GET`, `HEAD` and `OPTIONS` (the default method is `GET`), `send`
+    /// for the others.
+    pub fn default_direction(&self) -> Direction {
+        match self.method.unwrap_or(HttpMethod::Get) {
+            HttpMethod::Get | HttpMethod::Head | HttpMethod::Options => Direction::Receive,
+            HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete => {
+                Direction::Send
+            }
+        }
+    }
+}
+
 /// Whether an endpoint reads or writes data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -81,6 +95,95 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub max_bytes: Option<u64>,
+    /// How the body of a 2xx answer says the request failed (Slack's
+    /// `ok: false`, GraphQL's `errors`): replaces the connector's
+    /// `[errors]` for this endpoint; `false` turns it off here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ResponseErrors>,
+}
+
+/// An endpoint's `response.errors`: its own declaration, or `false` to
+/// check no error declaration for this endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseErrors {
+    /// The endpoint's own declaration, replacing the connector's.
+    Declared(ApiErrors),
+    /// `false`: the connector's `[errors]` does not apply here.
+    Off,
+}
+
+impl Serialize for ResponseErrors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ResponseErrors::Declared(errors) => errors.serialize(serializer),
+            ResponseErrors::Off => serializer.serialize_bool(false),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ResponseErrors {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Declared(ApiErrors),
+            Flag(bool),
+        }
+        match Raw::deserialize(deserializer) {
+            Ok(Raw::Declared(errors)) => Ok(ResponseErrors::Declared(errors)),
+            Ok(Raw::Flag(false)) => Ok(ResponseErrors::Off),
+            Ok(Raw::Flag(true)) | Err(_) => Err(serde::de::Error::custom(
+                "expected an errors table, or `false` to turn the connector's `[errors]` off",
+            )),
+        }
+    }
+}
+
+impl JsonSchema for ResponseErrors {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ResponseErrors".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut declared = generator.subschema_for::<ApiErrors>();
+        declared.insert(
+            "description".to_owned(),
+            "This endpoint's own declaration, used instead of the connector's.".into(),
+        );
+        schemars::json_schema!({
+            "description": "An errors table replacing the connector's `[errors]` for this endpoint, or `false` to turn it off here.",
+            "anyOf": [declared, { "const": false, "description": "The connector's `[errors]` does not apply to this endpoint." }]
+        })
+    }
+}
+
+/// How a 2xx answer with a JSON body says that the request failed, and
+/// which of its error codes are worth a retry or a new token. Answers
+/// with another status are errors already.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiErrors {
+    /// Path of the value that shows failure (`/ok`, `/errors`).
+    pub path: String,
+    /// The answer failed when the value at `path` equals this string,
+    /// number or boolean. Without it: when the value exists and is not
+    /// `null`, `false`, `""`, `[]` or `{}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_json::Value>,
+    /// Path of the API's machine-readable error code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Path of the API's message (default: `code`, else `path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Codes retried like an HTTP 429: backoff, `Retry-After` when the
+    /// answer has one, at most the runtime's `max_retries`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retry: Vec<String>,
+    /// Codes that mean the token is no longer valid, handled like an HTTP
+    /// 401: a new token once and one retry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reauth: Vec<String>,
 }
 
 /// The content type of a response.

@@ -59,6 +59,10 @@ pub struct Spec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
     pub endpoints: IndexMap<String, Endpoint>,
+    /// How a 2xx answer of any endpoint says that it failed (not applied to
+    /// auth requests); an endpoint's `response.errors` replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ApiErrors>,
 }
 
 /// The `[connector]` table.

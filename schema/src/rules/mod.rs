@@ -177,12 +177,16 @@ registry! {
     PB506 "secret-in-instance", Warning, Instance,
         "A secret's value is written in the instance file instead of `{ env = … }` or `{ file = … }`.";
 
+    PB601 "list-without-pagination", Warning, Semantic(list_without_pagination),
+        "An endpoint receives a list of records (`response.records`) but declares no `pagination`.";
     PB605 "invalid-pagination", Error, Semantic(invalid_pagination),
         "Pagination fields that do not fit together (a cursor with both or neither of `path`/`last_record`, a `limit` a field needs is missing, …).";
     PB606 "run-ends-on-extra-request", Warning, Semantic(run_ends_on_extra_request),
         "A cursor taken from the last record with no `more`, `done` or `total`: every run ends only by fetching an extra, empty page.";
     PB607 "invalid-page-size", Error, Semantic(invalid_page_size),
         "A `limit` template that is not exactly `{{ name }}` of an integer variable with a `maximum`.";
+    PB608 "invalid-error-declaration", Error, Semantic(invalid_error_declaration),
+        "An `[errors]` or `response.errors` table that cannot work: codes without a `code` path, a code both retried and reauthenticated, a non-scalar `equals`, an empty `path`.";
 }
 
 // What the parse and schema stages use to report their rules, and the
