@@ -3,7 +3,9 @@
 
 use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
-use patchbay_schema::{Direction, Endpoint, Entry, HttpMethod, Pagination, ResponseType};
+use patchbay_schema::{
+    Boundary, Direction, Endpoint, Entry, HttpMethod, Incremental, Pagination, ResponseType,
+};
 
 use super::entries::{body_plan, request_plan, written_value};
 use super::inputs::input;
@@ -84,6 +86,29 @@ pub(super) fn endpoint_plan(
             max_bytes: sourced(response.max_bytes, DEFAULT_MAX_RESPONSE_BYTES),
         },
         pagination: pagination_plan(endpoint.pagination.as_ref()),
+        incremental: endpoint.incremental.as_ref().map(incremental_plan),
+    }
+}
+
+fn incremental_plan(incremental: &Incremental) -> IncrementalPlan {
+    // `resume` (the first request's override when a checkpoint exists)
+    // becomes a `RequestPlan` field here once request overrides exist.
+    let source = match incremental {
+        Incremental::Max {
+            field,
+            field_type,
+            boundary,
+            ..
+        } => CheckpointSource::Max {
+            field: field.clone(),
+            field_type: *field_type,
+            boundary: sourced(*boundary, Boundary::Inclusive),
+        },
+        Incremental::LastValue { path, .. } => CheckpointSource::LastValue { path: path.clone() },
+    };
+    IncrementalPlan {
+        source,
+        initial: incremental.initial().map(written_value),
     }
 }
 
