@@ -52,6 +52,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod checkpoint;
 mod connection;
 mod error;
 mod http;
@@ -64,6 +65,7 @@ mod store;
 mod token;
 
 pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
+pub use checkpoint::Checkpoint;
 pub use connection::{Call, Connection, Connector, Runtime};
 pub use error::{Error, Result};
 pub use http::{

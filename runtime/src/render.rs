@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
-use patchbay_schema::template::expressions;
+use patchbay_schema::template::{expressions, whole_name};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
@@ -115,6 +115,25 @@ fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
         }
         _ => None,
     }
+}
+
+/// Runtime values a request may lack: `checkpoint` before an incremental
+/// endpoint's first complete run when it has no `initial`. Lint (PB612)
+/// allows them only as the whole value of an entry, which is then left out.
+const OPTIONAL_VALUES: &[&str] = &["checkpoint"];
+
+/// Whether the entry (query parameter, header, form field, JSON object
+/// member) whose whole value is `template` is left out of the request: the
+/// template is exactly `{{ name }}` of an optional runtime value that the
+/// context lacks.
+pub(crate) fn left_out(template: &str, context: &Context) -> bool {
+    whole_name(template)
+        .is_some_and(|name| OPTIONAL_VALUES.contains(&name) && context.get(name).is_none())
+}
+
+/// [`left_out`] for a JSON value: only a string can be a template.
+pub(crate) fn member_left_out(value: &Value, context: &Context) -> bool {
+    value.as_str().is_some_and(|text| left_out(text, context))
 }
 
 /// Renders the templates of one plan. Build it once per plan; rendering is
@@ -352,6 +371,7 @@ impl Renderer {
             Value::Object(members) => Value::Object(
                 members
                     .iter()
+                    .filter(|(_, v)| !member_left_out(v, context))
                     .map(|(k, v)| Ok((k.clone(), self.json(v, context)?)))
                     .collect::<Result<_, String>>()?,
             ),

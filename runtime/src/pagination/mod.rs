@@ -21,9 +21,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use patchbay_compiler::plan::{PageSize, PaginationPlan};
+use patchbay_compiler::plan::{IncrementalPlan, PageSize, PaginationPlan};
 use serde_json::Value;
 
+use crate::checkpoint::{Checkpoint, Tracker};
 use crate::connection::{Call, Connection};
 use crate::error::{Error, Result};
 use crate::http::Response;
@@ -208,18 +209,46 @@ pub struct Pages<'c> {
     hasher: RandomState,
     /// The previous page's body, for numbered and offset pages.
     previous_body: Option<bytes::Bytes>,
+    /// The checkpoint the run started from (templates see its value).
+    since: Option<Checkpoint>,
+    /// Works out the run's checkpoint, for an incremental endpoint.
+    tracker: Option<Tracker<'c>>,
+    /// How the run went: a checkpoint is kept only after a clean end.
+    run: Run,
+    /// The run's checkpoint, once it ended cleanly.
+    checkpoint: Option<Checkpoint>,
+}
+
+/// How far a run got. Only [`Run::Ended`] keeps a checkpoint: after an
+/// error, the page cap or `max_pages`, pages were left unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Going,
+    /// A stop condition ended it: every page was read.
+    Ended,
+    /// An error (the page cap included) ended it.
+    Failed,
+    /// `max_pages` cut it short without an error.
+    CutShort,
 }
 
 impl<'c> Pages<'c> {
-    /// Pages of an endpoint with this pagination, records at `records`.
+    /// Pages of an endpoint with this pagination, records at `records`,
+    /// reading incrementally from `since` when the endpoint is incremental.
     pub(crate) fn new(
         connection: &'c Connection,
         endpoint: &str,
         call: Call,
         pagination: &'c PaginationPlan,
         records: Option<&'c str>,
+        incremental: Option<&'c IncrementalPlan>,
+        since: Option<Checkpoint>,
     ) -> Self {
         Pages {
+            tracker: incremental.map(|plan| Tracker::new(endpoint, plan, since.as_ref())),
+            since,
+            run: Run::Going,
+            checkpoint: None,
             connection,
             endpoint: endpoint.to_owned(),
             call,
@@ -241,10 +270,17 @@ impl<'c> Pages<'c> {
     /// previous one. A repeated cursor or link, and the page cap of a run
     /// without `max_pages`, end the run with an error.
     pub async fn next(&mut self) -> Option<Result<Page>> {
-        let at = self.next.take()?;
+        let Some(at) = self.next.take() else {
+            self.end(Run::Ended);
+            return None;
+        };
         match self.kind.max_pages() {
-            Some(max) if self.fetched >= max => return None,
+            Some(max) if self.fetched >= max => {
+                self.end(Run::CutShort);
+                return None;
+            }
             None if self.fetched >= self.page_cap => {
+                self.end(Run::Failed);
                 return Some(Err(Error::PageLimit {
                     endpoint: self.endpoint.clone(),
                     limit: self.page_cap,
@@ -253,7 +289,35 @@ impl<'c> Pages<'c> {
             _ => {}
         }
         // An error ends the run: `next` stays `None`.
-        self.fetch(at).await.transpose()
+        let page = self.fetch(at).await.transpose();
+        match &page {
+            Some(Err(_)) => self.end(Run::Failed),
+            // A page identical to the previous one ended the run.
+            None => self.end(Run::Ended),
+            Some(Ok(_)) => {}
+        }
+        page
+    }
+
+    /// The run's checkpoint, for an incremental endpoint: `Some` only once
+    /// [`Pages::next`] returned `None` after reading every page to a stop
+    /// condition. After an error, the page cap or `max_pages` it stays
+    /// `None`, so the caller keeps the checkpoint it had. A run that read
+    /// nothing new returns the checkpoint it started from; a `max`
+    /// checkpoint never goes below it.
+    pub fn checkpoint(&self) -> Option<&Checkpoint> {
+        self.checkpoint.as_ref()
+    }
+
+    /// Records how the run ended, the first time it ends.
+    fn end(&mut self, how: Run) {
+        if self.run != Run::Going {
+            return;
+        }
+        self.run = how;
+        if how == Run::Ended {
+            self.checkpoint = self.tracker.take().and_then(Tracker::finish);
+        }
     }
 
     /// The page at `at`, or `None` if it repeats the previous one.
@@ -269,7 +333,7 @@ impl<'c> Pages<'c> {
         };
         let response = self
             .connection
-            .call_with(&self.endpoint, &self.call, adjust)
+            .call_with(&self.endpoint, &self.call, self.since.as_ref(), adjust)
             .await?;
         if self.first_origin.is_none() {
             self.first_origin = Some(response.url.origin());
@@ -303,6 +367,9 @@ impl<'c> Pages<'c> {
                 other => vec![other.clone()],
             },
         };
+        if let Some(tracker) = &mut self.tracker {
+            tracker.observe(self.fetched, &body, &records)?;
+        }
         let short = self
             .kind
             .page_size()
