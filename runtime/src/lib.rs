@@ -58,6 +58,7 @@ mod error;
 mod http;
 mod instance;
 mod pagination;
+mod private_file;
 mod render;
 mod request;
 mod secret;
@@ -74,6 +75,7 @@ pub use http::{
 };
 pub use instance::{Instance, InstanceFile, ValueSource};
 pub use pagination::{Page, Pages};
+pub use private_file::{lock_private_file, read_private_file, write_private_file};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreLock, StoredToken, TokenStore};

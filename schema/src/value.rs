@@ -190,6 +190,39 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     })
 }
 
+/// The RFC 3339 text of a UTC instant in whole seconds since 1970-01-01,
+/// as [`parse_timestamp`] reads it back.
+///
+/// ```
+/// use patchbay_schema::value::{format_timestamp, parse_timestamp};
+/// assert_eq!(format_timestamp(951_868_800), "2000-03-01T00:00:00Z");
+/// assert_eq!(parse_timestamp(&format_timestamp(1)), parse_timestamp("1970-01-01T00:00:01Z"));
+/// ```
+pub fn format_timestamp(seconds: i64) -> String {
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's `civil_from_days`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3_600,
+        second_of_day % 3_600 / 60,
+        second_of_day % 60
+    )
+}
+
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
 /// (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -322,6 +355,17 @@ mod tests {
             at("2024-02-29T00:00:00Z").seconds + 86_400,
             at("2024-03-01T00:00:00Z").seconds
         );
+    }
+
+    #[test]
+    fn formatted_timestamps_read_back() {
+        for seconds in [0, 59, 86_399, 951_782_400, 1_709_251_199, 4_102_444_800] {
+            assert_eq!(
+                parse_timestamp(&format_timestamp(seconds)).unwrap().seconds,
+                seconds
+            );
+        }
+        assert_eq!(format_timestamp(1_709_164_800), "2024-02-29T00:00:00Z");
     }
 
     #[test]
