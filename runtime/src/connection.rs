@@ -496,6 +496,29 @@ impl Connection {
     ///
     /// A checkpoint made by another version of the spec, or passed to an
     /// endpoint without `incremental`, is an [`Error::Checkpoint`].
+    ///
+    /// ```no_run
+    /// # async fn example(
+    /// #     connection: patchbay_runtime::Connection,
+    /// #     load: impl Fn() -> Option<patchbay_runtime::Checkpoint>,
+    /// #     save: impl Fn(&patchbay_runtime::Checkpoint),
+    /// #     handle: impl Fn(&serde_json::Value),
+    /// # ) -> patchbay_runtime::Result<()> {
+    /// use patchbay_runtime::Call;
+    ///
+    /// // `load` and `save` keep the checkpoint wherever the service keeps state.
+    /// let mut pages = connection.pages_from("export_tickets", Call::default(), load())?;
+    /// while let Some(page) = pages.next().await {
+    ///     for ticket in &page?.records {
+    ///         handle(ticket); // idempotent: a failed run's records come again
+    ///     }
+    /// }
+    /// // Every page was read: the next run starts here.
+    /// if let Some(checkpoint) = pages.checkpoint() {
+    ///     save(checkpoint);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn pages_from<'c>(
         &'c self,
         endpoint: &str,
