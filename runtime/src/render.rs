@@ -127,8 +127,11 @@ const OPTIONAL_VALUES: &[&str] = &["checkpoint"];
 /// template is exactly `{{ name }}` of an optional runtime value that the
 /// context lacks.
 pub(crate) fn left_out(template: &str, context: &Context) -> bool {
-    whole_name(template)
-        .is_some_and(|name| OPTIONAL_VALUES.contains(&name) && context.get(name).is_none())
+    // Every entry of every request passes here: a substring test spares
+    // the parse for the templates that cannot be one.
+    OPTIONAL_VALUES.iter().any(|name| template.contains(name))
+        && whole_name(template)
+            .is_some_and(|name| OPTIONAL_VALUES.contains(&name) && context.get(name).is_none())
 }
 
 /// [`left_out`] for a JSON value: only a string can be a template.
@@ -571,6 +574,30 @@ mod tests {
         assert_eq!(
             r.json(&body, &context()).unwrap(),
             json!({ "n": 5, "s": "n=5", "all": { "name": "x", "tags": [1, 2] }, "name": "x", "list": "[1, 2]" })
+        );
+    }
+
+    #[test]
+    fn only_a_whole_absent_optional_value_is_left_out() {
+        let mut c = Context::default();
+        assert!(left_out("{{ checkpoint }}", &c));
+        assert!(left_out("{{checkpoint}}", &c));
+        assert!(!left_out("since {{ checkpoint }}", &c));
+        assert!(!left_out("{{ checkpoint | lower }}", &c));
+        assert!(!left_out("{{ payload }}", &c));
+        c.set("checkpoint", json!(0));
+        assert!(!left_out("{{ checkpoint }}", &c));
+        let r = Renderer::new();
+        let empty = Context::default();
+        let body = json!({ "a": "{{ checkpoint }}", "b": ["{{ checkpoint }}"], "c": 1 });
+        assert!(
+            r.json(&body, &empty).is_err(),
+            "an array item is not left out"
+        );
+        assert_eq!(
+            r.json(&json!({ "a": "{{ checkpoint }}", "c": 1 }), &empty)
+                .unwrap(),
+            json!({ "c": 1 })
         );
     }
 
