@@ -354,3 +354,23 @@ fn a_dry_run_shows_the_stored_checkpoint_and_writes_nothing() {
     assert!(server.targets().is_empty(), "nothing is sent");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_state_file_that_is_a_symbolic_link_is_refused() {
+    let server = Server::start(&[("/items", 200, json!({ "data": [{ "seq": 1 }] }))]);
+    let dir = setup("symlink", &server);
+    let elsewhere = dir.join("elsewhere.json");
+    std::fs::write(&elsewhere, "{}").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("state.json")).unwrap();
+    let output = patchbay(&dir, ITEMS);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("state.json"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "{}");
+    assert!(server.targets().is_empty(), "nothing is sent");
+    std::fs::remove_dir_all(dir).unwrap();
+}

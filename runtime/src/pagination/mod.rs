@@ -223,6 +223,7 @@ pub struct Pages<'c> {
 /// error, the page cap or `max_pages`, pages were left unread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Run {
+    /// Pages are still to come.
     Going,
     /// A stop condition ended it: every page was read.
     Ended,
