@@ -9,6 +9,7 @@ mod files;
 mod parallel;
 mod report;
 mod spec;
+mod state;
 
 use std::process::ExitCode;
 

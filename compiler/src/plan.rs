@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 use patchbay_schema::{
-    ApiKeyLocation, BasicEncoding, ClientAuth, ClientType, Direction, HttpMethod, OffsetStep, Pkce,
-    RatePeriod, ResponseType, VariableType,
+    ApiKeyLocation, BasicEncoding, Boundary, CheckpointType, ClientAuth, ClientType, Direction,
+    HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, VariableType,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -463,6 +463,64 @@ pub struct EndpointPlan {
     pub response: ResponsePlan,
     /// How further pages are fetched.
     pub pagination: PaginationPlan,
+    /// Incremental reads: the checkpoint kept between runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<IncrementalPlan>,
+}
+
+/// Incremental reads of an endpoint, defaults explicit. Templates of the
+/// endpoint see the checkpoint as `checkpoint`: the one a caller passes
+/// back, else `initial`, else none (an entry whose whole value is
+/// `{{ checkpoint }}` is then left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IncrementalPlan {
+    /// Where a run's checkpoint comes from.
+    pub source: CheckpointSource,
+    /// The checkpoint of a first run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial: Option<EntryValue>,
+}
+
+/// Where a run's checkpoint comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum CheckpointSource {
+    /// The largest value of a record field over the whole run.
+    Max {
+        /// Path of the field in each record.
+        field: String,
+        /// How its values compare.
+        field_type: CheckpointType,
+        /// Whether the API includes the value it is sent.
+        boundary: Sourced<Boundary>,
+    },
+    /// A value of the response of the page that ended the run.
+    LastValue {
+        /// Path of the value in that response.
+        path: String,
+    },
+}
+
+impl CheckpointSource {
+    /// What the checkpoint is, as stored next to it (`max /created
+    /// (integer)`): a stored checkpoint whose source differs was made by
+    /// another version of the spec and is not used.
+    pub fn describe(&self) -> String {
+        match self {
+            CheckpointSource::Max {
+                field, field_type, ..
+            } => {
+                let kind = match field_type {
+                    CheckpointType::Integer => "integer",
+                    CheckpointType::Number => "number",
+                    CheckpointType::Timestamp => "timestamp",
+                    CheckpointType::String => "string",
+                };
+                format!("max {field} ({kind})")
+            }
+            CheckpointSource::LastValue { path } => format!("last_value {path}"),
+        }
+    }
 }
 
 /// How a response is read.

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::api_errors::{ApiFailure, FailureClass, classify};
 use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
+use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
@@ -350,6 +351,18 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub fn dry_run(&self, endpoint: &str, call: &Call) -> Result<Vec<HttpRequest>> {
+        self.dry_run_from(endpoint, call, None)
+    }
+
+    /// [`Connection::dry_run`] of an incremental read from `since`: the
+    /// endpoint request as the first page of
+    /// [`Connection::pages_from`] would send it.
+    pub fn dry_run_from(
+        &self,
+        endpoint: &str,
+        call: &Call,
+        since: Option<&Checkpoint>,
+    ) -> Result<Vec<HttpRequest>> {
         let mut requests = Vec::new();
         // An authorization-code token comes from a login, not a request.
         if self.uses_tokens() && !self.has_login() {
@@ -364,6 +377,7 @@ impl Connection {
             context.set(name.clone(), value.clone());
             context.mark_url(name.clone());
         }
+        self.set_checkpoint(endpoint, plan, since, &mut context)?;
         let mut request = self.render_endpoint(endpoint, plan, &context)?;
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
@@ -376,20 +390,46 @@ impl Connection {
     /// retries once with a new one. A non-2xx answer is an error; the body
     /// of a success is returned unchanged.
     pub async fn call(&self, endpoint: &str, call: &Call) -> Result<Response> {
-        self.call_with(endpoint, call, |request| request).await
+        self.call_with(endpoint, call, None, |request| request)
+            .await
+    }
+
+    /// Sets `checkpoint` for an incremental endpoint: `since`'s value,
+    /// else the plan's `initial`, else nothing (entries whose whole value
+    /// it is are then left out).
+    fn set_checkpoint(
+        &self,
+        name: &str,
+        plan: &EndpointPlan,
+        since: Option<&Checkpoint>,
+        context: &mut Context,
+    ) -> Result<()> {
+        checkpoint::check_fits(name, plan.incremental.as_ref(), since)?;
+        let Some(incremental) = &plan.incremental else {
+            return Ok(());
+        };
+        let value =
+            checkpoint::current(name, incremental, since, &self.connector.renderer, context)?;
+        if let Some(value) = value {
+            context.set("checkpoint", value);
+        }
+        Ok(())
     }
 
     /// Calls an endpoint, its request changed by `adjust` (the position of
-    /// a page) each time it is sent.
+    /// a page) each time it is sent; an incremental endpoint's templates
+    /// see `since` (or its `initial`) as `checkpoint`.
     pub(crate) async fn call_with(
         &self,
         endpoint: &str,
         call: &Call,
+        since: Option<&Checkpoint>,
         adjust: impl Fn(HttpRequest) -> HttpRequest,
     ) -> Result<Response> {
         // The call's variables are checked before any token is fetched.
         let plan = self.endpoint(endpoint)?;
-        let context = self.endpoint_context(plan, call, false)?;
+        let mut context = self.endpoint_context(plan, call, false)?;
+        self.set_checkpoint(endpoint, plan, since, &mut context)?;
         let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
             let mut context = context.clone();
             if let Some(token) = token {
@@ -476,9 +516,55 @@ impl Connection {
         })
     }
 
-    /// Pages of an endpoint's records, as its pagination says.
+    /// Pages of an endpoint's records, as its pagination says. For an
+    /// incremental endpoint this is a first read: see
+    /// [`Connection::pages_from`].
     pub fn pages<'c>(&'c self, endpoint: &str, call: Call) -> Result<Pages<'c>> {
+        self.pages_from(endpoint, call, None)
+    }
+
+    /// Pages of an incremental endpoint's records from `since`, the
+    /// checkpoint of an earlier run (`None`: the first run, from the
+    /// endpoint's `initial` if it has one). Once the run has read every
+    /// page, [`Pages::checkpoint`] is the checkpoint to pass next time.
+    ///
+    /// Records are delivered before the checkpoint exists: a caller that
+    /// stores the checkpoint only after handling every page reads each
+    /// record at least once, and again after a failed run.
+    ///
+    /// A checkpoint made by another version of the spec, or passed to an
+    /// endpoint without `incremental`, is an [`Error::Checkpoint`].
+    ///
+    /// ```no_run
+    /// # async fn example(
+    /// #     connection: patchbay_runtime::Connection,
+    /// #     load: impl Fn() -> Option<patchbay_runtime::Checkpoint>,
+    /// #     save: impl Fn(&patchbay_runtime::Checkpoint),
+    /// #     handle: impl Fn(&serde_json::Value),
+    /// # ) -> patchbay_runtime::Result<()> {
+    /// use patchbay_runtime::Call;
+    ///
+    /// // `load` and `save` keep the checkpoint wherever the service keeps state.
+    /// let mut pages = connection.pages_from("export_tickets", Call::default(), load())?;
+    /// while let Some(page) = pages.next().await {
+    ///     for ticket in &page?.records {
+    ///         handle(ticket); // idempotent: a failed run's records come again
+    ///     }
+    /// }
+    /// // Every page was read: the next run starts here.
+    /// if let Some(checkpoint) = pages.checkpoint() {
+    ///     save(checkpoint);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages_from<'c>(
+        &'c self,
+        endpoint: &str,
+        call: Call,
+        since: Option<Checkpoint>,
+    ) -> Result<Pages<'c>> {
         let plan = self.endpoint(endpoint)?;
+        checkpoint::check_fits(endpoint, plan.incremental.as_ref(), since.as_ref())?;
         // The page size is fixed for the run, checked before any request.
         let limit = resolve_limit(endpoint, &plan.pagination, || {
             self.endpoint_context(plan, &call, false)
@@ -490,6 +576,8 @@ impl Connection {
             &plan.pagination,
             limit,
             plan.response.records.as_deref(),
+            plan.incremental.as_ref(),
+            since,
         ))
     }
 }

@@ -189,6 +189,17 @@ pub enum Error {
         /// The cap reached.
         limit: u32,
     },
+    /// An incremental checkpoint could not be read or kept: a record
+    /// without the field, a value of the wrong type, a checkpoint passed
+    /// back that the endpoint's plan did not make. The message names the
+    /// page and record, never the value.
+    #[error("endpoint `{endpoint}`: checkpoint: {message}")]
+    Checkpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A response could not be read as the plan says.
     #[error("{request}: {message}")]
     Response {
@@ -308,7 +319,8 @@ impl Error {
             | Error::CrossOriginRedirect { .. }
             | Error::EgressBlocked { .. }
             | Error::Timeout { .. }
-            | Error::PageLimit { .. }) => other,
+            | Error::PageLimit { .. }
+            | Error::Checkpoint { .. }) => other,
         }
     }
 

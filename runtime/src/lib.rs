@@ -53,11 +53,13 @@
 
 mod api_errors;
 mod auth;
+mod checkpoint;
 mod connection;
 mod error;
 mod http;
 mod instance;
 mod pagination;
+mod private_file;
 mod render;
 mod request;
 mod secret;
@@ -65,6 +67,7 @@ mod store;
 mod token;
 
 pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
+pub use checkpoint::Checkpoint;
 pub use connection::{Call, Connection, Connector, Runtime};
 pub use error::{Error, Result};
 pub use http::{
@@ -73,6 +76,7 @@ pub use http::{
 };
 pub use instance::{Instance, InstanceFile, ValueSource};
 pub use pagination::{Page, Pages};
+pub use private_file::{lock_private_file, read_private_file, write_private_file};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreLock, StoredToken, TokenStore};

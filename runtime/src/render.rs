@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
-use patchbay_schema::template::expressions;
+use patchbay_schema::template::{expressions, whole_name};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
@@ -115,6 +115,28 @@ fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
         }
         _ => None,
     }
+}
+
+/// Runtime values a request may lack: `checkpoint` before an incremental
+/// endpoint's first complete run when it has no `initial`. Lint (PB612)
+/// allows them only as the whole value of an entry, which is then left out.
+const OPTIONAL_VALUES: &[&str] = &["checkpoint"];
+
+/// Whether the entry (query parameter, header, form field, JSON object
+/// member) whose whole value is `template` is left out of the request: the
+/// template is exactly `{{ name }}` of an optional runtime value that the
+/// context lacks.
+pub(crate) fn left_out(template: &str, context: &Context) -> bool {
+    // Every entry of every request passes here: a substring test spares
+    // the parse for the templates that cannot be one.
+    OPTIONAL_VALUES.iter().any(|name| template.contains(name))
+        && whole_name(template)
+            .is_some_and(|name| OPTIONAL_VALUES.contains(&name) && context.get(name).is_none())
+}
+
+/// [`left_out`] for a JSON value: only a string can be a template.
+pub(crate) fn member_left_out(value: &Value, context: &Context) -> bool {
+    value.as_str().is_some_and(|text| left_out(text, context))
 }
 
 /// Renders the templates of one plan. Build it once per plan; rendering is
@@ -352,6 +374,7 @@ impl Renderer {
             Value::Object(members) => Value::Object(
                 members
                     .iter()
+                    .filter(|(_, v)| !member_left_out(v, context))
                     .map(|(k, v)| Ok((k.clone(), self.json(v, context)?)))
                     .collect::<Result<_, String>>()?,
             ),
@@ -551,6 +574,30 @@ mod tests {
         assert_eq!(
             r.json(&body, &context()).unwrap(),
             json!({ "n": 5, "s": "n=5", "all": { "name": "x", "tags": [1, 2] }, "name": "x", "list": "[1, 2]" })
+        );
+    }
+
+    #[test]
+    fn only_a_whole_absent_optional_value_is_left_out() {
+        let mut c = Context::default();
+        assert!(left_out("{{ checkpoint }}", &c));
+        assert!(left_out("{{checkpoint}}", &c));
+        assert!(!left_out("since {{ checkpoint }}", &c));
+        assert!(!left_out("{{ checkpoint | lower }}", &c));
+        assert!(!left_out("{{ payload }}", &c));
+        c.set("checkpoint", json!(0));
+        assert!(!left_out("{{ checkpoint }}", &c));
+        let r = Renderer::new();
+        let empty = Context::default();
+        let body = json!({ "a": "{{ checkpoint }}", "b": ["{{ checkpoint }}"], "c": 1 });
+        assert!(
+            r.json(&body, &empty).is_err(),
+            "an array item is not left out"
+        );
+        assert_eq!(
+            r.json(&json!({ "a": "{{ checkpoint }}", "c": 1 }), &empty)
+                .unwrap(),
+            json!({ "c": 1 })
         );
     }
 

@@ -20,8 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::private_file;
 use crate::secret::Secret;
 use crate::token::{LONGEST_LIFETIME, Token, since_epoch};
 
@@ -296,25 +296,11 @@ impl FileStore {
     pub fn path(&self, key: &str) -> PathBuf {
         self.folder.join(format!("{}.json", file_name(key)))
     }
-
-    /// Options that create files with mode 0600 and never follow a
-    /// symbolic link (someone who could plant one would have the token
-    /// read from, or the lock file created at, a place of their choosing).
-    fn options() -> OpenOptions {
-        let mut options = OpenOptions::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        options
-    }
 }
 
 /// An error opening `path` of the store, a symbolic link said as such.
 fn open_error(path: &Path, error: std::io::Error) -> Error {
-    #[cfg(unix)]
-    if error.raw_os_error() == Some(libc::ELOOP) {
+    if private_file::is_symbolic_link(&error) {
         return Error::Store(format!(
             "{} is a symbolic link, which the token store never follows; remove it",
             path.display()
@@ -342,14 +328,11 @@ impl TokenStore for FileStore {
             return Ok(None);
         }
         let path = self.path(key);
-        let mut file = match Self::options().read(true).open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        let text = match private_file::read_private_file(&path) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
             Err(e) => return Err(open_error(&path, e)),
         };
-        let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| store_error("cannot read", &path, e))?;
         // serde_json's message names the place, never the content.
         serde_json::from_str(&text)
             .map(Some)
@@ -359,30 +342,10 @@ impl TokenStore for FileStore {
     fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
         self.check_folder(true)?;
         let path = self.path(key);
-        let temporary = self.folder.join(format!(
-            ".{}.{}.{}.tmp",
-            file_name(key),
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos()
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut file = Self::options()
-                .write(true)
-                .create_new(true)
-                .open(&temporary)?;
-            file.write_all(&serde_json::to_vec_pretty(token).map_err(std::io::Error::other)?)?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &path)?;
-            // The rename itself is durable once the folder is synced.
-            File::open(&self.folder)?.sync_all()
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            store_error("cannot write", &path, e)
-        })
+        let bytes =
+            serde_json::to_vec_pretty(token).map_err(|e| store_error("cannot write", &path, e))?;
+        private_file::write_private_file(&path, &bytes)
+            .map_err(|e| store_error("cannot write", &path, e))
     }
 
     fn delete(&self, key: &str) -> Result<()> {
@@ -397,18 +360,17 @@ impl TokenStore for FileStore {
     fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
         self.check_folder(true)?;
         let path = self.folder.join(format!("{}.lock", file_name(key)));
-        let file = Self::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| open_error(&path, e))?;
-        file.lock()
-            .map_err(|e| store_error("cannot lock", &path, e))?;
+        let file = private_file::lock_private_file(&path).map_err(|e| {
+            if private_file::is_symbolic_link(&e) {
+                open_error(&path, e)
+            } else {
+                store_error("cannot lock", &path, e)
+            }
+        })?;
         // Every save happens under this lock, so a temporary file of this
         // key left now is from a writer that died mid-write: remove it (it
         // holds part of a token).
-        let prefix = format!(".{}.", file_name(key));
+        let prefix = private_file::temporary_prefix(&self.path(key));
         if let Ok(entries) = std::fs::read_dir(&self.folder) {
             for entry in entries.flatten() {
                 let name = entry.file_name();

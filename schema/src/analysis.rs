@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::MAX_ENDPOINT_REQUESTS;
-use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
+use crate::catalog::{
+    self, AuthPart, ENDPOINT_RUNTIME_VALUES, INCREMENTAL_RUNTIME_VALUES, SECRET_RUNTIME_VALUES,
+};
 use crate::document::pointer_push;
 use crate::model::{AuthMethod, Body, Endpoint, Entry, PageLimit, Spec, Variable, VariableType};
 use crate::template::{TemplateError, referenced_names};
@@ -160,6 +162,9 @@ pub(crate) enum Field {
     Body,
     /// A pagination `limit` naming a variable (`"{{ page_size }}"`).
     PageSize,
+    /// An incremental endpoint's `initial`: rendered on its own, into the
+    /// value templates see as `checkpoint`.
+    Checkpoint,
 }
 
 /// A template in the spec and the requests it is rendered in.
@@ -171,6 +176,10 @@ pub(crate) struct Site<'a> {
     /// Indexes into [`Analysis::scopes`].
     pub(crate) scopes: Vec<usize>,
     pub(crate) names: Result<Vec<String>, TemplateError>,
+    /// Whether the template is the whole value of an entry the runtime can
+    /// leave out (a query parameter, header, form field or JSON object
+    /// member), rather than part of a URL, an array or a raw body.
+    pub(crate) entry: bool,
 }
 
 /// How many endpoint requests a spec describes: one per endpoint and auth
@@ -310,12 +319,25 @@ impl<'a> Analysis<'a> {
     }
 
     fn add_site(&mut self, pointer: String, text: &'a str, field: Field, scopes: &[usize]) {
+        let entry = matches!(field, Field::Query | Field::Header);
+        self.add_site_as(pointer, text, field, scopes, entry);
+    }
+
+    fn add_site_as(
+        &mut self,
+        pointer: String,
+        text: &'a str,
+        field: Field,
+        scopes: &[usize],
+        entry: bool,
+    ) {
         self.sites.push(Site {
             pointer,
             text,
             field,
             scopes: scopes.to_vec(),
             names: referenced_names(text),
+            entry,
         });
     }
 
@@ -496,11 +518,14 @@ impl<'a> Analysis<'a> {
         }
         let content = pointer_push(&pointer_push(table, "body"), "content");
         match body {
-            Some(Body::Json { content: value }) => self.add_json_sites(content, value, scopes),
+            Some(Body::Json { content: value }) => {
+                self.add_json_sites(content, value, scopes, false)
+            }
             Some(Body::Form { content: fields }) => {
                 for (name, entry) in fields {
                     if let Entry::Template(text) = entry {
-                        self.add_site(pointer_push(&content, name), text, Field::Body, scopes);
+                        let pointer = pointer_push(&content, name);
+                        self.add_site_as(pointer, text, Field::Body, scopes, true);
                     }
                 }
             }
@@ -511,17 +536,28 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn add_json_sites(&mut self, pointer: String, value: &'a serde_json::Value, scopes: &[usize]) {
+    /// `member`: the value is an object's member (which the runtime can
+    /// leave out), not an array item or the whole document.
+    fn add_json_sites(
+        &mut self,
+        pointer: String,
+        value: &'a serde_json::Value,
+        scopes: &[usize],
+        member: bool,
+    ) {
         match value {
-            serde_json::Value::String(text) => self.add_site(pointer, text, Field::Body, scopes),
+            serde_json::Value::String(text) => {
+                self.add_site_as(pointer, text, Field::Body, scopes, member)
+            }
             serde_json::Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.add_json_sites(pointer_push(&pointer, &i.to_string()), item, scopes);
+                    let pointer = pointer_push(&pointer, &i.to_string());
+                    self.add_json_sites(pointer, item, scopes, false);
                 }
             }
             serde_json::Value::Object(members) => {
                 for (key, item) in members {
-                    self.add_json_sites(pointer_push(&pointer, key), item, scopes);
+                    self.add_json_sites(pointer_push(&pointer, key), item, scopes, true);
                 }
             }
             _ => {}
@@ -540,6 +576,10 @@ impl<'a> Analysis<'a> {
             .collect();
         let own = self.add_layer(own);
         let endpoint_runtime = self.runtime_layer(ENDPOINT_RUNTIME_VALUES);
+        let incremental_runtime = endpoint
+            .incremental
+            .is_some()
+            .then(|| self.runtime_layer(INCREMENTAL_RUNTIME_VALUES));
         let methods = self.enabled_methods(endpoint);
         let mut scopes = Vec::new();
         let mut add = |analysis: &mut Self, method: Option<(&'a str, &'a AuthMethod)>| {
@@ -552,6 +592,7 @@ impl<'a> Analysis<'a> {
                 layers.extend([auth, captures, runtime]);
             }
             layers.extend([Rc::clone(&own), Rc::clone(&endpoint_runtime)]);
+            layers.extend(incremental_runtime.iter().map(Rc::clone));
             scopes.push(analysis.add_scope(Scope {
                 owner: Owner::Endpoint {
                     endpoint: key,
@@ -589,6 +630,10 @@ impl<'a> Analysis<'a> {
                 Field::PageSize,
                 &scopes,
             );
+        }
+        if let Some(initial) = endpoint.incremental.as_ref().and_then(|i| i.initial()) {
+            let pointer = pointer_push(&pointer_push(&pointer, "incremental"), "initial");
+            self.add_site_as(pointer, initial, Field::Checkpoint, &scopes, false);
         }
     }
 }

@@ -149,6 +149,9 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
 /// Runtime values of endpoint requests for every method.
 pub const ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload"];
 
+/// Runtime values of the requests of an endpoint with `incremental`.
+pub const INCREMENTAL_RUNTIME_VALUES: &[&str] = &["checkpoint"];
+
 /// Runtime values that are credentials: never logged, never in a URL query.
 pub const SECRET_RUNTIME_VALUES: &[&str] = &[
     "access_token",

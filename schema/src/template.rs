@@ -104,9 +104,9 @@ pub struct Expression<'a> {
     pub source: &'a str,
 }
 
-impl Expression<'_> {
+impl<'a> Expression<'a> {
     /// The variable, if the expression is just one name (`{{ url }}`).
-    pub fn simple_name(&self) -> Option<&str> {
+    pub fn simple_name(&self) -> Option<&'a str> {
         let source = self
             .source
             .trim_start_matches('-')
@@ -132,6 +132,23 @@ impl Expression<'_> {
             Some(name) => vec![name.to_owned()],
             None => referenced_names(&format!("{{{{ {} }}}}", self.source)).unwrap_or_default(),
         }
+    }
+}
+
+/// The name a template is made of when it is exactly one `{{ name }}` and
+/// nothing else: the templates whose entry the runtime leaves out when the
+/// value is absent (`{{ checkpoint }}` on a first run).
+///
+/// ```
+/// use patchbay_schema::template::whole_name;
+/// assert_eq!(whole_name("{{ checkpoint }}"), Some("checkpoint"));
+/// assert_eq!(whole_name("since:{{ checkpoint }}"), None);
+/// assert_eq!(whole_name("{{ checkpoint | lower }}"), None);
+/// ```
+pub fn whole_name(text: &str) -> Option<&str> {
+    match expressions(text).as_slice() {
+        [only] if only.range == (0..text.len()) && !text.contains("{%") => only.simple_name(),
+        _ => None,
     }
 }
 

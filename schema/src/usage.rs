@@ -62,6 +62,9 @@ pub fn names_used(
         {
             used.text(template);
         }
+        if let Some(initial) = endpoint.incremental.as_ref().and_then(|i| i.initial()) {
+            used.text(initial);
+        }
         // The credential goes on every request that does not write an entry
         // of the same name itself.
         let written = |place: EntryPlace, name: &str| {

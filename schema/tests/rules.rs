@@ -21,7 +21,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("PB3", "HTTP and security"),
     ("PB4", "Auth methods"),
     ("PB5", "Instance files"),
-    ("PB6", "Pagination and reading responses"),
+    ("PB6", "Pagination, API errors and incremental reads"),
 ];
 
 fn rules_folder() -> PathBuf {

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::connect::{block_on, connect_with};
 use crate::exit::runtime_failure;
+use crate::state::State;
 
 /// The arguments of `patchbay run`.
 #[derive(Debug, clap::Args)]
@@ -54,6 +55,16 @@ pub(crate) struct RunArgs {
     /// of sending them.
     #[arg(long)]
     dry_run: bool,
+    /// With --all-pages: read an incremental endpoint from the checkpoint
+    /// kept in FILE, and save the new one there once every page was read
+    ///
+    /// A missing FILE is a first run. FILE is written only after the run
+    /// ended without an error (atomically, under FILE.lock); records are
+    /// printed as they arrive, so after a failed run the next run prints
+    /// them again. With --dry-run, the request shows the stored
+    /// checkpoint and FILE is not written.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 /// `key=value`, the value read as the endpoint variable's type.
@@ -120,6 +131,34 @@ fn check_endpoint(connection: &Connection, spec: &Path, name: &str) -> anyhow::R
     bail!("{} has no endpoint `{name}`; {hint}", spec.display())
 }
 
+/// The state of the endpoint in `--state FILE` and its stored checkpoint;
+/// usage errors when the run cannot keep one.
+fn load_state(
+    args: &RunArgs,
+    connection: &Connection,
+) -> anyhow::Result<Option<(State, Option<patchbay_runtime::Checkpoint>)>> {
+    let Some(path) = &args.state else {
+        return Ok(None);
+    };
+    if !args.all_pages && !args.dry_run {
+        bail!("--state needs --all-pages: a checkpoint is kept only after every page was read");
+    }
+    let plan = connection.connector_plan();
+    let incremental = plan
+        .methods
+        .values()
+        .find_map(|m| m.endpoints.get(&args.endpoint))
+        .and_then(|e| e.incremental.as_ref());
+    let Some(incremental) = incremental else {
+        bail!(
+            "--state: endpoint `{}` keeps no checkpoint; add `incremental` to it in {}, or leave out --state",
+            args.endpoint,
+            args.spec.display()
+        );
+    };
+    State::load(path, &plan.connector.id, &args.endpoint, incremental).map(Some)
+}
+
 pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     let options = Options {
         max_pages: args.max_pages,
@@ -142,9 +181,13 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         variables: parse_vars(&connection, &args.endpoint, &args.vars)?,
         payload,
     };
+    let (state, since) = match load_state(args, &connection)? {
+        Some((state, since)) => (Some(state), since),
+        None => (None, None),
+    };
     block_on(async {
         if args.dry_run {
-            let requests = match connection.dry_run(&args.endpoint, &call) {
+            let requests = match connection.dry_run_from(&args.endpoint, &call, since.as_ref()) {
                 Ok(requests) => requests,
                 Err(error) => return Ok(runtime_failure(&connection, error)),
             };
@@ -175,7 +218,7 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                 Err(error) => Ok(runtime_failure(&connection, error)),
             };
         }
-        let mut pages = match connection.pages(&args.endpoint, call.clone()) {
+        let mut pages = match connection.pages_from(&args.endpoint, call.clone(), since) {
             Ok(pages) => pages,
             Err(error) => return Ok(runtime_failure(&connection, error)),
         };
@@ -201,6 +244,12 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         }
         if progress && page_count > 1 {
             let _ = writeln!(std::io::stderr());
+        }
+        // Only a run that read every page has a checkpoint; the records
+        // are out already, so they come again after a failure.
+        if let (Some(state), Some(checkpoint)) = (&state, pages.checkpoint()) {
+            stdout.flush()?;
+            state.commit(checkpoint)?;
         }
         Ok(ExitCode::SUCCESS)
     })?

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
 use patchbay_schema::{
-    ApiErrors, Endpoint, Entry, HttpMethod, OffsetStep, PageLimit, Pagination, ResponseErrors,
-    ResponseType, Variable,
+    ApiErrors, Boundary, Endpoint, Entry, HttpMethod, Incremental, OffsetStep, PageLimit,
+    Pagination, ResponseErrors, ResponseType, Variable,
 };
 
 use super::entries::{body_plan, request_plan, written_value};
@@ -95,6 +95,29 @@ pub(super) fn endpoint_plan(
                 .or_else(|| connector_variables.get(name))
                 .and_then(|variable| variable.maximum.clone())
         }),
+        incremental: endpoint.incremental.as_ref().map(incremental_plan),
+    }
+}
+
+fn incremental_plan(incremental: &Incremental) -> IncrementalPlan {
+    // `resume` (the first request's override when a checkpoint exists)
+    // becomes a `RequestPlan` field here once request overrides exist.
+    let source = match incremental {
+        Incremental::Max {
+            field,
+            field_type,
+            boundary,
+            ..
+        } => CheckpointSource::Max {
+            field: field.clone(),
+            field_type: *field_type,
+            boundary: sourced(*boundary, Boundary::Inclusive),
+        },
+        Incremental::LastValue { path, .. } => CheckpointSource::LastValue { path: path.clone() },
+    };
+    IncrementalPlan {
+        source,
+        initial: incremental.initial().map(written_value),
     }
 }
 

@@ -135,6 +135,9 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
             "token" => "the token being revoked",
             "token_type_hint" => "which kind of token is revoked",
             "payload" => "the caller's payload",
+            "checkpoint" => {
+                "the endpoint's incremental checkpoint: the one passed back, else `initial`"
+            }
             _ => "provided by the runtime",
         }
         .to_owned()

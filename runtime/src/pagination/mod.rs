@@ -28,10 +28,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use patchbay_compiler::plan::{PageLimitPlan, PageSize, PaginationPlan, StopPlan};
+use patchbay_compiler::plan::{IncrementalPlan, PageLimitPlan, PageSize, PaginationPlan, StopPlan};
 use serde_json::Value;
 
-pub(crate) use self::stop::EndReason;
+use crate::checkpoint::{Checkpoint, Tracker};
 
 use crate::connection::{Call, Connection};
 use crate::error::{Error, Result};
@@ -318,8 +318,6 @@ pub struct Pages<'c> {
     fetched: u32,
     /// Records received so far.
     received: u64,
-    /// Why the run ended, once it ended without an error.
-    end: Option<EndReason>,
     /// Pages fetched at most when the kind has no `max_pages`.
     page_cap: u32,
     first_origin: Option<url::Origin>,
@@ -331,11 +329,39 @@ pub struct Pages<'c> {
     hasher: RandomState,
     /// The previous page's body, for numbered and offset pages.
     previous_body: Option<bytes::Bytes>,
+    /// The checkpoint the run started from (templates see its value).
+    since: Option<Checkpoint>,
+    /// Works out the run's checkpoint, for an incremental endpoint.
+    tracker: Option<Tracker<'c>>,
+    /// How the run went: a checkpoint is kept only after a clean end.
+    run: Run,
+    /// The run's checkpoint, once it ended cleanly.
+    checkpoint: Option<Checkpoint>,
+}
+
+/// How far a run got. Only [`Run::Ended`] keeps a checkpoint: after an
+/// error, the page cap or `max_pages`, pages were left unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Pages are still to come.
+    Going,
+    /// The API said this was the end: no next token or link, a stop
+    /// condition, or a numbered or offset page identical to the previous.
+    Ended,
+    /// An error (the page cap included) ended it.
+    Failed,
+    /// `max_pages` cut it short without an error.
+    CutShort,
 }
 
 impl<'c> Pages<'c> {
     /// Pages of an endpoint with this pagination, records at `records`,
-    /// `limit` records a page.
+    /// `limit` records a page, reading incrementally from `since` when the
+    /// endpoint is incremental.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private constructor, called from two places"
+    )]
     pub(crate) fn new(
         connection: &'c Connection,
         endpoint: &str,
@@ -343,8 +369,14 @@ impl<'c> Pages<'c> {
         pagination: &'c PaginationPlan,
         limit: Option<u32>,
         records: Option<&'c str>,
+        incremental: Option<&'c IncrementalPlan>,
+        since: Option<Checkpoint>,
     ) -> Self {
         Pages {
+            tracker: incremental.map(|plan| Tracker::new(endpoint, plan, since.as_ref())),
+            since,
+            run: Run::Going,
+            checkpoint: None,
             connection,
             endpoint: endpoint.to_owned(),
             call,
@@ -355,7 +387,6 @@ impl<'c> Pages<'c> {
             next: Some(Position::First),
             fetched: 0,
             received: 0,
-            end: None,
             page_cap: connection.options().max_pages,
             first_origin: None,
             seen: HashSet::new(),
@@ -372,13 +403,17 @@ impl<'c> Pages<'c> {
     /// link, and the page cap of a run without `max_pages`, end the run
     /// with an error.
     pub async fn next(&mut self) -> Option<Result<Page>> {
-        let at = self.next.take()?;
+        let Some(at) = self.next.take() else {
+            self.end(Run::Ended);
+            return None;
+        };
         match self.kind.max_pages() {
             Some(max) if self.fetched >= max => {
-                self.end = Some(EndReason::MaxPages);
+                self.end(Run::CutShort);
                 return None;
             }
             None if self.fetched >= self.page_cap => {
+                self.end(Run::Failed);
                 return Some(Err(Error::PageLimit {
                     endpoint: self.endpoint.clone(),
                     limit: self.page_cap,
@@ -387,7 +422,35 @@ impl<'c> Pages<'c> {
             _ => {}
         }
         // An error ends the run: `next` stays `None`.
-        self.fetch(at).await.transpose()
+        let page = self.fetch(at).await.transpose();
+        match &page {
+            Some(Err(_)) => self.end(Run::Failed),
+            // A page identical to the previous one ended the run.
+            None => self.end(Run::Ended),
+            Some(Ok(_)) => {}
+        }
+        page
+    }
+
+    /// The run's checkpoint, for an incremental endpoint: `Some` only once
+    /// [`Pages::next`] returned `None` after reading every page to a stop
+    /// condition. After an error, the page cap or `max_pages` it stays
+    /// `None`, so the caller keeps the checkpoint it had. A run that read
+    /// nothing new returns the checkpoint it started from; a `max`
+    /// checkpoint never goes below it.
+    pub fn checkpoint(&self) -> Option<&Checkpoint> {
+        self.checkpoint.as_ref()
+    }
+
+    /// Records how the run ended, the first time it ends.
+    fn end(&mut self, how: Run) {
+        if self.run != Run::Going {
+            return;
+        }
+        self.run = how;
+        if how == Run::Ended {
+            self.checkpoint = self.tracker.take().and_then(Tracker::finish);
+        }
     }
 
     /// The page at `at`, or `None` if it repeats the previous one.
@@ -404,7 +467,7 @@ impl<'c> Pages<'c> {
         };
         let response = self
             .connection
-            .call_with(&self.endpoint, &self.call, adjust)
+            .call_with(&self.endpoint, &self.call, self.since.as_ref(), adjust)
             .await?;
         if self.first_origin.is_none() {
             self.first_origin = Some(response.url.origin());
@@ -413,7 +476,6 @@ impl<'c> Pages<'c> {
         if matches!(at, Position::Number(_) | Position::Offset(_))
             && self.previous_body.as_ref() == Some(&response.body)
         {
-            self.end = Some(EndReason::Identical);
             return Ok(None);
         }
         self.previous_body = Some(response.body.clone());
@@ -439,6 +501,9 @@ impl<'c> Pages<'c> {
                 other => vec![other.clone()],
             },
         };
+        if let Some(tracker) = &mut self.tracker {
+            tracker.observe(self.fetched, &body, &records)?;
+        }
         self.received += records.len() as u64;
         let run = RunSoFar {
             pages: self.fetched,
@@ -456,20 +521,7 @@ impl<'c> Pages<'c> {
                 .stop
                 .is_some_and(|stop| stop::ends(stop, &page, self.limit, covered))
         });
-        if self.next.is_none() {
-            self.end = Some(EndReason::Signal);
-        }
         Ok(Some(Page { records, response }))
-    }
-
-    /// Why the run ended, once it ended without an error (`None` while it
-    /// runs, and after an error).
-    #[allow(
-        dead_code,
-        reason = "read by incremental state, which commits only after a clean end"
-    )]
-    pub(crate) fn end_reason(&self) -> Option<EndReason> {
-        self.end
     }
 
     /// A cursor or link already followed (or a link to a page that already

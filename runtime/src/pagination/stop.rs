@@ -9,18 +9,6 @@ use serde_json::Value;
 use super::Fetched;
 use crate::token::at_path;
 
-/// Why a run ended without an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EndReason {
-    /// The kind had no next position, or a stop condition held: the API
-    /// said this was the end.
-    Signal,
-    /// A numbered or offset page repeated the previous one (issue 12).
-    Identical,
-    /// The pagination's own `max_pages` was reached: there may be more.
-    MaxPages,
-}
-
 /// Whether the run ends after `page`, a stop condition of `plan` holding.
 /// `limit` is the resolved page size; `covered` is how many records the
 /// run has gone past once the next page would start (the kind's count,

@@ -14,3 +14,4 @@ mod shopify_errors;
 mod slack_errors;
 mod slack_paging;
 mod stripe;
+mod zendesk;

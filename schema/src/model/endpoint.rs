@@ -52,6 +52,10 @@ pub struct Endpoint {
     /// How further pages are fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
+    /// Incremental reads: the state kept between runs, which templates see
+    /// as `checkpoint`, so that the next run reads only what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
 }
 
 impl Endpoint {
@@ -448,6 +452,48 @@ impl PageLimit {
     }
 }
 
+/// Incremental reads: what an endpoint keeps between runs (its checkpoint)
+/// and so what the next run asks for. A run's checkpoint is kept only when
+/// the run read every page to its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Incremental {
+    /// The largest value of a typed field over every record of the run.
+    Max {
+        /// Path of the field inside each record.
+        field: String,
+        /// How values of the field compare.
+        field_type: CheckpointType,
+        /// Whether the API's filter includes the value it is sent
+        /// (default `inclusive`: a record at the boundary is read again).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boundary: Option<Boundary>,
+        /// Template of the checkpoint on the first run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial: Option<String>,
+    },
+    /// A value of the response of the page that ended the run (a sync
+    /// token, an export cursor).
+    LastValue {
+        /// Path of the value in that response.
+        path: String,
+        /// Template of the checkpoint on the first run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial: Option<String>,
+    },
+}
+
+impl Incremental {
+    /// The template of the first run's checkpoint, if any.
+    pub fn initial(&self) -> Option<&str> {
+        match self {
+            Incremental::Max { initial, .. } | Incremental::LastValue { initial, .. } => {
+                initial.as_deref()
+            }
+        }
+    }
+}
+
 /// How an offset advances from one page to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -456,4 +502,26 @@ pub enum OffsetStep {
     Records,
     /// By the page size (`limit`), whatever the page held.
     Limit,
+}
+
+/// How the values of a `max` checkpoint's field compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+// Each variant is the value written in a spec; a doc comment per variant
+// would turn the schema's plain `enum` into a `oneOf` of constants.
+#[allow(missing_docs)]
+pub enum CheckpointType {
+    Integer,
+    Number,
+    Timestamp,
+    String,
+}
+
+/// Whether an API's filter includes the checkpoint it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Boundary {
+    Inclusive,
+    Exclusive,
 }

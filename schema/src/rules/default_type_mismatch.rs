@@ -1,13 +1,63 @@
 //! PB203: a default that does not match its variable's type, pattern or
-//! bounds (`minimum`/`maximum`).
+//! bounds (`minimum`/`maximum`), and a literal `initial` checkpoint that
+//! does not match its `field_type`.
 
 use super::{Context, PB203};
 use crate::diagnostic::{Finding, Reporter, Target};
-use crate::model::VariableType;
+use crate::document::pointer_push;
+use crate::model::{CheckpointType, Incremental, VariableType};
 use crate::pattern::compile_pattern;
-use crate::value::{check_bounds, check_type};
+use crate::value::{CheckpointKey, check_bounds, check_type, checkpoint_from_text};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    check_defaults(context, reporter);
+    check_initial_checkpoints(context, reporter);
+}
+
+/// A literal `initial` of a `max` checkpoint must be a value of its
+/// `field_type`: it is compared with the records' values, and sent.
+fn check_initial_checkpoints(context: &Context<'_>, reporter: &mut Reporter<'_>) {
+    for (key, endpoint) in &context.spec.endpoints {
+        let Some(Incremental::Max {
+            field_type,
+            initial: Some(initial),
+            ..
+        }) = &endpoint.incremental
+        else {
+            continue;
+        };
+        // A template is checked when the run renders it.
+        if initial.contains("{{") || initial.contains("{%") {
+            continue;
+        }
+        let Err(problem) = CheckpointKey::read(*field_type, &checkpoint_from_text(*field_type, initial))
+        else {
+            continue;
+        };
+        let example = match field_type {
+            CheckpointType::Integer => "`initial = \"0\"`",
+            CheckpointType::Number => "`initial = \"0.0\"`",
+            CheckpointType::Timestamp => "`initial = \"1970-01-01T00:00:00Z\"`",
+            CheckpointType::String => "`initial = \"\"`",
+        };
+        let pointer = pointer_push(
+            &pointer_push(&pointer_push("/endpoints", key), "incremental"),
+            "initial",
+        );
+        reporter.report(
+            Target::Value(&pointer),
+            Finding::new(
+                &PB203,
+                format!("the `initial` checkpoint of endpoint `{key}` {problem}"),
+            )
+            .fix(format!(
+                "write a value of the `field_type`, e.g. {example}, or change `field_type`"
+            )),
+        );
+    }
+}
+
+fn check_defaults(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for site in &context.variables {
         let Some(default) = &site.variable.default else {
             continue;

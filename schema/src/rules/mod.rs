@@ -164,6 +164,15 @@ registry! {
     PB402 "removal-without-default", Error, Semantic(removal_without_default),
         "`false` removes a default entry that the request does not have.";
 
+    PB609 "checkpoint-unused", Error, Semantic(checkpoint_unused),
+        "An endpoint keeps an incremental checkpoint that none of its templates sends.";
+    PB610 "exclusive-timestamp-boundary", Warning, Semantic(exclusive_timestamp_boundary),
+        "A timestamp checkpoint with `boundary = \"exclusive\"` misses records written later in the same instant.";
+    PB611 "incremental-with-max-pages", Warning, Semantic(incremental_with_max_pages),
+        "An incremental endpoint sets `max_pages`: a run cut short keeps no checkpoint.";
+    PB612 "checkpoint-without-initial", Error, Semantic(checkpoint_without_initial),
+        "`checkpoint` is used where it has no value on the first run: not the whole value of an entry, and no `initial`.";
+
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";
     PB502 "missing-instance-value", Error, Instance,

@@ -38,6 +38,13 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
 }
 
 fn fix(context: &Context<'_>, reporter: &mut Reporter<'_>, scope: &Scope<'_>, name: &str) -> String {
+    if crate::catalog::INCREMENTAL_RUNTIME_VALUES.contains(&name)
+        && matches!(scope.owner, Owner::Endpoint { .. })
+    {
+        return format!(
+            "`{name}` exists only in an endpoint with `incremental`: add `incremental = {{ type = \"max\", … }}` (or `last_value`) to this endpoint"
+        );
+    }
     if let Some(fix) = reporter.suggest(name, scope.declarations().map(|d| d.name)) {
         return fix;
     }

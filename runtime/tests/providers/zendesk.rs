@@ -1,0 +1,166 @@
+//! Zendesk's cursor-based incremental ticket export
+//! (https://developer.zendesk.com/documentation/ticketing/managing-tickets/using-the-incremental-export-api):
+//! the first export starts at `start_time`, each answer carries `tickets`,
+//! `after_url`, `after_cursor` and `end_of_stream`, and the next export
+//! starts from the last `after_cursor`.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+use patchbay_runtime::{Call, Checkpoint, Connection, Connector, Instance, Options, Runtime};
+use patchbay_schema::SourceFile;
+use serde_json::{Value, json};
+use wiremock::matchers::{header_exists, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EXPORT: &str = "/api/v2/incremental/tickets/cursor.json";
+
+/// The fixture with its host pointed at `server`, connected with the API
+/// token method.
+fn connect(server: &MockServer) -> Connection {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/connectors/zendesk.toml"),
+    )
+    .unwrap()
+    .replace("https://{{ subdomain }}.zendesk.com", &server.uri());
+    let plan = patchbay_compiler::compile_source(&SourceFile::new("zendesk.toml", text))
+        .unwrap()
+        .plan;
+    let connector = Connector::new(plan);
+    let plan = connector.plan();
+    let (key, method) = plan.methods.get_key_value("api_token").unwrap();
+    // The subdomain is in the replaced host: the method no longer uses it.
+    let values = [
+        ("username", json!("jdoe@example.com/token")),
+        ("password", json!("api-token-1")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let instance = Instance::from_values(plan, key, method, values).unwrap();
+    Connection::new(
+        &Runtime::new(Options::default()).unwrap(),
+        &connector,
+        instance,
+    )
+    .unwrap()
+}
+
+fn ticket(id: i64) -> Value {
+    json!({ "id": id, "subject": format!("ticket {id}"), "updated_at": "2026-12-01T10:00:00Z" })
+}
+
+/// An export answer as Zendesk documents it.
+fn answer(server: &MockServer, tickets: &[i64], after_cursor: &str, end_of_stream: bool) -> Value {
+    json!({
+        "tickets": tickets.iter().map(|id| ticket(*id)).collect::<Vec<_>>(),
+        "after_url": format!("{}{EXPORT}?cursor={after_cursor}", server.uri()),
+        "after_cursor": after_cursor,
+        "before_url": null,
+        "before_cursor": null,
+        "end_of_stream": end_of_stream,
+    })
+}
+
+async fn mount(server: &MockServer, cursor: Option<&str>, body: Value) {
+    let mock = Mock::given(method("GET"))
+        .and(path(EXPORT))
+        .and(header_exists("authorization"));
+    let mock = match cursor {
+        Some(cursor) => mock.and(query_param("cursor", cursor)),
+        None => mock.and(query_param_is_missing("cursor")),
+    };
+    mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+async fn export(
+    connection: &Connection,
+    since: Option<Checkpoint>,
+) -> (Vec<i64>, Option<Checkpoint>) {
+    let call = Call {
+        variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
+        payload: None,
+    };
+    let mut pages = connection
+        .pages_from("export_tickets", call, since)
+        .unwrap();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        ids.extend(
+            page.unwrap()
+                .records
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap()),
+        );
+    }
+    (ids, pages.checkpoint().cloned())
+}
+
+#[tokio::test]
+async fn an_export_reads_every_page_and_the_next_starts_from_its_cursor() {
+    let first = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(EXPORT))
+        .and(query_param("start_time", "1764547200"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer(
+            &first,
+            &[1, 2],
+            "C1",
+            false,
+        )))
+        .expect(1)
+        .mount(&first)
+        .await;
+    mount(&first, Some("C1"), answer(&first, &[3], "C2", true)).await;
+    let connection = connect(&first);
+    let (ids, checkpoint) = export(&connection, None).await;
+    assert_eq!(ids, [1, 2, 3]);
+    let checkpoint = checkpoint.unwrap();
+    assert_eq!(checkpoint.value, json!("C2"));
+    assert_eq!(checkpoint.source, "last_value /after_cursor");
+    // Pages after the first follow after_url, which carries only the cursor.
+    let requests = first.received_requests().await.unwrap();
+    let later: Vec<Option<&str>> = requests[1..].iter().map(|r| r.url.query()).collect();
+    // The page that says `end_of_stream` ends the run (`done`): its
+    // after_url, still given, is not fetched.
+    assert_eq!(later, [Some("cursor=C1")]);
+
+    // The next export: only what changed since.
+    let next = MockServer::start().await;
+    mount(&next, Some("C2"), answer(&next, &[2, 4], "C3", true)).await;
+    let connection = connect(&next);
+    let (ids, again) = export(&connection, Some(checkpoint)).await;
+    assert_eq!(ids, [2, 4]);
+    assert_eq!(again.unwrap().value, json!("C3"));
+}
+
+#[tokio::test]
+async fn an_export_that_fails_midway_keeps_the_previous_cursor() {
+    let server = MockServer::start().await;
+    mount(&server, Some("C5"), answer(&server, &[7], "C6", false)).await;
+    Mock::given(method("GET"))
+        .and(query_param("cursor", "C6"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({ "error": "Forbidden" })))
+        .mount(&server)
+        .await;
+    let connection = connect(&server);
+    let since = Checkpoint {
+        value: json!("C5"),
+        source: "last_value /after_cursor".into(),
+    };
+    let call = Call {
+        variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
+        payload: None,
+    };
+    let mut pages = connection
+        .pages_from("export_tickets", call, Some(since))
+        .unwrap();
+    assert!(pages.next().await.unwrap().is_ok());
+    assert!(pages.next().await.unwrap().is_err());
+    assert!(pages.next().await.is_none());
+    assert_eq!(pages.checkpoint(), None);
+}
