@@ -17,11 +17,6 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{auth, compile, completions, explain, lint, man, run, schema};
 
-/// A cold `patchbay lint` spends a quarter of its instructions in the
-/// system allocator (docs/performance.md, "Cold start").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The command line. Its `about` is the package description in Cargo.toml.
 #[derive(Debug, Parser)]
 #[command(
