@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{EndpointPlan, MethodPlan};
+use patchbay_compiler::plan::{EndpointPlan, MethodPlan, RequestPlan};
 use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
@@ -16,7 +16,7 @@ use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, Response, period};
 use crate::instance::{Instance, Patterns, check_value};
-use crate::pagination::{Pages, prepare_first};
+use crate::pagination::{Pages, first_page, prepare_first};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
 use crate::secret::Redactor;
@@ -322,12 +322,12 @@ impl Connection {
     fn render_endpoint(
         &self,
         name: &str,
-        endpoint: &EndpointPlan,
+        request: &RequestPlan,
         context: &Context,
     ) -> Result<HttpRequest> {
         build(
             &format!("endpoint `{name}`"),
-            &endpoint.request,
+            request,
             &self.connector.renderer,
             context,
         )
@@ -363,8 +363,10 @@ impl Connection {
             context.set(name.clone(), value.clone());
             context.mark_url(name.clone());
         }
-        let mut request = self.render_endpoint(endpoint, plan, &context)?;
         // Exactly what the first page sends.
+        let first = first_page(plan);
+        first.add_to(&mut context);
+        let mut request = self.render_endpoint(endpoint, first.request, &context)?;
         prepare_first(&plan.pagination, &mut request);
         requests.push(request);
         Ok(requests)
@@ -374,26 +376,35 @@ impl Connection {
     /// retries once with a new one. A non-2xx answer is an error; the body
     /// of a success is returned unchanged.
     pub async fn call(&self, endpoint: &str, call: &Call) -> Result<Response> {
-        self.call_with(endpoint, call, |request| request).await
+        let first = first_page(self.endpoint(endpoint)?);
+        self.call_with(endpoint, call, first, |request| request)
+            .await
     }
 
-    /// Calls an endpoint, its request changed by `adjust` (the position of
-    /// a page) each time it is sent.
+    /// Calls an endpoint with the request and `page` value of one page, its
+    /// request changed by `adjust` (the position of a page) each time it is
+    /// sent.
     pub(crate) async fn call_with(
         &self,
         endpoint: &str,
         call: &Call,
+        page: PageRender<'_>,
         adjust: impl Fn(HttpRequest) -> HttpRequest,
     ) -> Result<Response> {
         // The call's variables are checked before any token is fetched.
         let plan = self.endpoint(endpoint)?;
-        let context = self.endpoint_context(plan, call, false)?;
+        let mut context = self.endpoint_context(plan, call, false)?;
+        page.add_to(&mut context);
         let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
             let mut context = context.clone();
             if let Some(token) = token {
                 add_token(&mut context, token);
             }
-            Ok(adjust(self.render_endpoint(endpoint, plan, &context)?))
+            Ok(adjust(self.render_endpoint(
+                endpoint,
+                page.request,
+                &context,
+            )?))
         };
         let token = if self.uses_tokens() {
             Some(self.token().await?)
@@ -441,13 +452,27 @@ impl Connection {
     /// Pages of an endpoint's records, as its pagination says.
     pub fn pages<'c>(&'c self, endpoint: &str, call: Call) -> Result<Pages<'c>> {
         let plan = self.endpoint(endpoint)?;
-        Ok(Pages::new(
-            self,
-            endpoint,
-            call,
-            &plan.pagination,
-            plan.response.records.as_deref(),
-        ))
+        Ok(Pages::new(self, endpoint, call, plan))
+    }
+}
+
+/// What one page of an endpoint renders: the request it sends (the
+/// endpoint's, or its pagination's `next`) and the `page` value its
+/// templates see.
+#[derive(Debug)]
+pub(crate) struct PageRender<'p> {
+    /// The request sent.
+    pub(crate) request: &'p RequestPlan,
+    /// `page` (`None`: the endpoint does not paginate).
+    pub(crate) page: Option<Value>,
+}
+
+impl PageRender<'_> {
+    /// Adds the page's values to a request's context.
+    fn add_to(&self, context: &mut Context) {
+        if let Some(page) = &self.page {
+            context.set("page", page.clone());
+        }
     }
 }
 

@@ -100,6 +100,31 @@ impl Context {
     }
 }
 
+/// Whether a template is exactly a reference to an optional runtime value
+/// (`{{ page.cursor }}`) that this context lacks: the entry or JSON member
+/// holding it is then left out of the request. Lint allows such values
+/// nowhere else, so no other render meets one missing.
+pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
+    // Most entries are not a lone expression: skip the parse for them.
+    if !(template.starts_with("{{") && template.ends_with("}}")) {
+        return false;
+    }
+    let Some(path) = patchbay_schema::template::optional_reference(template) else {
+        return false;
+    };
+    let mut parts = path.split('.');
+    let Some(mut value) = parts.next().and_then(|first| context.get(first)) else {
+        return true;
+    };
+    for part in parts {
+        match value.get(part) {
+            Some(inner) => value = inner,
+            None => return true,
+        }
+    }
+    value.is_null()
+}
+
 /// A scalar as MiniJinja prints it, or `None` for anything MiniJinja must
 /// format itself.
 fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
@@ -352,6 +377,7 @@ impl Renderer {
             Value::Object(members) => Value::Object(
                 members
                     .iter()
+                    .filter(|(_, v)| !v.as_str().is_some_and(|t| lacks_optional(t, context)))
                     .map(|(k, v)| Ok((k.clone(), self.json(v, context)?)))
                     .collect::<Result<_, String>>()?,
             ),

@@ -6,9 +6,12 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::MAX_ENDPOINT_REQUESTS;
-use crate::catalog::{self, AuthPart, ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES};
+use crate::catalog::{
+    self, AuthPart, ENDPOINT_RUNTIME_VALUES, PAGINATED_ENDPOINT_RUNTIME_VALUES,
+    SECRET_RUNTIME_VALUES,
+};
 use crate::document::pointer_push;
-use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec, Variable, VariableType};
+use crate::model::{AuthMethod, Body, Endpoint, Entry, Pagination, Spec, Variable, VariableType};
 use crate::template::{TemplateError, referenced_names};
 
 /// Where a name in scope was declared.
@@ -169,6 +172,18 @@ pub(crate) struct Site<'a> {
     /// Indexes into [`Analysis::scopes`].
     pub(crate) scopes: Vec<usize>,
     pub(crate) names: Result<Vec<String>, TemplateError>,
+    /// Which of its endpoint's requests the template belongs to.
+    pub(crate) request: RequestRole,
+}
+
+/// Which request of an endpoint a template is part of: some runtime
+/// values exist only in some of them (`page.cursor` after the first page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestRole {
+    /// The endpoint's own request (the first page's), or an auth request.
+    First,
+    /// The pagination's `next`: every page after the first.
+    Next,
 }
 
 /// How many endpoint requests a spec describes: one per endpoint and auth
@@ -314,6 +329,7 @@ impl<'a> Analysis<'a> {
             field,
             scopes: scopes.to_vec(),
             names: referenced_names(text),
+            request: RequestRole::First,
         });
     }
 
@@ -537,7 +553,15 @@ impl<'a> Analysis<'a> {
             })
             .collect();
         let own = self.add_layer(own);
-        let endpoint_runtime = self.runtime_layer(ENDPOINT_RUNTIME_VALUES);
+        let paginates = endpoint
+            .pagination
+            .as_ref()
+            .is_some_and(|p| !matches!(p, Pagination::None {}));
+        let endpoint_runtime = self.runtime_layer(if paginates {
+            PAGINATED_ENDPOINT_RUNTIME_VALUES
+        } else {
+            ENDPOINT_RUNTIME_VALUES
+        });
         let methods = self.enabled_methods(endpoint);
         let mut scopes = Vec::new();
         let mut add = |analysis: &mut Self, method: Option<(&'a str, &'a AuthMethod)>| {
@@ -578,5 +602,23 @@ impl<'a> Analysis<'a> {
             endpoint.body.as_ref(),
             &scopes,
         );
+        // `next` sees the same names as the endpoint's own request.
+        if let Some(next) = endpoint.pagination.as_ref().and_then(Pagination::next) {
+            let first_next_site = self.sites.len();
+            let pointer = pointer_push(&pointer_push(&pointer, "pagination"), "next");
+            if let Some(url) = &next.url {
+                self.add_site(pointer_push(&pointer, "url"), url, Field::Url, &scopes);
+            }
+            self.add_entries(
+                &pointer,
+                next.query.as_ref(),
+                next.headers.as_ref(),
+                next.body.as_ref(),
+                &scopes,
+            );
+            for site in &mut self.sites[first_next_site..] {
+                site.request = RequestRole::Next;
+            }
+        }
     }
 }

@@ -95,6 +95,33 @@ pub(crate) fn simple_names(text: &str) -> Vec<String> {
     referenced_names(text).unwrap_or_default()
 }
 
+/// The optional runtime value (one of
+/// [`OPTIONAL_RUNTIME_VALUES`](crate::catalog::OPTIONAL_RUNTIME_VALUES))
+/// a template is exactly a reference to, if it is one: an entry with that
+/// template is left out of a request that lacks the value.
+///
+/// ```
+/// use patchbay_schema::template::optional_reference;
+/// assert_eq!(optional_reference("{{ page.cursor }}"), Some("page.cursor"));
+/// assert_eq!(optional_reference("x{{ page.cursor }}"), None);
+/// assert_eq!(optional_reference("{{ page.number }}"), None);
+/// ```
+pub fn optional_reference(text: &str) -> Option<&'static str> {
+    let [only] = expressions(text).try_into().ok()?;
+    if only.range != (0..text.len()) {
+        return None;
+    }
+    let path = only
+        .source
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .trim();
+    crate::catalog::OPTIONAL_RUNTIME_VALUES
+        .iter()
+        .copied()
+        .find(|value| *value == path)
+}
+
 /// One `{{ … }}` expression of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expression<'a> {

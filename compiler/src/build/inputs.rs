@@ -131,6 +131,7 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
             "token" => "the token being revoked",
             "token_type_hint" => "which kind of token is revoked",
             "payload" => "the caller's payload",
+            "page" => "the position of the page being fetched (`page.number`, `page.offset`, `page.cursor`, `page.size`)",
             _ => "provided by the runtime",
         }
         .to_owned()

@@ -7,11 +7,11 @@ use super::{Fetched, Kind, Position, set_query};
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
-/// `?{param}=TOKEN`, the token read at `path` of the previous page; a
+/// `?{param}=TOKEN` (or `page.cursor`, absent on the first page), the token read at `path` of the previous page; a
 /// missing, empty or null token ends the run.
 #[derive(Debug)]
 pub(super) struct Cursor<'p> {
-    pub(super) param: &'p str,
+    pub(super) param: Option<&'p str>,
     pub(super) path: &'p str,
     pub(super) page_size: Option<&'p PageSize>,
     pub(super) max_pages: Option<u32>,
@@ -27,8 +27,15 @@ impl Kind for Cursor<'_> {
     }
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
-        if let Position::Cursor(token) = at {
-            set_query(&mut request.url, self.param, token);
+        if let (Some(param), Position::Cursor(token)) = (self.param, at) {
+            set_query(&mut request.url, param, token);
+        }
+    }
+
+    fn position_value(&self, at: &Position) -> Option<(&'static str, Value)> {
+        match at {
+            Position::Cursor(token) => Some(("cursor", Value::String(token.clone()))),
+            _ => None,
         }
     }
 

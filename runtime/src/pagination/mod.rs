@@ -21,10 +21,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use patchbay_compiler::plan::{PageSize, PaginationPlan};
+use patchbay_compiler::plan::{EndpointPlan, PageSize, PaginationPlan, RequestPlan};
 use serde_json::Value;
 
-use crate::connection::{Call, Connection};
+use crate::connection::{Call, Connection, PageRender};
 use crate::error::{Error, Result};
 use crate::http::Response;
 use crate::request::HttpRequest;
@@ -76,6 +76,17 @@ trait Kind: fmt::Debug + Send + Sync {
     /// page size are applied by [`prepare`] for every kind.
     fn mark(&self, request: &mut HttpRequest, at: &Position);
 
+    /// Whether templates see `page` (every kind but no pagination).
+    fn paginates(&self) -> bool {
+        true
+    }
+
+    /// The page's position as templates see it (`page.number` and the
+    /// like), if the kind has one there.
+    fn position_value(&self, _at: &Position) -> Option<(&'static str, Value)> {
+        None
+    }
+
     /// Where the page after the one at `at` starts, or `None` when that
     /// one was the last.
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position>;
@@ -90,8 +101,9 @@ fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
             start,
             page_size,
             max_pages,
+            ..
         } => Box::new(page_number::PageNumber {
-            param,
+            param: param.as_deref(),
             start: start.value,
             page_size: page_size.as_ref(),
             max_pages: *max_pages,
@@ -100,8 +112,9 @@ fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
             param,
             page_size,
             max_pages,
+            ..
         } => Box::new(offset::Offset {
-            param,
+            param: param.as_deref(),
             page_size: page_size.as_ref(),
             max_pages: *max_pages,
         }),
@@ -110,8 +123,9 @@ fn kind_of(plan: &PaginationPlan) -> Box<dyn Kind + '_> {
             path,
             page_size,
             max_pages,
+            ..
         } => Box::new(cursor::Cursor {
-            param,
+            param: param.as_deref(),
             path,
             page_size: page_size.as_ref(),
             max_pages: *max_pages,
@@ -146,6 +160,47 @@ fn prepare(kind: &dyn Kind, request: &mut HttpRequest, at: &Position) {
 /// run shows exactly what the first page sends.
 pub(crate) fn prepare_first(plan: &PaginationPlan, request: &mut HttpRequest) {
     prepare(kind_of(plan).as_ref(), request, &Position::First);
+}
+
+/// The `page` value templates see on the page at `at`: its position and
+/// the page size (`None` without pagination). A value the page lacks
+/// (`cursor` on the first page) is absent, never null.
+fn page_layer(kind: &dyn Kind, at: &Position) -> Option<Value> {
+    if !kind.paginates() {
+        return None;
+    }
+    let mut page = serde_json::Map::new();
+    if let Some((name, value)) = kind.position_value(at) {
+        page.insert(name.to_owned(), value);
+    }
+    if let Some(limit) = kind.page_size().and_then(|size| size.limit) {
+        page.insert("size".to_owned(), limit.into());
+    }
+    Some(Value::Object(page))
+}
+
+/// The request of the page at `at`: the pagination's `next` for every page
+/// after the first, when it has one, else the endpoint's.
+fn request_at<'p>(endpoint: &'p EndpointPlan, at: &Position) -> &'p RequestPlan {
+    let next = match &endpoint.pagination {
+        PaginationPlan::PageNumber { next, .. }
+        | PaginationPlan::Offset { next, .. }
+        | PaginationPlan::Cursor { next, .. } => next.as_deref(),
+        _ => None,
+    };
+    match (at, next) {
+        (Position::First, _) | (_, None) => &endpoint.request,
+        (_, Some(next)) => next,
+    }
+}
+
+/// What the first page of an endpoint renders with: its request and `page`.
+pub(crate) fn first_page(endpoint: &EndpointPlan) -> PageRender<'_> {
+    let kind = kind_of(&endpoint.pagination);
+    PageRender {
+        request: &endpoint.request,
+        page: page_layer(kind.as_ref(), &Position::First),
+    }
 }
 
 /// Sets a query parameter, replacing any of the same name.
@@ -192,6 +247,7 @@ pub struct Pages<'c> {
     connection: &'c Connection,
     endpoint: String,
     call: Call,
+    plan: &'c EndpointPlan,
     kind: Box<dyn Kind + 'c>,
     records: Option<&'c str>,
     /// Where the next page starts; `None` once the run has ended.
@@ -211,20 +267,20 @@ pub struct Pages<'c> {
 }
 
 impl<'c> Pages<'c> {
-    /// Pages of an endpoint with this pagination, records at `records`.
+    /// Pages of an endpoint, as its plan's pagination says.
     pub(crate) fn new(
         connection: &'c Connection,
         endpoint: &str,
         call: Call,
-        pagination: &'c PaginationPlan,
-        records: Option<&'c str>,
+        plan: &'c EndpointPlan,
     ) -> Self {
         Pages {
             connection,
             endpoint: endpoint.to_owned(),
             call,
-            kind: kind_of(pagination),
-            records,
+            plan,
+            kind: kind_of(&plan.pagination),
+            records: plan.response.records.as_deref(),
             next: Some(Position::First),
             fetched: 0,
             page_cap: connection.options().max_pages,
@@ -267,9 +323,13 @@ impl<'c> Pages<'c> {
             prepare(kind, &mut request, &at);
             request
         };
+        let page = PageRender {
+            request: request_at(self.plan, &at),
+            page: page_layer(kind, &at),
+        };
         let response = self
             .connection
-            .call_with(&self.endpoint, &self.call, adjust)
+            .call_with(&self.endpoint, &self.call, page, adjust)
             .await?;
         if self.first_origin.is_none() {
             self.first_origin = Some(response.url.origin());

@@ -1,16 +1,25 @@
 //! Offsets: `?offset=N`, advanced by the records each page held.
 
 use patchbay_compiler::plan::PageSize;
+use serde_json::Value;
 
 use super::{Fetched, Kind, Position, set_query};
 use crate::request::HttpRequest;
 
-/// `?{param}=N` from 0, by records received.
+/// `?{param}=N` (or `page.offset`) from 0, by records received.
 #[derive(Debug)]
 pub(super) struct Offset<'p> {
-    pub(super) param: &'p str,
+    pub(super) param: Option<&'p str>,
     pub(super) page_size: Option<&'p PageSize>,
     pub(super) max_pages: Option<u32>,
+}
+
+fn offset(at: &Position) -> Option<u64> {
+    match at {
+        Position::First => Some(0),
+        Position::Offset(n) => Some(*n),
+        _ => None,
+    }
 }
 
 impl Kind for Offset<'_> {
@@ -23,12 +32,13 @@ impl Kind for Offset<'_> {
     }
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
-        let offset = match at {
-            Position::First => 0,
-            Position::Offset(n) => *n,
-            _ => return,
-        };
-        set_query(&mut request.url, self.param, &offset.to_string());
+        if let (Some(param), Some(offset)) = (self.param, offset(at)) {
+            set_query(&mut request.url, param, &offset.to_string());
+        }
+    }
+
+    fn position_value(&self, at: &Position) -> Option<(&'static str, Value)> {
+        Some(("offset", offset(at)?.into()))
     }
 
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position> {
