@@ -12,7 +12,7 @@ use crate::catalog::{
 };
 use crate::document::pointer_push;
 use crate::model::{AuthMethod, Body, Endpoint, Entry, Pagination, Spec, Variable, VariableType};
-use crate::template::{TemplateError, referenced_names};
+use crate::template::{PathReference, TemplateError, referenced_names, referenced_paths};
 
 /// Where a name in scope was declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,6 +186,15 @@ pub(crate) enum RequestRole {
     Next,
 }
 
+/// A use of `page` in a paginated endpoint's template.
+#[derive(Debug)]
+pub(crate) struct PageReference<'s, 'a> {
+    pub(crate) site: &'s Site<'a>,
+    pub(crate) endpoint: &'a str,
+    pub(crate) pagination: &'a Pagination,
+    pub(crate) reference: PathReference,
+}
+
 /// How many endpoint requests a spec describes: one per endpoint and auth
 /// method it is enabled for (one for an endpoint enabled for none). The
 /// plan repeats each endpoint under each of its methods.
@@ -265,6 +274,47 @@ impl<'a> Analysis<'a> {
                 .map(|(k, m)| (k.as_str(), m))
                 .collect(),
         }
+    }
+
+    /// The endpoint a template belongs to, if it is an endpoint's.
+    pub(crate) fn endpoint_of(&self, site: &Site<'a>) -> Option<&'a str> {
+        match self.scopes[*site.scopes.first()?].owner {
+            Owner::Endpoint { endpoint, .. } => Some(endpoint),
+            Owner::Auth { .. } => None,
+        }
+    }
+
+    /// Every use of `page` (`page.cursor`…) in the templates of endpoints
+    /// that paginate: the template, its endpoint and the path.
+    pub(crate) fn page_references(&self) -> Vec<PageReference<'_, 'a>> {
+        let mut found = Vec::new();
+        for site in &self.sites {
+            if !site
+                .names
+                .as_ref()
+                .is_ok_and(|n| n.iter().any(|n| n == "page"))
+            {
+                continue;
+            }
+            let Some(key) = self.endpoint_of(site) else {
+                continue;
+            };
+            let Some(pagination) = self.spec.endpoints[key].pagination.as_ref() else {
+                continue;
+            };
+            if matches!(pagination, Pagination::None {}) {
+                continue;
+            }
+            for reference in referenced_paths(site.text, "page") {
+                found.push(PageReference {
+                    site,
+                    endpoint: key,
+                    pagination,
+                    reference,
+                });
+            }
+        }
+        found
     }
 
     /// Where a name is declared, other than by the runtime, if anywhere.

@@ -95,6 +95,62 @@ pub(crate) fn simple_names(text: &str) -> Vec<String> {
     referenced_names(text).unwrap_or_default()
 }
 
+/// A name a template refers to with its attributes (`page.cursor`), and
+/// the `{{ … }}` expression it stands in (`None`: inside a `{% … %}` tag,
+/// or a template MiniJinja cannot parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathReference {
+    /// The dotted path, e.g. `page.cursor`.
+    pub path: String,
+    /// Byte range of the `{{ … }}` expression in the template.
+    pub range: Option<Range<usize>>,
+}
+
+/// The dotted paths a template refers to under the name `root`
+/// (`page.cursor`, or `page` alone when the object is used whole), each
+/// with the expression it stands in, in order.
+///
+/// ```
+/// use patchbay_schema::template::referenced_paths;
+/// let found = referenced_paths("a={{ page.size }}&b={{ page.cursr | upper }}", "page");
+/// let paths: Vec<&str> = found.iter().map(|r| r.path.as_str()).collect();
+/// assert_eq!(paths, ["page.size", "page.cursr"]);
+/// assert_eq!(found[1].range, Some(20..44));
+/// ```
+pub fn referenced_paths(text: &str, root: &str) -> Vec<PathReference> {
+    if !text.contains(root) {
+        return Vec::new();
+    }
+    let of = |template: &str| -> Vec<String> {
+        let Ok(parsed) = environment().template_from_str(template) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<String> = parsed
+            .undeclared_variables(true)
+            .into_iter()
+            .filter(|path| path == root || path.starts_with(&format!("{root}.")))
+            .collect();
+        paths.sort();
+        paths
+    };
+    let mut found = Vec::new();
+    for expression in expressions(text) {
+        for path in of(&text[expression.range.clone()]) {
+            found.push(PathReference {
+                path,
+                range: Some(expression.range.clone()),
+            });
+        }
+    }
+    // Paths used only inside `{% … %}` tags.
+    for path in of(text) {
+        if !found.iter().any(|r| r.path == path) {
+            found.push(PathReference { path, range: None });
+        }
+    }
+    found
+}
+
 /// The optional runtime value (one of
 /// [`OPTIONAL_RUNTIME_VALUES`](crate::catalog::OPTIONAL_RUNTIME_VALUES))
 /// a template is exactly a reference to, if it is one: an entry with that

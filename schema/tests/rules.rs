@@ -21,6 +21,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("PB3", "HTTP and security"),
     ("PB4", "Auth methods"),
     ("PB5", "Instance files"),
+    ("PB6", "Pagination and incremental reads"),
 ];
 
 fn rules_folder() -> PathBuf {

@@ -174,6 +174,13 @@ registry! {
         "No spec linted with an instance is the connector it names (or that spec has errors), so its values are not checked.";
     PB506 "secret-in-instance", Warning, Instance,
         "A secret's value is written in the instance file instead of `{ env = … }` or `{ file = … }`.";
+
+    PB602 "unplaced-page-position", Error, Semantic(unplaced_page_position),
+        "A page number, offset or cursor is sent nowhere (no `param`, no template uses it), or both by `param` and a template.";
+    PB603 "unknown-page-value", Error, Semantic(unknown_page_value),
+        "A template uses a `page` value that the endpoint's pagination does not provide.";
+    PB604 "value-absent-on-first-request", Error, Semantic(value_absent_on_first_request),
+        "`page.cursor` is used in the first request where it cannot be left out, so that request could not be rendered.";
 }
 
 // What the parse and schema stages use to report their rules, and the

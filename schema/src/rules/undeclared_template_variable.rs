@@ -38,6 +38,9 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
 }
 
 fn fix(context: &Context<'_>, reporter: &mut Reporter<'_>, scope: &Scope<'_>, name: &str) -> String {
+    if name == "page" && matches!(scope.owner, Owner::Endpoint { .. }) {
+        return "`page` exists only in an endpoint with `pagination` (`page_number`, `offset` or `cursor`): declare how the endpoint pages, or remove `page`".to_owned();
+    }
     if let Some(fix) = reporter.suggest(name, scope.declarations().map(|d| d.name)) {
         return fix;
     }
