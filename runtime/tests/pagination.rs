@@ -838,13 +838,7 @@ query = { from = "{{ page.cursor }}" }
 body = { type = "json", content = { limit = "{{ page.size }}", after = "{{ page.cursor }}" } }
 response = { records = "/results" }
 
-[endpoints.items.pagination]
-type = "cursor"
-path = "/next"
-limit = 50
-
-[endpoints.items.pagination.next]
-url = "{{ base }}/items/continue""#,
+pagination = { type = "cursor", path = "/next", limit = 50 }"#,
     ));
     let requests = connection.dry_run("items", &Call::default()).unwrap();
     let first = requests.last().unwrap();
