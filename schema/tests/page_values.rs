@@ -131,6 +131,13 @@ fn page_values_follow_the_pagination_type() {
         codes("query = { n = \"{{ page.number }}\" }\npagination = { type = \"link_header\" }\n"),
         ["PB603"]
     );
+    // A cursor where the type has none is reported once, as unknown.
+    assert_eq!(
+        codes(
+            "query = { c = \"x{{ page.cursor }}\" }\npagination = { type = \"page_number\", param = \"page\" }\n"
+        ),
+        ["PB603"]
+    );
 }
 
 #[test]

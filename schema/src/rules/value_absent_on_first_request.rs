@@ -12,7 +12,14 @@ use crate::template::optional_reference;
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for found in context.analysis.page_references() {
         let path = found.reference.path.as_str();
-        if found.site.request != RequestRole::First || !OPTIONAL_RUNTIME_VALUES.contains(&path) {
+        // A value the pagination does not provide at all is PB603's.
+        let provided = path
+            .split_once('.')
+            .is_some_and(|(_, value)| found.pagination.page_values().contains(&value));
+        if found.site.request != RequestRole::First
+            || !OPTIONAL_RUNTIME_VALUES.contains(&path)
+            || !provided
+        {
             continue;
         }
         let endpoint = &context.spec.endpoints[found.endpoint];
