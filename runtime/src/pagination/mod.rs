@@ -3,6 +3,10 @@
 //! carries and where the next page starts. A new kind is a new file and
 //! one arm in [`kind_of`].
 //!
+//! A page sends the endpoint's request, or after the first page the
+//! pagination's `next` when it has one, and its templates see `page`: the
+//! kind's position (`number`, `offset`, `cursor`) and the page size.
+//!
 //! Whatever the kind, a run ends: a cursor or link it already followed is
 //! an error at once ([`Error::PageRepeated`]); a numbered or offset page
 //! identical to the previous one ends it normally (Magento answers past
