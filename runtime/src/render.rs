@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
+use patchbay_schema::catalog::OPTIONAL_RUNTIME_VALUES;
 use patchbay_schema::template::expressions;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
@@ -105,8 +106,13 @@ impl Context {
 /// holding it is then left out of the request. Lint allows such values
 /// nowhere else, so no other render meets one missing.
 pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
-    // Most entries are not a lone expression: skip the parse for them.
-    if !(template.starts_with("{{") && template.ends_with("}}")) {
+    // Nearly every entry names no optional value: skip the parse for them.
+    if !(template.starts_with("{{")
+        && template.ends_with("}}")
+        && OPTIONAL_RUNTIME_VALUES
+            .iter()
+            .any(|value| template.contains(value)))
+    {
         return false;
     }
     let Some(path) = patchbay_schema::template::optional_reference(template) else {
