@@ -573,20 +573,26 @@ pub struct ErrorsPlan {
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How further pages are fetched, defaults explicit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum PaginationPlan {
     /// One page.
     None,
     /// `?page=N`.
     PageNumber {
-        /// Query name of the page number.
-        param: String,
+        /// Query name of the page number (none: a template of the request
+        /// places it through `page`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// First page number.
         start: Sourced<i64>,
         /// Query name and value of the page size.
         #[serde(skip_serializing_if = "Option::is_none")]
         page_size: Option<PageSize>,
+        /// The request of every page after the first, resolved like the
+        /// endpoint's (none: the endpoint's request).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<Box<RequestPlan>>,
         /// Stop after this many pages (none: until a stop condition).
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
@@ -595,11 +601,17 @@ pub enum PaginationPlan {
     },
     /// `?offset=N`.
     Offset {
-        /// Query name of the offset.
-        param: String,
+        /// Query name of the offset (none: a template of the request
+        /// places it through `page`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// Query name and value of the page size.
         #[serde(skip_serializing_if = "Option::is_none")]
         page_size: Option<PageSize>,
+        /// The request of every page after the first, resolved like the
+        /// endpoint's (none: the endpoint's request).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<Box<RequestPlan>>,
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,
@@ -612,13 +624,19 @@ pub enum PaginationPlan {
     },
     /// A next-page token from the response.
     Cursor {
-        /// Query name of the token.
-        param: String,
+        /// Query name of the token (none: a template of the request
+        /// places it through `page`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// Where the next token is read.
         source: CursorSource,
         /// Query name and value of the page size.
         #[serde(skip_serializing_if = "Option::is_none")]
         page_size: Option<PageSize>,
+        /// The request of every page after the first, resolved like the
+        /// endpoint's (none: the endpoint's request).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<Box<RequestPlan>>,
         /// Stop after this many pages.
         #[serde(skip_serializing_if = "Option::is_none")]
         max_pages: Option<u32>,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{EndpointPlan, ErrorsPlan, MethodPlan, ResponsePlan};
+use patchbay_compiler::plan::{EndpointPlan, ErrorsPlan, MethodPlan, RequestPlan, ResponsePlan};
 use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
-use crate::pagination::{Pages, prepare_first, resolve_limit};
+use crate::pagination::{Pages, first_page, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
 use crate::secret::Redactor;
@@ -324,12 +324,12 @@ impl Connection {
     fn render_endpoint(
         &self,
         name: &str,
-        endpoint: &EndpointPlan,
+        request: &RequestPlan,
         context: &Context,
     ) -> Result<HttpRequest> {
         build(
             &format!("endpoint `{name}`"),
-            &endpoint.request,
+            request,
             &self.connector.renderer,
             context,
         )
@@ -378,9 +378,11 @@ impl Connection {
             context.mark_url(name.clone());
         }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
-        let mut request = self.render_endpoint(endpoint, plan, &context)?;
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
+        let first = first_page(plan, limit);
+        first.add_to(&mut context);
+        let mut request = self.render_endpoint(endpoint, first.request, &context)?;
         prepare_first(&plan.pagination, limit, &mut request);
         requests.push(request);
         Ok(requests)
@@ -390,10 +392,15 @@ impl Connection {
     /// retries once with a new one. A non-2xx answer is an error; the body
     /// of a success is returned unchanged.
     pub async fn call(&self, endpoint: &str, call: &Call) -> Result<Response> {
-        self.call_with(endpoint, call, None, |request| request)
-            .await
+        let plan = self.endpoint(endpoint)?;
+        let limit = resolve_limit(endpoint, &plan.pagination, || {
+            self.endpoint_context(plan, call, false)
+        })?;
+        self.call_with(endpoint, call, first_page(plan, limit), None, |request| {
+            request
+        })
+        .await
     }
-
     /// Sets `checkpoint` for an incremental endpoint: `since`'s value,
     /// else the plan's `initial`, else nothing (entries whose whole value
     /// it is are then left out).
@@ -416,13 +423,15 @@ impl Connection {
         Ok(())
     }
 
-    /// Calls an endpoint, its request changed by `adjust` (the position of
-    /// a page) each time it is sent; an incremental endpoint's templates
-    /// see `since` (or its `initial`) as `checkpoint`.
+    /// Calls an endpoint with the request and `page` value of one page, its
+    /// request changed by `adjust` (the position of a page) each time it is
+    /// sent; an incremental endpoint's templates see `since` (or its
+    /// `initial`) as `checkpoint`.
     pub(crate) async fn call_with(
         &self,
         endpoint: &str,
         call: &Call,
+        page: PageRender<'_>,
         since: Option<&Checkpoint>,
         adjust: impl Fn(HttpRequest) -> HttpRequest,
     ) -> Result<Response> {
@@ -430,12 +439,17 @@ impl Connection {
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, false)?;
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
+        page.add_to(&mut context);
         let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
             let mut context = context.clone();
             if let Some(token) = token {
                 add_token(&mut context, token);
             }
-            Ok(adjust(self.render_endpoint(endpoint, plan, &context)?))
+            Ok(adjust(self.render_endpoint(
+                endpoint,
+                page.request,
+                &context,
+            )?))
         };
         let token = if self.uses_tokens() {
             Some(self.token().await?)
@@ -569,16 +583,27 @@ impl Connection {
         let limit = resolve_limit(endpoint, &plan.pagination, || {
             self.endpoint_context(plan, &call, false)
         })?;
-        Ok(Pages::new(
-            self,
-            endpoint,
-            call,
-            &plan.pagination,
-            limit,
-            plan.response.records.as_deref(),
-            plan.incremental.as_ref(),
-            since,
-        ))
+        Ok(Pages::new(self, endpoint, call, plan, limit, since))
+    }
+}
+
+/// What one page of an endpoint renders: the request it sends (the
+/// endpoint's, or its pagination's `next`) and the `page` value its
+/// templates see.
+#[derive(Debug)]
+pub(crate) struct PageRender<'p> {
+    /// The request sent.
+    pub(crate) request: &'p RequestPlan,
+    /// `page` (`None`: the endpoint does not paginate).
+    pub(crate) page: Option<Value>,
+}
+
+impl PageRender<'_> {
+    /// Adds the page's values to a request's context.
+    fn add_to(&self, context: &mut Context) {
+        if let Some(page) = &self.page {
+            context.set("page", page.clone());
+        }
     }
 }
 

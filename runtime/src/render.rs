@@ -19,7 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
-use patchbay_schema::template::{expressions, whole_name};
+use patchbay_schema::catalog::OPTIONAL_RUNTIME_VALUES;
+use patchbay_schema::template::expressions;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
@@ -100,6 +101,36 @@ impl Context {
     }
 }
 
+/// Whether a template is exactly a reference to an optional runtime value
+/// (`{{ page.cursor }}`, `{{ checkpoint }}`) that this context lacks: the entry or JSON member
+/// holding it is then left out of the request. Lint allows such values
+/// nowhere else, so no other render meets one missing.
+pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
+    // Nearly every entry names no optional value: skip the parse for them.
+    if !(template.starts_with("{{")
+        && template.ends_with("}}")
+        && OPTIONAL_RUNTIME_VALUES
+            .iter()
+            .any(|value| template.contains(value)))
+    {
+        return false;
+    }
+    let Some(path) = patchbay_schema::template::optional_reference(template) else {
+        return false;
+    };
+    let mut parts = path.split('.');
+    let Some(mut value) = parts.next().and_then(|first| context.get(first)) else {
+        return true;
+    };
+    for part in parts {
+        match value.get(part) {
+            Some(inner) => value = inner,
+            None => return true,
+        }
+    }
+    value.is_null()
+}
+
 /// A scalar as MiniJinja prints it, or `None` for anything MiniJinja must
 /// format itself.
 fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
@@ -115,28 +146,6 @@ fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
         }
         _ => None,
     }
-}
-
-/// Runtime values a request may lack: `checkpoint` before an incremental
-/// endpoint's first complete run when it has no `initial`. Lint (PB612)
-/// allows them only as the whole value of an entry, which is then left out.
-const OPTIONAL_VALUES: &[&str] = &["checkpoint"];
-
-/// Whether the entry (query parameter, header, form field, JSON object
-/// member) whose whole value is `template` is left out of the request: the
-/// template is exactly `{{ name }}` of an optional runtime value that the
-/// context lacks.
-pub(crate) fn left_out(template: &str, context: &Context) -> bool {
-    // Every entry of every request passes here: a substring test spares
-    // the parse for the templates that cannot be one.
-    OPTIONAL_VALUES.iter().any(|name| template.contains(name))
-        && whole_name(template)
-            .is_some_and(|name| OPTIONAL_VALUES.contains(&name) && context.get(name).is_none())
-}
-
-/// [`left_out`] for a JSON value: only a string can be a template.
-pub(crate) fn member_left_out(value: &Value, context: &Context) -> bool {
-    value.as_str().is_some_and(|text| left_out(text, context))
 }
 
 /// Renders the templates of one plan. Build it once per plan; rendering is
@@ -374,7 +383,7 @@ impl Renderer {
             Value::Object(members) => Value::Object(
                 members
                     .iter()
-                    .filter(|(_, v)| !member_left_out(v, context))
+                    .filter(|(_, v)| !v.as_str().is_some_and(|t| lacks_optional(t, context)))
                     .map(|(k, v)| Ok((k.clone(), self.json(v, context)?)))
                     .collect::<Result<_, String>>()?,
             ),
@@ -580,13 +589,13 @@ mod tests {
     #[test]
     fn only_a_whole_absent_optional_value_is_left_out() {
         let mut c = Context::default();
-        assert!(left_out("{{ checkpoint }}", &c));
-        assert!(left_out("{{checkpoint}}", &c));
-        assert!(!left_out("since {{ checkpoint }}", &c));
-        assert!(!left_out("{{ checkpoint | lower }}", &c));
-        assert!(!left_out("{{ payload }}", &c));
+        assert!(lacks_optional("{{ checkpoint }}", &c));
+        assert!(lacks_optional("{{checkpoint}}", &c));
+        assert!(!lacks_optional("since {{ checkpoint }}", &c));
+        assert!(!lacks_optional("{{ checkpoint | lower }}", &c));
+        assert!(!lacks_optional("{{ payload }}", &c));
         c.set("checkpoint", json!(0));
-        assert!(!left_out("{{ checkpoint }}", &c));
+        assert!(!lacks_optional("{{ checkpoint }}", &c));
         let r = Renderer::new();
         let empty = Context::default();
         let body = json!({ "a": "{{ checkpoint }}", "b": ["{{ checkpoint }}"], "c": 1 });

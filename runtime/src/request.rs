@@ -8,7 +8,7 @@ use patchbay_schema::{BasicEncoding, HttpMethod};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::render::{Context, Renderer, form_encode, left_out, member_left_out};
+use crate::render::{Context, Renderer, form_encode, lacks_optional};
 use crate::secret::{REDACTED, Redactor};
 
 /// A request ready to send.
@@ -88,12 +88,6 @@ fn text_of(context: &Context, key: &str) -> String {
     }
 }
 
-/// Whether an entry is left out because its whole value is an optional
-/// runtime value the request lacks ([`left_out`]).
-fn entry_left_out(entry: &PlanEntry, context: &Context) -> bool {
-    matches!(&entry.value, EntryValue::Template(template) if left_out(template, context))
-}
-
 fn entry_value(
     entry: &PlanEntry,
     renderer: &Renderer,
@@ -123,6 +117,12 @@ fn entry_value(
     }
 }
 
+/// Whether an entry is left out: its template is exactly an optional
+/// runtime value the context lacks (`{{ page.cursor }}` on a first page).
+fn lacks(entry: &PlanEntry, context: &Context) -> bool {
+    matches!(&entry.value, EntryValue::Template(t) if lacks_optional(t, context))
+}
+
 /// Renders a plan's request.
 #[cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 pub fn build(
@@ -140,7 +140,7 @@ pub fn build(
         })?;
     if !plan.query.is_empty() {
         let mut pairs = Vec::with_capacity(plan.query.len());
-        for entry in plan.query.iter().filter(|e| !entry_left_out(e, context)) {
+        for entry in plan.query.iter().filter(|e| !lacks(e, context)) {
             let value = entry_value(entry, renderer, context, false, &|n| {
                 what(&format!("query `{n}`"))
             })?;
@@ -156,7 +156,7 @@ pub fn build(
         }
     }
     let mut headers = Vec::with_capacity(plan.headers.len());
-    for entry in plan.headers.iter().filter(|e| !entry_left_out(e, context)) {
+    for entry in plan.headers.iter().filter(|e| !lacks(e, context)) {
         let value = entry_value(entry, renderer, context, true, &|n| {
             what(&format!("header `{n}`"))
         })?;
@@ -168,7 +168,7 @@ pub fn build(
         None => None,
         Some(BodyPlan::Form { fields }) => {
             let mut pairs = Vec::with_capacity(fields.len());
-            for entry in fields.iter().filter(|e| !entry_left_out(e, context)) {
+            for entry in fields.iter().filter(|e| !lacks(e, context)) {
                 let value = entry_value(entry, renderer, context, false, &|n| {
                     what(&format!("form field `{n}`"))
                 })?;
@@ -182,10 +182,14 @@ pub fn build(
         }
         Some(BodyPlan::JsonFields { fields }) => {
             let mut object = serde_json::Map::new();
-            for field in fields
-                .iter()
-                .filter(|f| !member_left_out(&f.value, context))
-            {
+            for field in fields {
+                if field
+                    .value
+                    .as_str()
+                    .is_some_and(|t| lacks_optional(t, context))
+                {
+                    continue;
+                }
                 let value =
                     renderer
                         .json(&field.value, context)

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{connect, header, query, received};
+use common::{connect, form, header, query, received};
 use patchbay_runtime::{Call, Connection, Error};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -958,4 +958,323 @@ async fn a_dry_run_shows_the_page_size_from_the_variable() {
         .dry_run("items", &common::call(json!({ "page_size": 201 })))
         .unwrap_err();
     assert!(error.to_string().contains("at most 200"), "{error}");
+}
+
+/// An endpoint `items` of this method, the rest of its table after it.
+fn spec_with_method(http_method: &str, endpoint: &str) -> String {
+    format!(
+        "{AUTH}\n[endpoints.items]\nmethod = \"{http_method}\"\nurl = \"{{{{ base }}}}/items\"\n{endpoint}\n"
+    )
+}
+
+/// Each received request's JSON body.
+async fn json_bodies(server: &MockServer) -> Vec<Value> {
+    received(server)
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn page_values_fill_a_query_statement_and_a_header() {
+    let server = MockServer::start().await;
+    for (offset, ids) in [("0", &[1, 2][..]), ("2", &[3, 4]), ("4", &[5])] {
+        Mock::given(method("GET"))
+            .and(path("/items"))
+            .and(query_param(
+                "query",
+                format!("SELECT * FROM Item STARTPOSITION {offset} MAXRESULTS 2"),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page_of(ids)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let connection = connect(
+        &server,
+        &spec(
+            r#"query = { query = "SELECT * FROM Item STARTPOSITION {{ page.offset }} MAXRESULTS {{ page.size }}" }
+headers = { X-Offset = "{{ page.offset }}" }
+response = { records = "/data" }
+pagination = { type = "offset", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3, 4, 5]);
+    assert_eq!(pages, 3);
+    let sent = received(&server).await;
+    // Without `param` the runtime adds no query parameter of its own.
+    assert!(sent.iter().all(|r| query(r).len() == 1));
+    let offsets: Vec<_> = sent.iter().map(|r| header(r, "x-offset")).collect();
+    assert_eq!(offsets, [Some("0"), Some("2"), Some("4")]);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_page_number_in_a_json_body_stays_a_number() {
+    let server = MockServer::start().await;
+    for (number, ids) in [(1, &[1, 2][..]), (2, &[])] {
+        Mock::given(method("POST"))
+            .and(path("/items"))
+            .and(wiremock::matchers::body_partial_json(
+                json!({ "paging": { "page": number, "per_page": 2 } }),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page_of(ids)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let connection = connect(
+        &server,
+        &spec_with_method(
+            "POST",
+            r#"direction = "receive"
+body = { type = "json", content = { paging = { page = "{{ page.number }}", per_page = "{{ page.size }}" }, label = "page {{ page.number }}" } }
+response = { records = "/data" }
+pagination = { type = "page_number", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, _) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2]);
+    assert_eq!(
+        json_bodies(&server).await,
+        [
+            json!({ "paging": { "page": 1, "per_page": 2 }, "label": "page 1" }),
+            json!({ "paging": { "page": 2, "per_page": 2 }, "label": "page 2" }),
+        ]
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_cursor_in_a_json_body_is_left_out_of_the_first_page() {
+    let server = MockServer::start().await;
+    let answers = [
+        json!({ "results": [{ "id": 1 }, { "id": 2 }], "paging": { "next": { "after": "2" } } }),
+        json!({ "results": [{ "id": 3 }, { "id": 4 }], "paging": { "next": { "after": "4" } } }),
+        json!({ "results": [{ "id": 5 }] }),
+    ];
+    for (i, answer) in answers.into_iter().enumerate() {
+        Mock::given(method("POST"))
+            .and(path("/items"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .up_to_n_times(1)
+            .with_priority(u8::try_from(i + 1).unwrap())
+            .mount(&server)
+            .await;
+    }
+    let connection = connect(
+        &server,
+        &spec_with_method(
+            "POST",
+            r#"direction = "receive"
+body = { type = "json", content = { limit = "{{ page.size }}", after = "{{ page.cursor }}", filters = [{ value = "x" }] } }
+response = { records = "/results" }
+pagination = { type = "cursor", path = "/paging/next/after", limit = 2 }"#,
+        ),
+        token(),
+    );
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3, 4, 5]);
+    assert_eq!(pages, 3);
+    assert_eq!(
+        json_bodies(&server).await,
+        [
+            json!({ "limit": 2, "filters": [{ "value": "x" }] }),
+            json!({ "limit": 2, "after": "2", "filters": [{ "value": "x" }] }),
+            json!({ "limit": 2, "after": "4", "filters": [{ "value": "x" }] }),
+        ]
+    );
+    // No query parameter was added for the cursor.
+    assert!(
+        received(&server)
+            .await
+            .iter()
+            .all(|r| r.url.query().is_none())
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_entry_in_the_query_a_header_or_a_form_is_left_out_of_the_first_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/items"))
+        .and(query_param_is_missing("from"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "data": [{ "id": 1 }], "next": "n 2" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/items"))
+        .and(query_param("from", "n 2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": [{ "id": 2 }] })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connection = connect(
+        &server,
+        &spec_with_method(
+            "POST",
+            r#"direction = "receive"
+query = { from = "{{ page.cursor }}", view = "all" }
+headers = { X-Cursor = "{{ page.cursor }}" }
+body = { type = "form", content = { cursor = "{{ page.cursor }}", kind = "item" } }
+response = { records = "/data" }
+pagination = { type = "cursor", path = "/next" }"#,
+        ),
+        token(),
+    );
+    let (records, _) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2]);
+    let sent = received(&server).await;
+    assert_eq!(query(&sent[0]), pairs(&[("view", "all")]));
+    assert_eq!(header(&sent[0], "x-cursor"), None);
+    assert_eq!(form(&sent[0]), pairs(&[("kind", "item")]));
+    assert_eq!(query(&sent[1]), pairs(&[("from", "n 2"), ("view", "all")]));
+    assert_eq!(header(&sent[1], "x-cursor"), Some("n 2"));
+    assert_eq!(
+        form(&sent[1]),
+        pairs(&[("cursor", "n 2"), ("kind", "item")])
+    );
+    server.verify().await;
+}
+
+/// Dropbox's shape: `list_folder` first, `list_folder/continue` with the
+/// cursor in the body after it.
+const CONTINUED: &str = r#"direction = "receive"
+body = { type = "json", content = { path = "/docs", limit = 2 } }
+response = { records = "/entries" }
+
+[endpoints.items.pagination]
+type = "cursor"
+path = "/cursor"
+more = "/has_more"
+
+[endpoints.items.pagination.next]
+method = "PUT"
+url = "{{ base }}/items/continue"
+headers = { X-Step = "next" }
+body = { type = "json", content = { cursor = "{{ page.cursor }}" } }"#;
+
+#[tokio::test]
+async fn a_next_request_replaces_the_method_url_headers_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({ "entries": [{ "id": 1 }, { "id": 2 }], "cursor": "AAE", "has_more": true }),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for (cursor, answer) in [
+        (
+            "AAE",
+            json!({ "entries": [{ "id": 3 }], "cursor": "AAF", "has_more": true }),
+        ),
+        (
+            "AAF",
+            json!({ "entries": [], "cursor": "AAG", "has_more": false }),
+        ),
+    ] {
+        Mock::given(method("PUT"))
+            .and(path("/items/continue"))
+            .and(wiremock::matchers::body_json(json!({ "cursor": cursor })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let connection = connect(&server, &spec_with_method("POST", CONTINUED), token());
+    let (records, pages) = collect(&connection, Call::default()).await;
+    assert_eq!(ids(&records), [1, 2, 3]);
+    assert_eq!(pages, 3);
+    let sent = received(&server).await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&sent[0].body).unwrap(),
+        json!({ "path": "/docs", "limit": 2 })
+    );
+    assert_eq!(header(&sent[0], "x-step"), None);
+    assert!(
+        sent[1..]
+            .iter()
+            .all(|r| header(r, "x-step") == Some("next"))
+    );
+    // The credential is applied to the `next` request as to the first.
+    assert!(
+        sent.iter()
+            .all(|r| header(r, "authorization") == Some("Bearer tok"))
+    );
+    assert!(
+        sent.iter()
+            .all(|r| header(r, "content-type") == Some("application/json"))
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_next_request_whose_cursor_repeats_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/items"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({ "entries": [{ "id": 1 }], "cursor": "same", "has_more": true }),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/items/continue"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({ "entries": [{ "id": 2 }], "cursor": "same", "has_more": true }),
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connection = connect(&server, &spec_with_method("POST", CONTINUED), token());
+    let mut pages = connection.pages("items", Call::default()).unwrap();
+    pages.next().await.unwrap().unwrap();
+    pages.next().await.unwrap().unwrap();
+    let error = pages.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, Error::PageRepeated { what, value, .. } if what == "cursor" && value == "same"),
+        "{error:?}"
+    );
+    assert!(pages.next().await.is_none());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_what_the_first_page_sends() {
+    let connection = connect_to_nowhere(&spec_with_method(
+        "POST",
+        r#"direction = "receive"
+query = { from = "{{ page.cursor }}" }
+body = { type = "json", content = { limit = "{{ page.size }}", after = "{{ page.cursor }}" } }
+response = { records = "/results" }
+
+pagination = { type = "cursor", path = "/next", limit = 50 }"#,
+    ));
+    let requests = connection.dry_run("items", &Call::default()).unwrap();
+    let first = requests.last().unwrap();
+    assert_eq!(first.url.path(), "/items");
+    assert_eq!(first.url.query(), None);
+    assert_eq!(
+        first.body,
+        Some(patchbay_runtime::RequestBody::Json(json!({ "limit": 50 })))
+    );
+}
+
+/// A connection whose requests are only rendered, never sent.
+fn connect_to_nowhere(rest: &str) -> Connection {
+    common::connect_to("https://api.example.com", rest, token(), common::fast())
 }

@@ -7,11 +7,14 @@ use std::rc::Rc;
 
 use crate::MAX_ENDPOINT_REQUESTS;
 use crate::catalog::{
-    self, AuthPart, ENDPOINT_RUNTIME_VALUES, INCREMENTAL_RUNTIME_VALUES, SECRET_RUNTIME_VALUES,
+    self, AuthPart, ENDPOINT_RUNTIME_VALUES, INCREMENTAL_RUNTIME_VALUES,
+    PAGINATED_ENDPOINT_RUNTIME_VALUES, SECRET_RUNTIME_VALUES,
 };
 use crate::document::pointer_push;
-use crate::model::{AuthMethod, Body, Endpoint, Entry, PageLimit, Spec, Variable, VariableType};
-use crate::template::{TemplateError, referenced_names};
+use crate::model::{
+    AuthMethod, Body, Endpoint, Entry, PageLimit, Pagination, Spec, Variable, VariableType,
+};
+use crate::template::{PathReference, TemplateError, referenced_names, referenced_paths};
 
 /// Where a name in scope was declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,6 +183,27 @@ pub(crate) struct Site<'a> {
     /// leave out (a query parameter, header, form field or JSON object
     /// member), rather than part of a URL, an array or a raw body.
     pub(crate) entry: bool,
+    /// Which of its endpoint's requests the template belongs to.
+    pub(crate) request: RequestRole,
+}
+
+/// Which request of an endpoint a template is part of: some runtime
+/// values exist only in some of them (`page.cursor` after the first page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestRole {
+    /// The endpoint's own request (the first page's), or an auth request.
+    First,
+    /// The pagination's `next`: every page after the first.
+    Next,
+}
+
+/// A use of `page` in a paginated endpoint's template.
+#[derive(Debug)]
+pub(crate) struct PageReference<'s, 'a> {
+    pub(crate) site: &'s Site<'a>,
+    pub(crate) endpoint: &'a str,
+    pub(crate) pagination: &'a Pagination,
+    pub(crate) reference: PathReference,
 }
 
 /// How many endpoint requests a spec describes: one per endpoint and auth
@@ -263,6 +287,47 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// The endpoint a template belongs to, if it is an endpoint's.
+    pub(crate) fn endpoint_of(&self, site: &Site<'a>) -> Option<&'a str> {
+        match self.scopes[*site.scopes.first()?].owner {
+            Owner::Endpoint { endpoint, .. } => Some(endpoint),
+            Owner::Auth { .. } => None,
+        }
+    }
+
+    /// Every use of `page` (`page.cursor`…) in the templates of endpoints
+    /// that paginate: the template, its endpoint and the path.
+    pub(crate) fn page_references(&self) -> Vec<PageReference<'_, 'a>> {
+        let mut found = Vec::new();
+        for site in &self.sites {
+            if !site
+                .names
+                .as_ref()
+                .is_ok_and(|n| n.iter().any(|n| n == "page"))
+            {
+                continue;
+            }
+            let Some(key) = self.endpoint_of(site) else {
+                continue;
+            };
+            let Some(pagination) = self.spec.endpoints[key].pagination.as_ref() else {
+                continue;
+            };
+            if matches!(pagination, Pagination::None {}) {
+                continue;
+            }
+            for reference in referenced_paths(site.text, "page") {
+                found.push(PageReference {
+                    site,
+                    endpoint: key,
+                    pagination,
+                    reference,
+                });
+            }
+        }
+        found
+    }
+
     /// Where a name is declared, other than by the runtime, if anywhere.
     pub(crate) fn declared_anywhere(&self, name: &str) -> Option<&Declaration<'a>> {
         self.declared_anywhere.get(name)
@@ -338,6 +403,7 @@ impl<'a> Analysis<'a> {
             scopes: scopes.to_vec(),
             names: referenced_names(text),
             entry,
+            request: RequestRole::First,
         });
     }
 
@@ -575,7 +641,15 @@ impl<'a> Analysis<'a> {
             })
             .collect();
         let own = self.add_layer(own);
-        let endpoint_runtime = self.runtime_layer(ENDPOINT_RUNTIME_VALUES);
+        let paginates = endpoint
+            .pagination
+            .as_ref()
+            .is_some_and(|p| !matches!(p, Pagination::None {}));
+        let endpoint_runtime = self.runtime_layer(if paginates {
+            PAGINATED_ENDPOINT_RUNTIME_VALUES
+        } else {
+            ENDPOINT_RUNTIME_VALUES
+        });
         let incremental_runtime = endpoint
             .incremental
             .is_some()
@@ -634,6 +708,24 @@ impl<'a> Analysis<'a> {
         if let Some(initial) = endpoint.incremental.as_ref().and_then(|i| i.initial()) {
             let pointer = pointer_push(&pointer_push(&pointer, "incremental"), "initial");
             self.add_site_as(pointer, initial, Field::Checkpoint, &scopes, false);
+        }
+        // `next` sees the same names as the endpoint's own request.
+        if let Some(next) = endpoint.pagination.as_ref().and_then(Pagination::next) {
+            let first_next_site = self.sites.len();
+            let pointer = pointer_push(&pointer_push(&pointer, "pagination"), "next");
+            if let Some(url) = &next.url {
+                self.add_site(pointer_push(&pointer, "url"), url, Field::Url, &scopes);
+            }
+            self.add_entries(
+                &pointer,
+                next.query.as_ref(),
+                next.headers.as_ref(),
+                next.body.as_ref(),
+                &scopes,
+            );
+            for site in &mut self.sites[first_next_site..] {
+                site.request = RequestRole::Next;
+            }
         }
     }
 }

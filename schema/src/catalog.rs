@@ -151,6 +151,17 @@ pub const ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload"];
 
 /// Runtime values of the requests of an endpoint with `incremental`.
 pub const INCREMENTAL_RUNTIME_VALUES: &[&str] = &["checkpoint"];
+/// Runtime values of the requests of an endpoint that paginates: `page`
+/// holds the position of the page being fetched.
+pub const PAGINATED_ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload", "page"];
+
+/// Runtime values that some requests lack (`page.cursor` on the first
+/// page, `checkpoint` on an incremental endpoint's first run without
+/// `initial`). A query, header or form entry, or a JSON object member, whose
+/// whole template is exactly `{{ value }}` is left out of a request that
+/// lacks the value; anywhere else lint refuses them (PB604, PB612), so a render
+/// never meets one missing.
+pub const OPTIONAL_RUNTIME_VALUES: &[&str] = &["page.cursor", "checkpoint"];
 
 /// Runtime values that are credentials: never logged, never in a URL query.
 pub const SECRET_RUNTIME_VALUES: &[&str] = &[

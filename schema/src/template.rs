@@ -95,6 +95,89 @@ pub(crate) fn simple_names(text: &str) -> Vec<String> {
     referenced_names(text).unwrap_or_default()
 }
 
+/// A name a template refers to with its attributes (`page.cursor`), and
+/// the `{{ … }}` expression it stands in (`None`: inside a `{% … %}` tag,
+/// or a template MiniJinja cannot parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathReference {
+    /// The dotted path, e.g. `page.cursor`.
+    pub path: String,
+    /// Byte range of the `{{ … }}` expression in the template.
+    pub range: Option<Range<usize>>,
+}
+
+/// The dotted paths a template refers to under the name `root`
+/// (`page.cursor`, or `page` alone when the object is used whole), each
+/// with the expression it stands in, in order.
+///
+/// ```
+/// use patchbay_schema::template::referenced_paths;
+/// let found = referenced_paths("a={{ page.size }}&b={{ page.cursr | upper }}", "page");
+/// let paths: Vec<&str> = found.iter().map(|r| r.path.as_str()).collect();
+/// assert_eq!(paths, ["page.size", "page.cursr"]);
+/// assert_eq!(found[1].range, Some(20..44));
+/// ```
+pub fn referenced_paths(text: &str, root: &str) -> Vec<PathReference> {
+    if !text.contains(root) {
+        return Vec::new();
+    }
+    let of = |template: &str| -> Vec<String> {
+        let Ok(parsed) = environment().template_from_str(template) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<String> = parsed
+            .undeclared_variables(true)
+            .into_iter()
+            .filter(|path| path == root || path.starts_with(&format!("{root}.")))
+            .collect();
+        paths.sort();
+        paths
+    };
+    let mut found = Vec::new();
+    for expression in expressions(text) {
+        for path in of(&text[expression.range.clone()]) {
+            found.push(PathReference {
+                path,
+                range: Some(expression.range.clone()),
+            });
+        }
+    }
+    // Paths used only inside `{% … %}` tags.
+    for path in of(text) {
+        if !found.iter().any(|r| r.path == path) {
+            found.push(PathReference { path, range: None });
+        }
+    }
+    found
+}
+
+/// The optional runtime value (one of
+/// [`OPTIONAL_RUNTIME_VALUES`](crate::catalog::OPTIONAL_RUNTIME_VALUES))
+/// a template is exactly a reference to, if it is one: an entry with that
+/// template is left out of a request that lacks the value.
+///
+/// ```
+/// use patchbay_schema::template::optional_reference;
+/// assert_eq!(optional_reference("{{ page.cursor }}"), Some("page.cursor"));
+/// assert_eq!(optional_reference("x{{ page.cursor }}"), None);
+/// assert_eq!(optional_reference("{{ page.number }}"), None);
+/// ```
+pub fn optional_reference(text: &str) -> Option<&'static str> {
+    let [only] = expressions(text).try_into().ok()?;
+    if only.range != (0..text.len()) {
+        return None;
+    }
+    let path = only
+        .source
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .trim();
+    crate::catalog::OPTIONAL_RUNTIME_VALUES
+        .iter()
+        .copied()
+        .find(|value| *value == path)
+}
+
 /// One `{{ … }}` expression of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expression<'a> {

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use patchbay_schema::catalog::EntryPlace;
 use patchbay_schema::{
     ApiErrors, Boundary, Endpoint, Entry, HttpMethod, Incremental, OffsetStep, PageLimit,
-    Pagination, ResponseErrors, ResponseType, Variable,
+    Pagination, RequestOverride, ResponseErrors, ResponseType, Variable,
 };
 
 use super::entries::{body_plan, request_plan, written_value};
@@ -23,14 +23,15 @@ fn add_applied(place: EntryPlace, target: &mut Vec<PlanEntry>, applied: &[PlanEn
     }
 }
 
-pub(super) fn endpoint_plan(
-    key: &str,
+/// An endpoint's request with the credential applied, its fields replaced
+/// by those an override gives (`pagination.next`): whole fields are
+/// replaced, not merged, and the applied entries are added either way.
+pub(super) fn endpoint_request(
     endpoint: &Endpoint,
+    over: Option<&RequestOverride>,
     apply: &ApplyPlan,
-    connector_variables: &IndexMap<String, Variable>,
-    connector_errors: Option<&ApiErrors>,
     templates: &mut Templates,
-) -> EndpointPlan {
+) -> RequestPlan {
     let spec_entries = |map: &IndexMap<String, Entry>| -> Vec<PlanEntry> {
         map.iter()
             .filter_map(|(name, entry)| {
@@ -43,17 +44,49 @@ pub(super) fn endpoint_plan(
             })
             .collect()
     };
-    let mut query = spec_entries(&endpoint.query);
-    let mut headers = spec_entries(&endpoint.headers);
-    let body = endpoint
+    let over = over.cloned().unwrap_or_default();
+    let mut query = spec_entries(over.query.as_ref().unwrap_or(&endpoint.query));
+    let mut headers = spec_entries(over.headers.as_ref().unwrap_or(&endpoint.headers));
+    let body = over
         .body
         .as_ref()
+        .or(endpoint.body.as_ref())
         .and_then(|body| body_plan(body, &mut headers));
     add_applied(EntryPlace::Query, &mut query, &apply.query);
     add_applied(EntryPlace::Header, &mut headers, &apply.headers);
-    let method = sourced(endpoint.method, HttpMethod::Get);
+    let url = over.url.as_ref().unwrap_or(&endpoint.url);
+    request_plan(
+        sourced(over.method.or(endpoint.method), HttpMethod::Get),
+        sourced(Some(url.clone()), String::new()),
+        query,
+        headers,
+        body,
+        templates,
+    )
+}
+
+pub(super) fn endpoint_plan(
+    key: &str,
+    endpoint: &Endpoint,
+    apply: &ApplyPlan,
+    connector_variables: &IndexMap<String, Variable>,
+    connector_errors: Option<&ApiErrors>,
+    templates: &mut Templates,
+) -> EndpointPlan {
+    let request = endpoint_request(endpoint, None, apply, templates);
     let direction = sourced(endpoint.direction, endpoint.default_direction());
     let response = endpoint.response.clone().unwrap_or_default();
+    let maximum_of = |name: &str| {
+        endpoint
+            .variables
+            .get(name)
+            .or_else(|| connector_variables.get(name))
+            .and_then(|variable| variable.maximum.clone())
+    };
+    let mut next_request = |over: &Option<RequestOverride>| {
+        over.as_ref()
+            .map(|over| Box::new(endpoint_request(endpoint, Some(over), apply, templates)))
+    };
     EndpointPlan {
         label: endpoint.label.clone().unwrap_or_else(|| key.to_owned()),
         description: endpoint.description.clone(),
@@ -64,14 +97,9 @@ pub(super) fn endpoint_plan(
             .iter()
             .map(|(name, variable)| input(name, variable, None, InputSource::Endpoint))
             .collect(),
-        request: request_plan(
-            method,
-            sourced(Some(endpoint.url.clone()), String::new()),
-            query,
-            headers,
-            body,
-            templates,
-        ),
+        pagination: pagination_plan(endpoint.pagination.as_ref(), &maximum_of, &mut next_request),
+        incremental: endpoint.incremental.as_ref().map(incremental_plan),
+        request,
         response: ResponsePlan {
             kind: sourced(response.kind, ResponseType::Json),
             records: response.records,
@@ -88,14 +116,6 @@ pub(super) fn endpoint_plan(
                 }),
             },
         },
-        pagination: pagination_plan(endpoint.pagination.as_ref(), &|name| {
-            endpoint
-                .variables
-                .get(name)
-                .or_else(|| connector_variables.get(name))
-                .and_then(|variable| variable.maximum.clone())
-        }),
-        incremental: endpoint.incremental.as_ref().map(incremental_plan),
     }
 }
 
@@ -179,6 +199,7 @@ fn stop_plan(pagination: &Pagination, has_limit: bool) -> StopPlan {
 fn pagination_plan(
     pagination: Option<&Pagination>,
     maximum_of: &dyn Fn(&str) -> Option<serde_json::Number>,
+    next_request: &mut dyn FnMut(&Option<RequestOverride>) -> Option<Box<RequestPlan>>,
 ) -> PaginationPlan {
     let Some(pagination) = pagination else {
         return PaginationPlan::None;
@@ -191,12 +212,14 @@ fn pagination_plan(
             start,
             limit_param,
             limit,
+            next,
             max_pages,
             ..
         } => PaginationPlan::PageNumber {
             param: param.clone(),
             start: sourced(*start, 1),
             page_size: page_size(limit_param, limit.as_ref(), maximum_of),
+            next: next_request(next),
             max_pages: *max_pages,
             stop,
         },
@@ -204,6 +227,7 @@ fn pagination_plan(
             param,
             limit_param,
             limit,
+            next,
             max_pages,
             start,
             step,
@@ -211,6 +235,7 @@ fn pagination_plan(
         } => PaginationPlan::Offset {
             param: param.clone(),
             page_size: page_size(limit_param, limit.as_ref(), maximum_of),
+            next: next_request(next),
             max_pages: *max_pages,
             start: sourced(*start, 0),
             step: sourced(*step, OffsetStep::Records),
@@ -221,6 +246,7 @@ fn pagination_plan(
             path,
             limit_param,
             limit,
+            next,
             max_pages,
             last_record,
             ..
@@ -232,6 +258,7 @@ fn pagination_plan(
                 (path, None) => CursorSource::Path(path.clone().unwrap_or_default()),
             },
             page_size: page_size(limit_param, limit.as_ref(), maximum_of),
+            next: next_request(next),
             max_pages: *max_pages,
             stop,
         },

@@ -138,6 +138,7 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
             "checkpoint" => {
                 "the endpoint's incremental checkpoint: the one passed back, else `initial`"
             }
+            "page" => "the position of the page being fetched (`page.number`, `page.offset`, `page.cursor`, `page.size`)",
             _ => "provided by the runtime",
         }
         .to_owned()

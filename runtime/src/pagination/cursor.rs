@@ -9,12 +9,12 @@ use super::{Fetched, Kind, Position, set_query};
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
-/// `?{param}=TOKEN`, the token read from the previous page; a missing,
-/// empty or null token (or, for `last_record`, a page without records)
-/// means there is no next page.
+/// `?{param}=TOKEN` (or `page.cursor`, absent on the first page), the
+/// token read from the previous page; a missing, empty or null token (or,
+/// for `last_record`, a page without records) means there is no next page.
 #[derive(Debug)]
 pub(super) struct Cursor<'p> {
-    pub(super) param: &'p str,
+    pub(super) param: Option<&'p str>,
     pub(super) source: &'p CursorSource,
     pub(super) page_size: Option<&'p PageSize>,
     pub(super) max_pages: Option<u32>,
@@ -30,8 +30,15 @@ impl Kind for Cursor<'_> {
     }
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
-        if let Position::Cursor(token) = at {
-            set_query(&mut request.url, self.param, token);
+        if let (Some(param), Position::Cursor(token)) = (self.param, at) {
+            set_query(&mut request.url, param, token);
+        }
+    }
+
+    fn position_value(&self, at: &Position) -> Option<(&'static str, Value)> {
+        match at {
+            Position::Cursor(token) => Some(("cursor", Value::String(token.clone()))),
+            _ => None,
         }
     }
 

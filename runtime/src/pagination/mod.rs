@@ -9,6 +9,10 @@
 //! and offset runs end at an empty or short page unless the pagination
 //! declares `more`, `done` or `total`.
 //!
+//! A page sends the endpoint's request, or after the first page the
+//! pagination's `next` when it has one, and its templates see `page`: the
+//! kind's position (`number`, `offset`, `cursor`) and the page size.
+//!
 //! Whatever the kind, a run ends: a cursor or link it already followed is
 //! an error at once ([`Error::PageRepeated`]); a numbered or offset page
 //! identical to the previous one ends it normally (Magento answers past
@@ -28,12 +32,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use patchbay_compiler::plan::{IncrementalPlan, PageLimitPlan, PageSize, PaginationPlan, StopPlan};
+use patchbay_compiler::plan::{
+    EndpointPlan, PageLimitPlan, PageSize, PaginationPlan, RequestPlan, StopPlan,
+};
 use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, Tracker};
-
-use crate::connection::{Call, Connection};
+use crate::connection::{Call, Connection, PageRender};
 use crate::error::{Error, Result};
 use crate::http::Response;
 use crate::render::Context;
@@ -97,6 +102,17 @@ trait Kind: fmt::Debug + Send + Sync {
     /// page size are applied by [`prepare`] for every kind.
     fn mark(&self, request: &mut HttpRequest, at: &Position);
 
+    /// Whether templates see `page` (every kind but no pagination).
+    fn paginates(&self) -> bool {
+        true
+    }
+
+    /// The page's position as templates see it (`page.number` and the
+    /// like), if the kind has one there.
+    fn position_value(&self, _at: &Position) -> Option<(&'static str, Value)> {
+        None
+    }
+
     /// Where the page after the one at `at` would start, or `None` when
     /// the kind has no next position (no token or link). Whether it is
     /// fetched is decided by [`stop::ends`].
@@ -122,7 +138,7 @@ fn kind_of(plan: &PaginationPlan, limit: Option<u32>) -> Box<dyn Kind + '_> {
             max_pages,
             ..
         } => Box::new(page_number::PageNumber {
-            param,
+            param: param.as_deref(),
             start: start.value,
             page_size: page_size.as_ref(),
             limit,
@@ -136,7 +152,7 @@ fn kind_of(plan: &PaginationPlan, limit: Option<u32>) -> Box<dyn Kind + '_> {
             step,
             ..
         } => Box::new(offset::Offset {
-            param,
+            param: param.as_deref(),
             page_size: page_size.as_ref(),
             start: start.value,
             step: step.value,
@@ -150,7 +166,7 @@ fn kind_of(plan: &PaginationPlan, limit: Option<u32>) -> Box<dyn Kind + '_> {
             max_pages,
             ..
         } => Box::new(cursor::Cursor {
-            param,
+            param: param.as_deref(),
             source,
             page_size: page_size.as_ref(),
             max_pages: *max_pages,
@@ -263,6 +279,47 @@ pub(crate) fn prepare_first(plan: &PaginationPlan, limit: Option<u32>, request: 
     );
 }
 
+/// The `page` value templates see on the page at `at`: its position and
+/// the page size (`None` without pagination). A value the page lacks
+/// (`cursor` on the first page) is absent, never null.
+fn page_layer(kind: &dyn Kind, limit: Option<u32>, at: &Position) -> Option<Value> {
+    if !kind.paginates() {
+        return None;
+    }
+    let mut page = serde_json::Map::new();
+    if let Some((name, value)) = kind.position_value(at) {
+        page.insert(name.to_owned(), value);
+    }
+    if let Some(limit) = limit {
+        page.insert("size".to_owned(), limit.into());
+    }
+    Some(Value::Object(page))
+}
+
+/// The request of the page at `at`: the pagination's `next` for every page
+/// after the first, when it has one, else the endpoint's.
+fn request_at<'p>(endpoint: &'p EndpointPlan, at: &Position) -> &'p RequestPlan {
+    let next = match &endpoint.pagination {
+        PaginationPlan::PageNumber { next, .. }
+        | PaginationPlan::Offset { next, .. }
+        | PaginationPlan::Cursor { next, .. } => next.as_deref(),
+        _ => None,
+    };
+    match (at, next) {
+        (Position::First, _) | (_, None) => &endpoint.request,
+        (_, Some(next)) => next,
+    }
+}
+
+/// What the first page of an endpoint renders with: its request and `page`.
+pub(crate) fn first_page(endpoint: &EndpointPlan, limit: Option<u32>) -> PageRender<'_> {
+    let kind = kind_of(&endpoint.pagination, limit);
+    PageRender {
+        request: &endpoint.request,
+        page: page_layer(kind.as_ref(), limit, &Position::First),
+    }
+}
+
 /// Sets a query parameter, replacing any of the same name.
 fn set_query(url: &mut url::Url, name: &str, value: &str) {
     let kept: Vec<(String, String)> = url
@@ -307,6 +364,7 @@ pub struct Pages<'c> {
     connection: &'c Connection,
     endpoint: String,
     call: Call,
+    plan: &'c EndpointPlan,
     kind: Box<dyn Kind + 'c>,
     /// When the run ends besides the kind's own end.
     stop: Option<&'c StopPlan>,
@@ -355,35 +413,33 @@ enum Run {
 }
 
 impl<'c> Pages<'c> {
-    /// Pages of an endpoint with this pagination, records at `records`,
-    /// `limit` records a page, reading incrementally from `since` when the
+    /// Pages of an endpoint, as its plan's pagination says, `limit`
+    /// records a page, reading incrementally from `since` when the
     /// endpoint is incremental.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one private constructor, called from two places"
-    )]
     pub(crate) fn new(
         connection: &'c Connection,
         endpoint: &str,
         call: Call,
-        pagination: &'c PaginationPlan,
+        plan: &'c EndpointPlan,
         limit: Option<u32>,
-        records: Option<&'c str>,
-        incremental: Option<&'c IncrementalPlan>,
         since: Option<Checkpoint>,
     ) -> Self {
         Pages {
-            tracker: incremental.map(|plan| Tracker::new(endpoint, plan, since.as_ref())),
+            tracker: plan
+                .incremental
+                .as_ref()
+                .map(|incremental| Tracker::new(endpoint, incremental, since.as_ref())),
             since,
             run: Run::Going,
             checkpoint: None,
             connection,
             endpoint: endpoint.to_owned(),
             call,
-            kind: kind_of(pagination, limit),
-            stop: stop_of(pagination),
+            plan,
+            kind: kind_of(&plan.pagination, limit),
+            stop: stop_of(&plan.pagination),
             limit,
-            records,
+            records: plan.response.records.as_deref(),
             next: Some(Position::First),
             fetched: 0,
             received: 0,
@@ -465,9 +521,19 @@ impl<'c> Pages<'c> {
             prepare(kind, limit, &mut request, &at);
             request
         };
+        let page = PageRender {
+            request: request_at(self.plan, &at),
+            page: page_layer(kind, limit, &at),
+        };
         let response = self
             .connection
-            .call_with(&self.endpoint, &self.call, self.since.as_ref(), adjust)
+            .call_with(
+                &self.endpoint,
+                &self.call,
+                page,
+                self.since.as_ref(),
+                adjust,
+            )
             .await?;
         if self.first_origin.is_none() {
             self.first_origin = Some(response.url.origin());

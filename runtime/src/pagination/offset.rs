@@ -4,20 +4,33 @@
 
 use patchbay_compiler::plan::PageSize;
 use patchbay_schema::OffsetStep;
+use serde_json::Value;
 
 use super::{Fetched, Kind, Position, RunSoFar, set_query};
 use crate::request::HttpRequest;
 
-/// `?{param}=N` from `start`, by records received or by the page size.
+/// `?{param}=N` (or `page.offset`) from `start`, by records received or
+/// by the page size.
 #[derive(Debug)]
 pub(super) struct Offset<'p> {
-    pub(super) param: &'p str,
+    pub(super) param: Option<&'p str>,
     pub(super) page_size: Option<&'p PageSize>,
     pub(super) start: u64,
     pub(super) step: OffsetStep,
     /// The run's page size (lint requires one for `step = "limit"`).
     pub(super) limit: Option<u32>,
     pub(super) max_pages: Option<u32>,
+}
+
+impl Offset<'_> {
+    /// The offset of the page at `at`.
+    fn offset(&self, at: &Position) -> Option<u64> {
+        match at {
+            Position::First => Some(self.start),
+            Position::Offset(n) => Some(*n),
+            _ => None,
+        }
+    }
 }
 
 impl Kind for Offset<'_> {
@@ -30,12 +43,13 @@ impl Kind for Offset<'_> {
     }
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
-        let offset = match at {
-            Position::First => self.start,
-            Position::Offset(n) => *n,
-            _ => return,
-        };
-        set_query(&mut request.url, self.param, &offset.to_string());
+        if let (Some(param), Some(offset)) = (self.param, self.offset(at)) {
+            set_query(&mut request.url, param, &offset.to_string());
+        }
+    }
+
+    fn position_value(&self, at: &Position) -> Option<(&'static str, Value)> {
+        Some(("offset", self.offset(at)?.into()))
     }
 
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position> {

@@ -1,19 +1,30 @@
 //! Page numbers: `?page=N`, counting up from the first page's number.
 
 use patchbay_compiler::plan::PageSize;
+use serde_json::Value;
 
 use super::{Fetched, Kind, Position, RunSoFar, set_query};
 use crate::request::HttpRequest;
 
-/// `?{param}=N` from `start` on.
+/// `?{param}=N` (or `page.number`) from `start` on.
 #[derive(Debug)]
 pub(super) struct PageNumber<'p> {
-    pub(super) param: &'p str,
+    pub(super) param: Option<&'p str>,
     pub(super) start: i64,
     pub(super) page_size: Option<&'p PageSize>,
     /// The run's page size (lint requires one with `total`).
     pub(super) limit: Option<u32>,
     pub(super) max_pages: Option<u32>,
+}
+
+impl PageNumber<'_> {
+    fn number(&self, at: &Position) -> Option<i64> {
+        match at {
+            Position::First => Some(self.start),
+            Position::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
 }
 
 impl Kind for PageNumber<'_> {
@@ -26,12 +37,13 @@ impl Kind for PageNumber<'_> {
     }
 
     fn mark(&self, request: &mut HttpRequest, at: &Position) {
-        let number = match at {
-            Position::First => self.start,
-            Position::Number(n) => *n,
-            _ => return,
-        };
-        set_query(&mut request.url, self.param, &number.to_string());
+        if let (Some(param), Some(number)) = (self.param, self.number(at)) {
+            set_query(&mut request.url, param, &number.to_string());
+        }
+    }
+
+    fn position_value(&self, at: &Position) -> Option<(&'static str, Value)> {
+        Some(("number", self.number(at)?.into()))
     }
 
     fn next(&self, at: &Position, _: &Fetched<'_>) -> Option<Position> {

@@ -12,6 +12,10 @@ impl Kind for Single {
         Some(1)
     }
 
+    fn paginates(&self) -> bool {
+        false
+    }
+
     fn mark(&self, _: &mut HttpRequest, _: &Position) {}
 
     fn next(&self, _: &Position, _: &Fetched<'_>) -> Option<Position> {

@@ -191,3 +191,97 @@ pub(crate) fn expect_err<T: std::fmt::Debug>(result: Result<T, Error>) -> Error 
         Err(error) => error,
     }
 }
+
+/// A store that holds one token and keeps it: the connection of an
+/// authorization-code method that has already logged in.
+#[derive(Debug)]
+pub(crate) struct LoggedIn(pub(crate) patchbay_runtime::StoredToken);
+
+struct Unlocked;
+
+impl patchbay_runtime::StoreLock for Unlocked {}
+
+impl patchbay_runtime::TokenStore for LoggedIn {
+    fn load(&self, _: &str) -> Result<Option<patchbay_runtime::StoredToken>, Error> {
+        Ok(Some(self.0.clone()))
+    }
+    fn save(&self, _: &str, _: &patchbay_runtime::StoredToken) -> Result<(), Error> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> Result<(), Error> {
+        Ok(())
+    }
+    fn lock(&self, _: &str) -> Result<Box<dyn patchbay_runtime::StoreLock>, Error> {
+        Ok(Box::new(Unlocked))
+    }
+}
+
+/// A valid bearer token (expiring in 2033) with these captured fields.
+pub(crate) fn logged_in(access_token: &str, captures: Value) -> LoggedIn {
+    LoggedIn(patchbay_runtime::StoredToken {
+        access_token: access_token.to_owned(),
+        refresh_token: Some("refresh".to_owned()),
+        token_type: Some("Bearer".to_owned()),
+        expires_at: Some(2_000_000_000),
+        lifetime: Some(3600),
+        scope: None,
+        captures: values(captures).into_iter().collect(),
+    })
+}
+
+/// A connector of `fixtures/connectors/`, compiled with each of `hosts`
+/// (the start of its URLs as written, e.g. `https://api.hubapi.com`)
+/// pointed at `server`.
+pub(crate) fn fixture_connector(file: &str, hosts: &[&str], server: &MockServer) -> Connector {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/connectors")
+        .join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for host in hosts {
+        assert!(text.contains(host), "{file} has no URL starting {host}");
+        text = text.replace(host, &server.uri());
+    }
+    let compiled = patchbay_compiler::compile_source(&SourceFile::new(file, text))
+        .unwrap_or_else(|e| panic!("{file} does not compile: {e}"));
+    Connector::new(compiled.plan)
+}
+
+/// A connection of a fixture connector through auth method `method`, with
+/// `given` values and, for a token method, the token of a past login.
+pub(crate) fn fixture_connection(
+    connector: &Connector,
+    method: &str,
+    given: Value,
+    login: Option<LoggedIn>,
+) -> Connection {
+    let plan = connector.plan();
+    let method_plan = &plan.methods[method];
+    let instance = Instance::from_values(plan, method, method_plan, values(given))
+        .unwrap_or_else(|e| panic!("instance: {e}"));
+    let connection = Connection::new(&Runtime::new(fast()).unwrap(), connector, instance)
+        .unwrap_or_else(|e| panic!("connection: {e}"));
+    match login {
+        Some(login) => connection.with_store(std::sync::Arc::new(login), "fixture/instance"),
+        None => connection,
+    }
+}
+
+/// Every record of an endpoint's pages, and the number of pages.
+pub(crate) async fn read_all(
+    connection: &Connection,
+    endpoint: &str,
+    call: Call,
+) -> (Vec<Value>, usize) {
+    let mut pages = connection.pages(endpoint, call).unwrap();
+    let mut records = Vec::new();
+    let mut count = 0;
+    while let Some(page) = pages.next().await {
+        records.extend(
+            page.unwrap_or_else(|e| panic!("page {}: {e}", count + 1))
+                .records,
+        );
+        count += 1;
+        assert!(count < 100, "pagination does not stop");
+    }
+    (records, count)
+}

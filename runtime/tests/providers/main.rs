@@ -10,7 +10,11 @@ mod fixture;
 mod fixture_lines;
 
 mod r#box;
+mod dropbox;
+mod hubspot;
+mod quickbooks;
 mod shopify_errors;
+mod shopify_paging;
 mod slack_errors;
 mod slack_paging;
 mod stripe;

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
-use super::request::{Body, Entry, HttpMethod};
+use super::request::{Body, Entry, HttpMethod, RequestOverride};
 use super::variable::Variable;
 
 /// An endpoint: one kind of request an instance can make.
@@ -214,8 +214,10 @@ pub enum Pagination {
     None {},
     /// `?page=N`.
     PageNumber {
-        /// Query name of the page number.
-        param: String,
+        /// Query name of the page number (none: a template places it, as
+        /// `{{ page.number }}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// First page number (default 1).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         start: Option<i64>,
@@ -226,6 +228,10 @@ pub enum Pagination {
         /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<PageLimit>,
+        /// The request of every page after the first: its fields replace
+        /// the endpoint's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<RequestOverride>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
@@ -244,8 +250,10 @@ pub enum Pagination {
     },
     /// `?offset=N`.
     Offset {
-        /// Query name of the offset.
-        param: String,
+        /// Query name of the offset (none: a template places it, as
+        /// `{{ page.offset }}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// Query name of the page size.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit_param: Option<String>,
@@ -253,6 +261,10 @@ pub enum Pagination {
         /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<PageLimit>,
+        /// The request of every page after the first: its fields replace
+        /// the endpoint's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<RequestOverride>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
@@ -278,8 +290,10 @@ pub enum Pagination {
     },
     /// A next-page token read from the response.
     Cursor {
-        /// Query name of the token.
-        param: String,
+        /// Query name of the token (none: a template places it, as
+        /// `{{ page.cursor }}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        param: Option<String>,
         /// Path of the next token in the response (or `last_record`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         path: Option<String>,
@@ -290,6 +304,10 @@ pub enum Pagination {
         /// variable that declares a `maximum`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<PageLimit>,
+        /// The request of every page after the first: its fields replace
+        /// the endpoint's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<RequestOverride>,
         /// Stop after this many pages.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1))]
@@ -524,4 +542,32 @@ pub enum CheckpointType {
 pub enum Boundary {
     Inclusive,
     Exclusive,
+}
+impl Pagination {
+    /// The request of every page after the first, if it differs from the
+    /// endpoint's.
+    pub fn next(&self) -> Option<&RequestOverride> {
+        match self {
+            Pagination::PageNumber { next, .. }
+            | Pagination::Offset { next, .. }
+            | Pagination::Cursor { next, .. } => next.as_ref(),
+            Pagination::None {} | Pagination::NextUrl { .. } | Pagination::LinkHeader { .. } => {
+                None
+            }
+        }
+    }
+
+    /// The `page` values this type provides to templates: `number`,
+    /// `offset` or `cursor` (the position), and `size` with a `limit`.
+    pub fn page_values(&self) -> &'static [&'static str] {
+        match self {
+            Pagination::PageNumber { limit: Some(_), .. } => &["number", "size"],
+            Pagination::PageNumber { .. } => &["number"],
+            Pagination::Offset { limit: Some(_), .. } => &["offset", "size"],
+            Pagination::Offset { .. } => &["offset"],
+            Pagination::Cursor { limit: Some(_), .. } => &["cursor", "size"],
+            Pagination::Cursor { .. } => &["cursor"],
+            Pagination::None {} | Pagination::NextUrl { .. } | Pagination::LinkHeader { .. } => &[],
+        }
+    }
 }

@@ -108,3 +108,26 @@ impl JsonSchema for Entry {
         })
     }
 }
+
+/// Fields that replace an endpoint's own for some of its requests: the
+/// pagination's `next` (every page after the first). Each field given
+/// replaces the endpoint's whole field; a field not given is inherited.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestOverride {
+    /// HTTP method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<HttpMethod>,
+    /// Template of the full URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Query parameters: name → template (replace the endpoint's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<IndexMap<String, Entry>>,
+    /// Headers: name → template (replace the endpoint's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<IndexMap<String, Entry>>,
+    /// Request body (replaces the endpoint's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}

@@ -188,6 +188,12 @@ registry! {
 
     PB601 "list-without-pagination", Warning, Semantic(list_without_pagination),
         "An endpoint receives a list of records (`response.records`) but declares no `pagination`.";
+    PB602 "unplaced-page-position", Error, Semantic(unplaced_page_position),
+        "A page number, offset or cursor is sent nowhere (no `param`, no template uses it), or both by `param` and a template.";
+    PB603 "unknown-page-value", Error, Semantic(unknown_page_value),
+        "A template uses a `page` value that the endpoint's pagination does not provide.";
+    PB604 "value-absent-on-first-request", Error, Semantic(value_absent_on_first_request),
+        "`page.cursor` is used in the first request where it cannot be left out, so that request could not be rendered.";
     PB605 "invalid-pagination", Error, Semantic(invalid_pagination),
         "Pagination fields that do not fit together (a cursor with both or neither of `path`/`last_record`, a `limit` a field needs is missing, …).";
     PB606 "run-ends-on-extra-request", Warning, Semantic(run_ends_on_extra_request),

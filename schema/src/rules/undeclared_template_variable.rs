@@ -45,6 +45,9 @@ fn fix(context: &Context<'_>, reporter: &mut Reporter<'_>, scope: &Scope<'_>, na
             "`{name}` exists only in an endpoint with `incremental`: add `incremental = {{ type = \"max\", … }}` (or `last_value`) to this endpoint"
         );
     }
+    if name == "page" && matches!(scope.owner, Owner::Endpoint { .. }) {
+        return "`page` exists only in an endpoint with `pagination` (`page_number`, `offset` or `cursor`): declare how the endpoint pages, or remove `page`".to_owned();
+    }
     if let Some(fix) = reporter.suggest(name, scope.declarations().map(|d| d.name)) {
         return fix;
     }
