@@ -94,6 +94,13 @@ response = { records = "/data" }
 pagination = { type = "cursor", param = "cursor", path = "/next" }
 incremental = { type = "last_value", path = "/position" }
 
+[endpoints.capped]
+url = "{{ base }}/capped"
+query = { since = "{{ checkpoint }}" }
+response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", max_pages = 1 }
+incremental = { type = "max", field = "/seq", field_type = "integer" }
+
 [endpoints.plain]
 url = "{{ base }}/plain"
 response = { records = "/data" }
@@ -139,6 +146,31 @@ fn records(output: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// A state file of `format` 2 holding one `items` entry of the instance
+/// `i.toml` in `dir`.
+fn items_state(dir: &Path, value: Value, source: &str) -> String {
+    json!({
+        "format": 2,
+        "connector": "feed",
+        "checkpoints": { "items": {
+            "instance": instance_path(dir),
+            "auth": "key",
+            "value": value,
+            "source": source,
+            "saved_at": "2026-01-01T00:00:00Z",
+        } },
+    })
+    .to_string()
+}
+
+/// How the state file names the instance `i.toml` in `dir`.
+fn instance_path(dir: &Path) -> String {
+    std::fs::canonicalize(dir.join("i.toml"))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn state(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap()
 }
@@ -180,8 +212,19 @@ fn a_first_run_writes_the_file_and_the_next_sends_and_updates_the_checkpoint() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert_eq!(records(&first).len(), 3);
     let saved = state(&dir);
-    assert_eq!(saved["format"], 1);
+    assert_eq!(saved["format"], 2);
     assert_eq!(saved["connector"], "feed");
+    assert_eq!(
+        saved["checkpoints"]["items"]["instance"],
+        instance_path(&dir)
+    );
+    assert_eq!(saved["checkpoints"]["items"]["auth"], "key");
+    assert!(
+        !std::fs::read_to_string(dir.join("state.json"))
+            .unwrap()
+            .contains("tok-1"),
+        "no secret is stored"
+    );
     assert_eq!(saved["checkpoints"]["items"]["value"], 3);
     assert_eq!(
         saved["checkpoints"]["items"]["source"],
@@ -204,7 +247,7 @@ fn a_first_run_writes_the_file_and_the_next_sends_and_updates_the_checkpoint() {
 
     // Another endpoint's entry, saved meanwhile, is kept.
     let mut with_other = saved.clone();
-    with_other["checkpoints"]["events"] = json!({ "value": "p9", "source": "last_value /position", "saved_at": "2026-01-01T00:00:00Z" });
+    with_other["checkpoints"]["events"] = json!({ "instance": instance_path(&dir), "auth": "key", "value": "p9", "source": "last_value /position", "saved_at": "2026-01-01T00:00:00Z" });
     std::fs::write(dir.join("state.json"), with_other.to_string()).unwrap();
 
     let second = patchbay(&dir, ITEMS);
@@ -240,8 +283,8 @@ fn a_failed_run_leaves_the_file_byte_identical() {
         ("/items?since=3&cursor=3", 400, json!({ "error": "bad" })),
     ]);
     let dir = setup("failure", &server);
-    let before = r#"{"format":1,"connector":"feed","checkpoints":{"items":{"value":3,"source":"max /seq (integer)","saved_at":"2026-01-01T00:00:00Z"}}}"#;
-    std::fs::write(dir.join("state.json"), before).unwrap();
+    let before = items_state(&dir, json!(3), "max /seq (integer)");
+    std::fs::write(dir.join("state.json"), &before).unwrap();
     let output = patchbay(&dir, ITEMS);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("HTTP 400"), "{}", stderr(&output));
@@ -291,7 +334,7 @@ fn state_needs_all_pages_and_an_incremental_endpoint() {
 fn a_file_of_another_connector_or_spec_is_refused_and_left_alone() {
     let server = Server::start(&[("/items", 200, json!({ "data": [] }))]);
     let dir = setup("mismatch", &server);
-    let other_connector = r#"{"format":1,"connector":"zendesk","checkpoints":{}}"#;
+    let other_connector = r#"{"format":2,"connector":"zendesk","checkpoints":{}}"#;
     std::fs::write(dir.join("state.json"), other_connector).unwrap();
     let output = patchbay(&dir, ITEMS);
     assert_eq!(output.status.code(), Some(2));
@@ -301,8 +344,12 @@ fn a_file_of_another_connector_or_spec_is_refused_and_left_alone() {
         "{message}"
     );
 
-    let other_source = r#"{"format":1,"connector":"feed","checkpoints":{"items":{"value":"2026-01-01T00:00:00Z","source":"max /updated_at (timestamp)","saved_at":"2026-01-01T00:00:00Z"}}}"#;
-    std::fs::write(dir.join("state.json"), other_source).unwrap();
+    let other_source = items_state(
+        &dir,
+        json!("2026-01-01T00:00:00Z"),
+        "max /updated_at (timestamp)",
+    );
+    std::fs::write(dir.join("state.json"), &other_source).unwrap();
     let output = patchbay(&dir, ITEMS);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
@@ -342,8 +389,8 @@ fn a_dry_run_shows_the_stored_checkpoint_and_writes_nothing() {
         "no file is made"
     );
 
-    let stored = r#"{"format":1,"connector":"feed","checkpoints":{"items":{"value":41,"source":"max /seq (integer)","saved_at":"2026-01-01T00:00:00Z"}}}"#;
-    std::fs::write(dir.join("state.json"), stored).unwrap();
+    let stored = items_state(&dir, json!(41), "max /seq (integer)");
+    std::fs::write(dir.join("state.json"), &stored).unwrap();
     let output = patchbay(&dir, &dry_run);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("/items?since=41"));
@@ -365,12 +412,162 @@ fn a_state_file_that_is_a_symbolic_link_is_refused() {
     std::os::unix::fs::symlink(&elsewhere, dir.join("state.json")).unwrap();
     let output = patchbay(&dir, ITEMS);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
     assert!(
-        stderr(&output).contains("state.json"),
-        "{}",
-        stderr(&output)
+        message.contains("state.json is a symbolic link")
+            && message.contains("point --state at the real file"),
+        "{message}"
     );
+    assert!(!message.contains("Too many levels"), "{message}");
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "{}");
     assert!(server.targets().is_empty(), "nothing is sent");
+
+    // The lock file, taken only to save a checkpoint.
+    std::fs::remove_file(dir.join("state.json")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("state.json.lock")).unwrap();
+    let output = patchbay(&dir, ITEMS);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("state.json.lock is a symbolic link"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "{}");
+    assert_eq!(
+        leftovers(&dir, &["elsewhere.json", "state.json.lock"]),
+        Vec::<String>::new()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn another_instance_of_the_connector_is_refused_and_the_file_left_alone() {
+    let server = Server::start(&[("/items", 200, json!({ "data": [{ "seq": 9 }] }))]);
+    let dir = setup("instances", &server);
+    let first = patchbay(&dir, ITEMS);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let written = std::fs::read_to_string(dir.join("state.json")).unwrap();
+
+    // Account B: same connector and method, another instance file.
+    std::fs::copy(dir.join("i.toml"), dir.join("b.toml")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(["run", "feed.toml", "--instance", "b.toml"])
+        .args(ITEMS)
+        .current_dir(&dir)
+        .env("FEED_TOKEN", "tok-1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("instance {}", instance_path(&dir)))
+            && message.contains("b.toml")
+            && message.contains("its own --state FILE")
+            && message.contains("delete the entry `items`"),
+        "{message}"
+    );
+    assert_eq!(server.targets(), ["/items"], "B sends nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("state.json")).unwrap(),
+        written
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn files_of_other_formats_are_refused_by_what_wrote_them() {
+    let server = Server::start(&[]);
+    let dir = setup("formats", &server);
+    let earlier = r#"{"format":1,"connector":"feed","checkpoints":{"items":{"value":3,"source":"max /seq (integer)","saved_at":"2026-01-01T00:00:00Z"}}}"#;
+    std::fs::write(dir.join("state.json"), earlier).unwrap();
+    let output = patchbay(&dir, ITEMS);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("written by an earlier patchbay") && message.contains("instance"),
+        "{message}"
+    );
+
+    // A newer layout may have fields this one does not know.
+    let newer = r#"{"format":3,"connector":"feed","owner":"x","checkpoints":{}}"#;
+    std::fs::write(dir.join("state.json"), newer).unwrap();
+    let output = patchbay(&dir, ITEMS);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("written by a newer patchbay (format 3"),
+        "{message}"
+    );
+    assert!(!message.contains("not a patchbay state file"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("state.json")).unwrap(),
+        newer
+    );
+    assert!(server.targets().is_empty(), "nothing is sent");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unreadable_file_is_reported_by_place_never_by_content() {
+    let server = Server::start(&[]);
+    let dir = setup("content", &server);
+    for secrets in [
+        r#"{"format":2,"connector":"feed","checkpoints":"hunter2-secret"}"#,
+        r#"{"format":"hunter2-secret"}"#,
+        "{\"client_secret\": \"hunter2-secret\"}",
+        r#"{"format":2,"connector":"feed","checkpoints":{"items":{"instance":"x","auth":"key","value":1,"source":"s","saved_at":["hunter2-secret"]}}}"#,
+    ] {
+        std::fs::write(dir.join("state.json"), secrets).unwrap();
+        let output = patchbay(&dir, ITEMS);
+        assert_eq!(output.status.code(), Some(2));
+        let message = stderr(&output);
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("is not a patchbay state file"),
+            "{message}"
+        );
+    }
+    std::fs::write(
+        dir.join("state.json"),
+        "{\"format\": 2,\n \"connector\": \"feed\",\n \"checkpoints\": \"hunter2-secret\"}",
+    )
+    .unwrap();
+    let message = stderr(&patchbay(&dir, ITEMS));
+    assert!(
+        message.contains("line 3, column") && message.contains("expected a map"),
+        "{message}"
+    );
+    assert!(server.targets().is_empty(), "nothing is sent");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_run_cut_short_by_max_pages_says_why_the_file_was_not_updated() {
+    let server = Server::start(&[(
+        "/capped",
+        200,
+        json!({ "data": [{ "seq": 1 }], "next": "b" }),
+    )]);
+    let dir = setup("capped", &server);
+    let output = patchbay(
+        &dir,
+        &[
+            "--endpoint",
+            "capped",
+            "--all-pages",
+            "--state",
+            "state.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(records(&output).len(), 1);
+    let message = stderr(&output);
+    assert!(
+        message.contains("warning")
+            && message.contains("state.json was not updated")
+            && message.contains("max_pages"),
+        "{message}"
+    );
+    assert_eq!(leftovers(&dir, &[]), Vec::<String>::new());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -7,14 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use indexmap::{IndexMap, IndexSet};
-use patchbay_runtime::{Call, Connection, DEFAULT_MAX_PAGES, Options};
+use patchbay_compiler::plan::PaginationPlan;
+use patchbay_runtime::{Call, Connection, DEFAULT_MAX_PAGES, InstanceFile, Options};
 use patchbay_schema::VariableType;
 use patchbay_schema::did_you_mean;
 use serde_json::Value;
 
 use crate::connect::{block_on, connect_with};
 use crate::exit::runtime_failure;
-use crate::state::State;
+use crate::state::{InstanceIdentity, State};
 
 /// The arguments of `patchbay run`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +43,8 @@ pub(crate) struct RunArgs {
     ///
     /// A run that reaches N pages while the API still offers a next page
     /// fails with an error naming the cap; a spec's own `max_pages` ends a
-    /// run there without an error, whatever N is.
+    /// run there without an error, whatever N is (and --state keeps no
+    /// checkpoint of it).
     #[arg(
         long,
         value_name = "N",
@@ -55,13 +57,17 @@ pub(crate) struct RunArgs {
     /// of sending them.
     #[arg(long)]
     dry_run: bool,
-    /// With --all-pages: read an incremental endpoint from the checkpoint
-    /// kept in FILE, and save the new one there once every page was read
+    /// With --all-pages or --dry-run: read an incremental endpoint from
+    /// the checkpoint kept in FILE; with --all-pages, save the new one
+    /// there once every page was read
     ///
     /// A missing FILE is a first run. FILE is written only after the run
-    /// ended without an error (atomically, under FILE.lock); records are
-    /// printed as they arrive, so after a failed run the next run prints
-    /// them again. With --dry-run, the request shows the stored
+    /// read every page to the API's last (atomically, under FILE.lock):
+    /// not after an error, nor when the spec's `max_pages` ended the run
+    /// first (a warning says so). Records are printed as they arrive, so
+    /// the next run prints those of a run that saved nothing again. Each
+    /// entry names the instance file that saved it; give each instance
+    /// its own FILE. With --dry-run, the request shows the stored
     /// checkpoint and FILE is not written.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
@@ -141,7 +147,9 @@ fn load_state(
         return Ok(None);
     };
     if !args.all_pages && !args.dry_run {
-        bail!("--state needs --all-pages: a checkpoint is kept only after every page was read");
+        bail!(
+            "--state needs --all-pages (or --dry-run, to show the stored checkpoint): a checkpoint is kept only after every page was read"
+        );
     }
     let plan = connection.connector_plan();
     let incremental = plan
@@ -156,7 +164,27 @@ fn load_state(
             args.spec.display()
         );
     };
-    State::load(path, &plan.connector.id, &args.endpoint, incremental).map(Some)
+    let instance = InstanceFile::read(&args.instance)?;
+    let identity = InstanceIdentity::of_file(&plan.connector.id, &instance.auth, &args.instance);
+    State::load(path, identity, &args.endpoint, incremental).map(Some)
+}
+
+/// The `max_pages` the spec's pagination of `endpoint` sets, if any.
+fn spec_max_pages(connection: &Connection, endpoint: &str) -> Option<u32> {
+    let pagination = &connection
+        .connector_plan()
+        .methods
+        .values()
+        .find_map(|m| m.endpoints.get(endpoint))?
+        .pagination;
+    match pagination {
+        PaginationPlan::None => None,
+        PaginationPlan::PageNumber { max_pages, .. }
+        | PaginationPlan::Offset { max_pages, .. }
+        | PaginationPlan::Cursor { max_pages, .. }
+        | PaginationPlan::NextUrl { max_pages, .. }
+        | PaginationPlan::LinkHeader { max_pages, .. } => *max_pages,
+    }
 }
 
 pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
@@ -247,9 +275,26 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
         }
         // Only a run that read every page has a checkpoint; the records
         // are out already, so they come again after a failure.
-        if let (Some(state), Some(checkpoint)) = (&state, pages.checkpoint()) {
-            stdout.flush()?;
-            state.commit(checkpoint)?;
+        match (&state, pages.checkpoint()) {
+            (Some(state), Some(checkpoint)) => {
+                stdout.flush()?;
+                state.commit(checkpoint)?;
+            }
+            // `max_pages` ends a run without an error but before the last
+            // page: silence would have every later run read the same pages.
+            (Some(_), None) => {
+                if let Some(max) = spec_max_pages(&connection, &args.endpoint)
+                    && page_count >= max
+                {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "patchbay: warning: {} was not updated: the endpoint's `max_pages` ({max}) in {} ended the run before its last page, so the next run reads the same pages again; raise or remove `max_pages` in the endpoint's pagination",
+                        args.state.as_deref().unwrap_or(Path::new("")).display(),
+                        args.spec.display()
+                    );
+                }
+            }
+            (None, _) => {}
         }
         Ok(ExitCode::SUCCESS)
     })?
