@@ -288,7 +288,7 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                 {
                     let _ = writeln!(
                         std::io::stderr(),
-                        "patchbay: warning: {} was not updated: the endpoint's `max_pages` ({max}) in {} ended the run before its last page, so the next run reads the same pages again; raise or remove `max_pages` in the endpoint's pagination",
+                        "patchbay: warning: {} was not updated: the endpoint's `max_pages` ({max}) in {} ended the run before its last page, so the next run reads the same pages again; remove `max_pages` from the endpoint's pagination (see `patchbay explain PB611`): the --max-pages cap still bounds a run",
                         args.state.as_deref().unwrap_or(Path::new("")).display(),
                         args.spec.display()
                     );
