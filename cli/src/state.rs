@@ -271,7 +271,13 @@ fn describe_without_content(error: &serde_json::Error) -> String {
                 } else {
                     ""
                 };
-                format!("{found}{}", &message[at..])
+                let expected = &message[at..];
+                // serde names this file's structs by their Rust names.
+                let expected = match expected.strip_prefix("expected struct ") {
+                    Some(_) => "expected an object",
+                    None => expected,
+                };
+                format!("{found}{expected}")
             } else if message.starts_with("missing field") || message.starts_with("duplicate field")
             {
                 message.to_owned()

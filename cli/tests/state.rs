@@ -537,6 +537,12 @@ fn an_unreadable_file_is_reported_by_place_never_by_content() {
         message.contains("line 3, column") && message.contains("expected a map"),
         "{message}"
     );
+    std::fs::write(dir.join("state.json"), r#""hunter2-secret""#).unwrap();
+    let message = stderr(&patchbay(&dir, ITEMS));
+    assert!(
+        message.contains("line 1, column 16: expected an object") && !message.contains("hunter2"),
+        "{message}"
+    );
     assert!(server.targets().is_empty(), "nothing is sent");
     std::fs::remove_dir_all(dir).unwrap();
 }
