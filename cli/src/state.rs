@@ -265,7 +265,8 @@ fn describe_without_content(error: &serde_json::Error) -> String {
                 .map_or(message.as_str(), |(message, _)| message);
             // What was expected, and missing or duplicate fields, are
             // named by this file's layout, not by the file's content.
-            if let Some(at) = message.find("expected ") {
+            // The last: a quoted value may hold ", expected " itself.
+            if let Some(at) = message.rfind(", expected ").map(|at| at + 2) {
                 let found = if message.starts_with("unknown field") {
                     "a field it does not know; "
                 } else {

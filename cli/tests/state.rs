@@ -514,6 +514,7 @@ fn an_unreadable_file_is_reported_by_place_never_by_content() {
     for secrets in [
         r#"{"format":2,"connector":"feed","checkpoints":"hunter2-secret"}"#,
         r#"{"format":"hunter2-secret"}"#,
+        r#"{"format":2,"connector":"feed","checkpoints":"x, expected hunter2"}"#,
         "{\"client_secret\": \"hunter2-secret\"}",
         r#"{"format":2,"connector":"feed","checkpoints":{"items":{"instance":"x","auth":"key","value":1,"source":"s","saved_at":["hunter2-secret"]}}}"#,
     ] {
