@@ -189,6 +189,23 @@ pub enum Error {
         /// The cap reached.
         limit: u32,
     },
+    /// An all-pages run whose page gave no next cursor or link while a
+    /// stop signal the pagination declares said more records follow
+    /// (`more` reads `true`, or `total` is not reached). Ending there would
+    /// pass for a complete read and an incremental run would keep a
+    /// checkpoint past the records never read.
+    #[error(
+        "endpoint `{endpoint}`: the API says more records follow ({signal}) but gave {missing}; the run stops with this error rather than end as if every record was read (an incremental run keeps no checkpoint). Check the endpoint's pagination against the API's answer: where the next cursor or link is, and which field says more follow"
+    )]
+    PageUnfinished {
+        /// The endpoint.
+        endpoint: String,
+        /// What the API said: that `/has_more` is true, say.
+        signal: String,
+        /// What was missing (no cursor at `/next`, say), any value quoted
+        /// cut short and redacted.
+        missing: String,
+    },
     /// An incremental checkpoint could not be read or kept: a record
     /// without the field, a value of the wrong type, a checkpoint passed
     /// back that the endpoint's plan did not make. The message names the
@@ -314,6 +331,15 @@ impl Error {
                 endpoint,
                 what,
                 value: r(value),
+            },
+            Error::PageUnfinished {
+                endpoint,
+                signal,
+                missing,
+            } => Error::PageUnfinished {
+                endpoint,
+                signal: r(signal),
+                missing: r(missing),
             },
             other @ (Error::InsecureUrl { .. }
             | Error::CrossOriginRedirect { .. }

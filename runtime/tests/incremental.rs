@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{call, connect, query, received};
-use patchbay_runtime::{Call, Checkpoint, Connection, Error, Page};
+use common::{call, connect, connect_with, fast, query, received};
+use patchbay_runtime::{Call, Checkpoint, Connection, Error, Options, Page};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -202,6 +202,94 @@ async fn a_run_cut_short_by_max_pages_keeps_no_checkpoint() {
     let (pages, checkpoint) = run(&connection, Call::default(), None).await;
     assert_eq!(ids(&pages), [1]);
     assert_eq!(checkpoint, None);
+}
+
+#[tokio::test]
+async fn a_run_stopped_by_the_page_cap_keeps_no_checkpoint() {
+    let server = MockServer::start().await;
+    page(
+        &server,
+        None,
+        json!({ "data": [record(1, "2024-01-01T00:00:00Z")], "next": "2" }),
+    )
+    .await;
+    page(
+        &server,
+        Some("2"),
+        json!({ "data": [record(2, "2024-01-02T00:00:00Z")], "next": "3" }),
+    )
+    .await;
+    let connection = connect_with(
+        &server,
+        &spec(UPDATED_SINCE),
+        token(),
+        Options {
+            max_pages: 2,
+            ..fast()
+        },
+    );
+    let (pages, checkpoint) = run(&connection, Call::default(), None).await;
+    assert!(
+        matches!(pages.last(), Some(Err(Error::PageLimit { limit: 2, .. }))),
+        "{:?}",
+        pages.last()
+    );
+    assert_eq!(checkpoint, None, "page 3 was never read");
+}
+
+#[tokio::test]
+async fn more_true_without_a_cursor_keeps_no_checkpoint() {
+    let server = MockServer::start().await;
+    page(
+        &server,
+        None,
+        json!({ "data": [record(1, "2024-01-01T00:00:00Z")], "more": true }),
+    )
+    .await;
+    let text = format!(
+        "{AUTH}\n[endpoints.items]\nurl = \"{{{{ base }}}}/items\"\nresponse = {{ records = \"/data\" }}\npagination = {{ type = \"cursor\", param = \"cursor\", path = \"/next\", more = \"/more\" }}\n{UPDATED_SINCE}\n"
+    );
+    let connection = connect(&server, &text, token());
+    let (pages, checkpoint) = run(&connection, Call::default(), None).await;
+    assert!(
+        matches!(pages.last(), Some(Err(Error::PageUnfinished { .. }))),
+        "{:?}",
+        pages.last()
+    );
+    assert_eq!(checkpoint, None, "the records after page 1 were never read");
+}
+
+#[tokio::test]
+async fn a_numbered_page_identical_to_the_previous_ends_cleanly_and_keeps_a_checkpoint() {
+    // Magento answers past the end with its last page again.
+    let server = MockServer::start().await;
+    let numbered = |number: &str, body: Value| {
+        Mock::given(method("GET"))
+            .and(path("/items"))
+            .and(query_param("page", number))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    };
+    numbered(
+        "1",
+        json!({ "data": [record(1, "2024-01-01T00:00:00Z"), record(2, "2024-01-03T00:00:00Z")] }),
+    )
+    .mount(&server)
+    .await;
+    let last =
+        json!({ "data": [record(3, "2024-01-02T00:00:00Z"), record(4, "2024-01-02T00:00:00Z")] });
+    numbered("2", last.clone()).mount(&server).await;
+    numbered("3", last).mount(&server).await;
+    let text = format!(
+        "{AUTH}\n[endpoints.items]\nurl = \"{{{{ base }}}}/items\"\nresponse = {{ records = \"/data\" }}\npagination = {{ type = \"page_number\", param = \"page\", limit_param = \"limit\", limit = 2 }}\n{UPDATED_SINCE}\n"
+    );
+    let connection = connect(&server, &text, token());
+    let (pages, checkpoint) = run(&connection, Call::default(), None).await;
+    assert_eq!(ids(&pages), [1, 2, 3, 4], "the repeat is not returned");
+    assert_eq!(received(&server).await.len(), 3);
+    assert_eq!(
+        checkpoint,
+        Some(timestamp_checkpoint("2024-01-03T00:00:00Z"))
+    );
 }
 
 #[tokio::test]

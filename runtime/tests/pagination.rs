@@ -678,9 +678,10 @@ async fn last_record_takes_the_cursor_from_the_last_record_until_more_is_false()
 }
 
 #[tokio::test]
-async fn has_more_true_on_an_empty_page_ends_the_run_for_want_of_a_last_record() {
+async fn has_more_true_on_an_empty_page_is_an_error_for_want_of_a_last_record() {
     // Stripe never documents this answer; if it came, there is no last
-    // object to continue after, so the run ends instead of asking again.
+    // object to continue after while `has_more` says records remain, so
+    // the run fails rather than pass for a complete read.
     let server = MockServer::start().await;
     first_answer(
         &server,
@@ -690,10 +691,152 @@ async fn has_more_true_on_an_empty_page_ends_the_run_for_want_of_a_last_record()
     .await;
     page_answer(&server, "starting_after", "cus_2", stripe_page(&[], true)).await;
     let connection = connect(&server, &spec(LAST_RECORD), token());
-    let (records, pages) = collect(&connection, Call::default()).await;
-    assert_eq!(records.len(), 2);
-    assert_eq!(pages, 2);
+    let error = unfinished(&connection, 2).await;
+    let message = error.to_string();
+    assert!(
+        message.contains("`/has_more` is true") && message.contains("no records"),
+        "{message}"
+    );
     server.verify().await;
+}
+
+/// Reads `pages` pages, then expects [`Error::PageUnfinished`] and the end.
+async fn unfinished(connection: &Connection, pages: usize) -> Error {
+    let mut run = connection.pages("items", Call::default()).unwrap();
+    for _ in 0..pages {
+        run.next().await.unwrap().unwrap();
+    }
+    let error = run.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, Error::PageUnfinished { endpoint, .. } if endpoint == "items"),
+        "{error:?}"
+    );
+    assert!(run.next().await.is_none());
+    error
+}
+
+#[tokio::test]
+async fn has_more_true_without_a_cursor_is_an_error() {
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "cursor",
+        json!({ "data": [{ "id": 1 }], "next": null, "more": true }),
+    )
+    .await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", more = "/more" }"#,
+        ),
+        token(),
+    );
+    let message = unfinished(&connection, 1).await.to_string();
+    assert!(
+        message.contains("`/more` is true") && message.contains("no cursor at `/next`"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_that_is_not_a_string_or_number_with_more_true_is_an_error_quoting_it_short() {
+    let server = MockServer::start().await;
+    let long = "x".repeat(5000);
+    first_answer(
+        &server,
+        "cursor",
+        json!({ "data": [{ "id": 1 }], "next": { "token": long }, "more": true }),
+    )
+    .await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "cursor", param = "cursor", path = "/next", more = "/more" }"#,
+        ),
+        token(),
+    );
+    let message = unfinished(&connection, 1).await.to_string();
+    assert!(message.contains("not a string or number"), "{message}");
+    assert!(message.len() < 1500, "the value is cut: {message}");
+}
+
+#[tokio::test]
+async fn a_last_record_without_the_field_with_more_true_is_an_error() {
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "starting_after",
+        json!({ "has_more": true, "data": [{ "id": "cus_1" }, { "object": "customer" }] }),
+    )
+    .await;
+    let connection = connect(&server, &spec(LAST_RECORD), token());
+    let message = unfinished(&connection, 1).await.to_string();
+    assert!(message.contains("last record has no `/id`"), "{message}");
+}
+
+#[tokio::test]
+async fn a_total_not_reached_without_a_next_link_is_an_error() {
+    let server = MockServer::start().await;
+    first_answer(
+        &server,
+        "cursor",
+        json!({ "data": [{ "id": 1 }, { "id": 2 }], "total": 5 }),
+    )
+    .await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"response = { records = "/data" }
+pagination = { type = "next_url", path = "/next", total = "/total" }"#,
+        ),
+        token(),
+    );
+    let message = unfinished(&connection, 1).await.to_string();
+    assert!(
+        message.contains("`/total` is 5 and 2 records were read")
+            && message.contains("no next-page link at `/next`"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn no_cursor_ends_cleanly_when_more_is_false_done_is_true_or_total_is_reached() {
+    for (stop, body) in [
+        (
+            r#"more = "/more""#,
+            json!({ "data": [{ "id": 1 }], "more": false }),
+        ),
+        (
+            r#"done = "/done""#,
+            json!({ "data": [{ "id": 1 }], "done": true }),
+        ),
+        // `done` false or absent promises no next page: it only marks an end.
+        (
+            r#"done = "/done""#,
+            json!({ "data": [{ "id": 1 }], "done": false }),
+        ),
+        (r#"done = "/done""#, json!({ "data": [{ "id": 1 }] })),
+        (
+            r#"total = "/total""#,
+            json!({ "data": [{ "id": 1 }], "total": 1 }),
+        ),
+        // A total the API does not give is not a promise either.
+        (r#"total = "/total""#, json!({ "data": [{ "id": 1 }] })),
+    ] {
+        let server = MockServer::start().await;
+        first_answer(&server, "cursor", body).await;
+        let connection = connect(
+            &server,
+            &spec(&format!(
+                "response = {{ records = \"/data\" }}\npagination = {{ type = \"cursor\", param = \"cursor\", path = \"/next\", {stop} }}"
+            )),
+            token(),
+        );
+        let (records, pages) = collect(&connection, Call::default()).await;
+        assert_eq!((ids(&records), pages), (vec![1], 1), "{stop}");
+    }
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ use crate::token::at_path;
 
 /// `?{param}=TOKEN` (or `page.cursor`, absent on the first page), the
 /// token read from the previous page; a missing, empty or null token (or,
-/// for `last_record`, a page without records) means there is no next page.
+/// for `last_record`, a page without records) means there is no next page,
+/// which is an error when a stop signal says more records follow.
 #[derive(Debug)]
 pub(super) struct Cursor<'p> {
     pub(super) param: Option<&'p str>,
@@ -53,6 +54,30 @@ impl Kind for Cursor<'_> {
             }
             Some(Value::Number(n)) => Some(Position::Cursor(n.to_string())),
             _ => None,
+        }
+    }
+
+    fn no_next(&self, page: &Fetched<'_>, excerpt: &dyn Fn(&str) -> String) -> String {
+        let (token, place) = match self.source {
+            CursorSource::Path(path) => (at_path(page.body, path), format!("`{path}`")),
+            CursorSource::LastRecord(field) => match page.records.last() {
+                None => return "no cursor: the page has no records, so no last record to continue after".to_owned(),
+                Some(last) => (at_path(last, field), format!("the last record's `{field}`")),
+            },
+        };
+        match (token, self.source) {
+            (None, CursorSource::LastRecord(field)) => {
+                format!("no cursor: the last record has no `{field}`")
+            }
+            (None | Some(Value::Null), CursorSource::Path(path)) => {
+                format!("no cursor at `{path}`")
+            }
+            (Some(Value::String(_)), _) => format!("no cursor: {place} is empty"),
+            (Some(Value::Null), _) => format!("no cursor: {place} is null"),
+            (Some(other), _) => format!(
+                "no usable cursor: {place} is `{}`, not a string or number",
+                excerpt(&other.to_string())
+            ),
         }
     }
 }

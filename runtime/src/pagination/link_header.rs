@@ -4,7 +4,8 @@
 use super::{Fetched, Kind, Position};
 use crate::request::HttpRequest;
 
-/// The target of the `Link` with relation `rel`; none ends the run.
+/// The target of the `Link` with relation `rel`; none ends the run (an
+/// error when a stop signal says more records follow).
 #[derive(Debug)]
 pub(super) struct LinkHeader<'p> {
     pub(super) rel: &'p str,
@@ -28,6 +29,13 @@ impl Kind for LinkHeader<'_> {
             .find_map(|v| link_target(v, self.rel))
             .and_then(|next| page.response.url.join(&next).ok())
             .map(Position::Url)
+    }
+
+    fn no_next(&self, _: &Fetched<'_>, _: &dyn Fn(&str) -> String) -> String {
+        format!(
+            "no `Link` header with `rel=\"{}\"` (or none that is a URL)",
+            self.rel
+        )
     }
 }
 

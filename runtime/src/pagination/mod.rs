@@ -13,6 +13,14 @@
 //! pagination's `next` when it has one, and its templates see `page`: the
 //! kind's position (`number`, `offset`, `cursor`) and the page size.
 //!
+//! A page without a next token or link while a declared signal says more
+//! records follow (`more` reads `true`, a given `total` is not reached)
+//! ends the run with [`Error::PageUnfinished`] after that page: ending
+//! cleanly would pass for a complete read, and an incremental run would
+//! keep a checkpoint past the records never read. Stripe's `has_more`
+//! true on an empty page is such a run: there is no last object to
+//! continue after. `done` never makes it an error: it only marks an end.
+//!
 //! Whatever the kind, a run ends: a cursor or link it already followed is
 //! an error at once ([`Error::PageRepeated`]); a numbered or offset page
 //! identical to the previous one ends it normally (Magento answers past
@@ -45,9 +53,9 @@ use crate::render::Context;
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
-/// How much of a repeated cursor or link an error quotes: a server may
-/// send one of any length.
-const REPEATED_VALUE_CHARS: usize = 200;
+/// How much of a cursor or link an error quotes: a server may send one
+/// of any length.
+const QUOTED_VALUE_CHARS: usize = 200;
 
 /// Where a page starts. The kinds share one type so that [`Pages`] can
 /// hold any of them; each kind makes and reads its own variants.
@@ -117,6 +125,13 @@ trait Kind: fmt::Debug + Send + Sync {
     /// the kind has no next position (no token or link). Whether it is
     /// fetched is decided by [`stop::ends`].
     fn next(&self, at: &Position, page: &Fetched<'_>) -> Option<Position>;
+
+    /// Why [`Kind::next`] found no next position after `page`, for an
+    /// error when the API says more records follow (`no cursor at
+    /// `/next``); `excerpt` cuts and redacts a value it quotes.
+    fn no_next(&self, _page: &Fetched<'_>, _excerpt: &dyn Fn(&str) -> String) -> String {
+        "no next page".to_owned()
+    }
 
     /// How many records the run has gone past once the page at `next`
     /// would start, compared with a `total`: by default the records
@@ -391,6 +406,9 @@ pub struct Pages<'c> {
     since: Option<Checkpoint>,
     /// Works out the run's checkpoint, for an incremental endpoint.
     tracker: Option<Tracker<'c>>,
+    /// The error that ends the run after the page just returned: it had
+    /// no next cursor or link while the API said more records follow.
+    unfinished: Option<Error>,
     /// How the run went: a checkpoint is kept only after a clean end.
     run: Run,
     /// The run's checkpoint, once it ended cleanly.
@@ -403,8 +421,9 @@ pub struct Pages<'c> {
 enum Run {
     /// Pages are still to come.
     Going,
-    /// The API said this was the end: no next token or link, a stop
-    /// condition, or a numbered or offset page identical to the previous.
+    /// The API said this was the end: no next token or link (and no
+    /// signal saying more follow), a stop condition, or a numbered or
+    /// offset page identical to the previous.
     Ended,
     /// An error (the page cap included) ended it.
     Failed,
@@ -431,6 +450,7 @@ impl<'c> Pages<'c> {
                 .map(|incremental| Tracker::new(endpoint, incremental, since.as_ref())),
             since,
             run: Run::Going,
+            unfinished: None,
             checkpoint: None,
             connection,
             endpoint: endpoint.to_owned(),
@@ -456,10 +476,15 @@ impl<'c> Pages<'c> {
     /// `total`), for numbered and offset pages without those an empty page
     /// or one shorter than the page size, `max_pages`, or a numbered or
     /// offset page identical to the previous one. A repeated cursor or
-    /// link, and the page cap of a run without `max_pages`, end the run
-    /// with an error.
+    /// link, the page cap of a run without `max_pages`, and a page without
+    /// a next token or link while `more` or `total` says more records
+    /// follow ([`Error::PageUnfinished`]) end the run with an error.
     pub async fn next(&mut self) -> Option<Result<Page>> {
         let Some(at) = self.next.take() else {
+            if let Some(error) = self.unfinished.take() {
+                self.end(Run::Failed);
+                return Some(Err(error));
+            }
             self.end(Run::Ended);
             return None;
         };
@@ -581,12 +606,31 @@ impl<'c> Pages<'c> {
             records: &records,
             count: records.len(),
         };
-        self.next = self.kind.next(&at, &page).filter(|next| {
-            let covered = self.kind.covered(next, run);
-            !self
-                .stop
-                .is_some_and(|stop| stop::ends(stop, &page, self.limit, covered))
-        });
+        match self.kind.next(&at, &page) {
+            Some(next) => {
+                let covered = self.kind.covered(&next, run);
+                let ends = self
+                    .stop
+                    .is_some_and(|stop| stop::ends(stop, &page, self.limit, covered));
+                self.next = (!ends).then_some(next);
+            }
+            // Without a next position the run would end as if complete;
+            // when the API says otherwise, records would go unread, and an
+            // incremental run would keep a checkpoint past them.
+            None => {
+                let signal = self
+                    .stop
+                    .and_then(|stop| stop::unfinished(stop, &page, self.limit, run.records));
+                if let Some(signal) = signal {
+                    let excerpt = |value: &str| self.excerpt(value);
+                    self.unfinished = Some(Error::PageUnfinished {
+                        endpoint: self.endpoint.clone(),
+                        signal,
+                        missing: self.kind.no_next(&page, &excerpt),
+                    });
+                }
+            }
+        }
         Ok(Some(Page { records, response }))
     }
 
@@ -601,18 +645,24 @@ impl<'c> Pages<'c> {
         if self.seen.insert(self.hasher.hash_one((key, value))) {
             return Ok(());
         }
-        let mut shown = self
-            .connection
-            .redactor()
-            .excerpt(value, REPEATED_VALUE_CHARS);
-        if shown.len() < value.len() {
-            shown.push('…');
-        }
         Err(Error::PageRepeated {
             endpoint: self.endpoint.clone(),
             what: what.to_owned(),
-            value: shown,
+            value: self.excerpt(value),
         })
+    }
+
+    /// A value from the server as an error quotes it: redacted, and cut
+    /// short (marked `…`), as a server may send one of any length.
+    fn excerpt(&self, value: &str) -> String {
+        let mut shown = self
+            .connection
+            .redactor()
+            .excerpt(value, QUOTED_VALUE_CHARS);
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        shown
     }
 
     /// A next-page link is followed only on the origin the first page came

@@ -7,7 +7,8 @@ use super::{Fetched, Kind, Position};
 use crate::request::HttpRequest;
 use crate::token::at_path;
 
-/// The URL at `path` of each page; a missing or empty one ends the run.
+/// The URL at `path` of each page; a missing or empty one ends the run
+/// (an error when a stop signal says more records follow).
 #[derive(Debug)]
 pub(super) struct NextUrl<'p> {
     pub(super) path: &'p str,
@@ -26,6 +27,24 @@ impl Kind for NextUrl<'_> {
         match at_path(page.body, self.path).and_then(Value::as_str) {
             Some(next) if !next.is_empty() => page.response.url.join(next).ok().map(Position::Url),
             _ => None,
+        }
+    }
+
+    fn no_next(&self, page: &Fetched<'_>, excerpt: &dyn Fn(&str) -> String) -> String {
+        let path = self.path;
+        match at_path(page.body, path) {
+            None | Some(Value::Null) => format!("no next-page link at `{path}`"),
+            Some(Value::String(next)) if next.is_empty() => {
+                format!("no next-page link: `{path}` is empty")
+            }
+            Some(Value::String(next)) => format!(
+                "no usable next-page link: `{path}` is `{}`, not a URL",
+                excerpt(next)
+            ),
+            Some(other) => format!(
+                "no usable next-page link: `{path}` is `{}`, not a string",
+                excerpt(&other.to_string())
+            ),
         }
     }
 }

@@ -35,6 +35,32 @@ pub(super) fn ends(plan: &StopPlan, page: &Fetched<'_>, limit: Option<u32>, cove
     plan.short_page.value && limit.is_some_and(|limit| page.count < limit as usize)
 }
 
+/// What a declared signal says about records still to come, asked when
+/// the kind found no next position after `page`: `Some` naming the signal
+/// when `more` reads `true` or a given `total` is not reached, and no stop
+/// condition holds (a `done` of `true` wins). `done` alone is never such a
+/// signal: it only marks the end, and an absent or `false` one promises no
+/// next page. `covered` is the records received so far.
+pub(super) fn unfinished(
+    plan: &StopPlan,
+    page: &Fetched<'_>,
+    limit: Option<u32>,
+    covered: u64,
+) -> Option<String> {
+    if ends(plan, page, limit, covered) {
+        return None;
+    }
+    // Not ending with `more` declared means it reads `true`.
+    if let Some(path) = &plan.more {
+        return Some(format!("`{path}` is true"));
+    }
+    let path = plan.total.as_ref()?;
+    let total = total_at(page.body, path)?;
+    Some(format!(
+        "`{path}` is {total} and {covered} records were read"
+    ))
+}
+
 /// The total at `path`: a whole number, or a string holding one (some
 /// APIs quote large counts). Anything else counts as not given, so the
 /// run goes on as far as the kind's own end.
@@ -119,6 +145,53 @@ mod tests {
             "a quoted count"
         );
         assert!(!ends_with(&total, json!({}), 2, 600), "absent: not reached");
+    }
+
+    fn unfinished_with(plan: &StopPlan, body: Value, covered: u64) -> Option<String> {
+        let response = crate::http::Response {
+            status: 200,
+            headers: reqwest::header::HeaderMap::new(),
+            url: url::Url::parse("https://api.example.com/items").unwrap(),
+            body: bytes::Bytes::new(),
+        };
+        let page = Fetched {
+            body: &body,
+            response: &response,
+            records: &[],
+            count: 0,
+        };
+        unfinished(plan, &page, Some(2), covered)
+    }
+
+    #[test]
+    fn unfinished_only_when_more_is_true_or_a_given_total_is_not_reached() {
+        let more = plan(Some("/has_more"), Some("/done"), None, false);
+        assert_eq!(
+            unfinished_with(&more, json!({"has_more": true}), 0).as_deref(),
+            Some("`/has_more` is true")
+        );
+        assert_eq!(unfinished_with(&more, json!({"has_more": false}), 0), None);
+        assert_eq!(
+            unfinished_with(&more, json!({"has_more": true, "done": true}), 0),
+            None,
+            "done wins"
+        );
+        let done = plan(None, Some("/done"), None, false);
+        assert_eq!(unfinished_with(&done, json!({"done": false}), 0), None);
+        assert_eq!(unfinished_with(&done, json!({}), 0), None);
+        let total = plan(None, None, Some("/total"), false);
+        assert_eq!(
+            unfinished_with(&total, json!({"total": 5}), 2).as_deref(),
+            Some("`/total` is 5 and 2 records were read")
+        );
+        assert_eq!(unfinished_with(&total, json!({"total": 5}), 5), None);
+        assert_eq!(unfinished_with(&total, json!({}), 2), None);
+        let heuristics = plan(Some("/has_more"), None, None, true);
+        assert_eq!(
+            unfinished_with(&heuristics, json!({"has_more": true}), 0),
+            None,
+            "an empty page the pagination says ends the run"
+        );
     }
 
     #[test]

@@ -66,14 +66,28 @@ async fn list_customers_reads_every_page_after_the_last_id() {
 }
 
 #[tokio::test]
-async fn has_more_true_on_an_empty_page_ends_the_list() {
-    // Not documented by Stripe; with no last object there is nothing to
-    // continue after, so the run ends rather than asking from the start.
+async fn has_more_true_on_an_empty_page_is_an_error() {
+    // Not documented by Stripe. With no last object there is nothing to
+    // continue after, yet `has_more` says records remain: ending cleanly
+    // would pass for a complete list, so the run fails instead.
     let server = MockServer::start().await;
     answer(&server, None, list(&["cus_2", "cus_1"], true)).await;
     answer(&server, Some("cus_1"), list(&[], true)).await;
-    let ids = read_all(&server, &list_customers(), json!({})).await;
-    assert_eq!(ids, ["cus_2", "cus_1"]);
+    let connection = connect(&server, &list_customers(), json!({ "token": "sk_test_x" }));
+    let mut pages = connection.pages("items", call(json!({}))).unwrap();
+    assert_eq!(pages.next().await.unwrap().unwrap().records.len(), 2);
+    assert!(pages.next().await.unwrap().unwrap().records.is_empty());
+    let error = pages.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, patchbay_runtime::Error::PageUnfinished { endpoint, .. } if endpoint == "items"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("`/has_more` is true") && message.contains("no records"),
+        "{message}"
+    );
+    assert!(pages.next().await.is_none());
     server.verify().await;
 }
 
