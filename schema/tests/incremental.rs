@@ -243,3 +243,21 @@ fn a_max_checkpoint_needs_records() {
         "a last value is read from the response, not from records"
     );
 }
+
+#[test]
+fn page_cursor_has_no_value_in_resume_either() {
+    let rest = format!(
+        "query = {{ since = \"{{{{ checkpoint }}}}\" }}\npagination = {{ type = \"cursor\", path = \"/n\" }}\n{}",
+        LAST_VALUE.replace(
+            " }",
+            r#", resume = { query = { q = "after:{{ page.cursor }}" } } }"#
+        )
+    );
+    assert_eq!(
+        findings(&rest),
+        [(
+            "PB604".to_owned(),
+            "/endpoints/items/incremental/resume/query/q".to_owned()
+        )]
+    );
+}
