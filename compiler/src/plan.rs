@@ -479,6 +479,10 @@ pub struct IncrementalPlan {
     /// The checkpoint of a first run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial: Option<EntryValue>,
+    /// The first request of a run that starts from a stored checkpoint,
+    /// when it differs from the endpoint's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Box<RequestPlan>>,
 }
 
 /// Where a run's checkpoint comes from.

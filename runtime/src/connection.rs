@@ -356,7 +356,8 @@ impl Connection {
 
     /// [`Connection::dry_run`] of an incremental read from `since`: the
     /// endpoint request as the first page of
-    /// [`Connection::pages_from`] would send it.
+    /// [`Connection::pages_from`] would send it (its `resume` request when
+    /// `since` is given and the endpoint has one).
     pub fn dry_run_from(
         &self,
         endpoint: &str,
@@ -380,7 +381,7 @@ impl Connection {
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
-        let first = first_page(plan, limit);
+        let first = first_page(plan, limit, since.is_some());
         first.add_to(&mut context);
         let mut request = self.render_endpoint(endpoint, first.request, &context)?;
         prepare_first(&plan.pagination, limit, &mut request);
@@ -396,9 +397,13 @@ impl Connection {
         let limit = resolve_limit(endpoint, &plan.pagination, || {
             self.endpoint_context(plan, call, false)
         })?;
-        self.call_with(endpoint, call, first_page(plan, limit), None, |request| {
-            request
-        })
+        self.call_with(
+            endpoint,
+            call,
+            first_page(plan, limit, false),
+            None,
+            |request| request,
+        )
         .await
     }
     /// Sets `checkpoint` for an incremental endpoint: `since`'s value,

@@ -12,7 +12,8 @@ use crate::catalog::{
 };
 use crate::document::pointer_push;
 use crate::model::{
-    AuthMethod, Body, Endpoint, Entry, PageLimit, Pagination, Spec, Variable, VariableType,
+    AuthMethod, Body, Endpoint, Entry, Incremental, PageLimit, Pagination, RequestOverride, Spec,
+    Variable, VariableType,
 };
 use crate::template::{PathReference, TemplateError, referenced_names, referenced_paths};
 
@@ -195,6 +196,9 @@ pub(crate) enum RequestRole {
     First,
     /// The pagination's `next`: every page after the first.
     Next,
+    /// The incremental `resume`: the first page of a run that starts from
+    /// a stored checkpoint, so `checkpoint` always has a value there.
+    Resume,
 }
 
 /// A use of `page` in a paginated endpoint's template.
@@ -709,23 +713,39 @@ impl<'a> Analysis<'a> {
             let pointer = pointer_push(&pointer_push(&pointer, "incremental"), "initial");
             self.add_site_as(pointer, initial, Field::Checkpoint, &scopes, false);
         }
-        // `next` sees the same names as the endpoint's own request.
+        // `next` and `resume` see the same names as the endpoint's own
+        // request.
         if let Some(next) = endpoint.pagination.as_ref().and_then(Pagination::next) {
-            let first_next_site = self.sites.len();
             let pointer = pointer_push(&pointer_push(&pointer, "pagination"), "next");
-            if let Some(url) = &next.url {
-                self.add_site(pointer_push(&pointer, "url"), url, Field::Url, &scopes);
-            }
-            self.add_entries(
-                &pointer,
-                next.query.as_ref(),
-                next.headers.as_ref(),
-                next.body.as_ref(),
-                &scopes,
-            );
-            for site in &mut self.sites[first_next_site..] {
-                site.request = RequestRole::Next;
-            }
+            self.add_override(&pointer, next, &scopes, RequestRole::Next);
+        }
+        if let Some(resume) = endpoint.incremental.as_ref().and_then(Incremental::resume) {
+            let pointer = pointer_push(&pointer_push(&pointer, "incremental"), "resume");
+            self.add_override(&pointer, resume, &scopes, RequestRole::Resume);
+        }
+    }
+
+    /// The sites of a request of its own (`next`, `resume`) at `pointer`.
+    fn add_override(
+        &mut self,
+        pointer: &str,
+        over: &'a RequestOverride,
+        scopes: &[usize],
+        role: RequestRole,
+    ) {
+        let first_site = self.sites.len();
+        if let Some(url) = &over.url {
+            self.add_site(pointer_push(pointer, "url"), url, Field::Url, scopes);
+        }
+        self.add_entries(
+            pointer,
+            over.query.as_ref(),
+            over.headers.as_ref(),
+            over.body.as_ref(),
+            scopes,
+        );
+        for site in &mut self.sites[first_site..] {
+            site.request = role;
         }
     }
 }

@@ -65,14 +65,17 @@ pub fn names_used(
         if let Some(initial) = endpoint.incremental.as_ref().and_then(|i| i.initial()) {
             used.text(initial);
         }
-        if let Some(next) = endpoint.pagination.as_ref().and_then(|p| p.next()) {
-            next.url.iter().for_each(|url| used.text(url));
-            next.query
+        let next = endpoint.pagination.as_ref().and_then(|p| p.next());
+        let resume = endpoint.incremental.as_ref().and_then(|i| i.resume());
+        for other in next.into_iter().chain(resume) {
+            other.url.iter().for_each(|url| used.text(url));
+            other
+                .query
                 .iter()
-                .chain(&next.headers)
+                .chain(&other.headers)
                 .flat_map(|entries| entries.values())
                 .for_each(|entry| used.entry(entry));
-            next.body.iter().for_each(|body| used.body(body));
+            other.body.iter().for_each(|body| used.body(body));
         }
         // The credential goes on every request that does not write an entry
         // of the same name itself.

@@ -1,6 +1,6 @@
 //! Lint of `incremental` and `checkpoint`: where `checkpoint` is in scope,
 //! where it may stand without `initial`, and the checks of PB609–PB612 and
-//! of a literal `initial` (PB203).
+//! of a literal `initial` (PB203), and `resume`.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -15,6 +15,12 @@ fn findings(rest: &str) -> Vec<(String, String)> {
     } else {
         "pagination = { type = \"none\" }"
     };
+    // Records are declared unless `rest` declares its own response.
+    let response = if rest.contains("response =") {
+        ""
+    } else {
+        r#"response = { records = "/data" }"#
+    };
     let text = format!(
         r#"format = 1
 
@@ -28,7 +34,7 @@ type = "bearer"
 
 [endpoints.items]
 url = "https://api.example.com/items"
-response = {{ records = "/data" }}
+{response}
 {pagination}
 {rest}
 "#
@@ -155,5 +161,103 @@ fn the_warnings_and_pb609_fire_where_they_should() {
             capped.replace(", max_pages = 3", "")
         )),
         ["PB102"]
+    );
+}
+
+const LAST_VALUE: &str = r#"incremental = { type = "last_value", path = "/cursor" }"#;
+
+/// `resume` with this query, on an endpoint that sends `query`.
+fn resume(query: &str, resume_query: &str) -> String {
+    format!(
+        "query = {{ {query} }}\n{}",
+        LAST_VALUE.replace(
+            " }",
+            &format!(", resume = {{ query = {{ {resume_query} }} }} }}")
+        )
+    )
+}
+
+#[test]
+fn checkpoint_always_has_a_value_in_resume() {
+    // Not a whole entry and no `initial`: PB612 in the first request, but
+    // `resume` is sent only when a checkpoint exists.
+    assert_eq!(
+        codes(&resume(r#"since = "0""#, r#"q = "after:{{ checkpoint }}""#)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        findings(&resume(
+            r#"q = "after:{{ checkpoint }}""#,
+            r#"q = "{{ checkpoint }}""#
+        )),
+        [("PB612".to_owned(), "/endpoints/items/query/q".to_owned())]
+    );
+}
+
+#[test]
+fn a_checkpoint_sent_only_by_resume_is_sent() {
+    assert_eq!(codes(LAST_VALUE), ["PB609"]);
+    assert_eq!(
+        codes(&resume(r#"since = "0""#, r#"cursor = "{{ checkpoint }}""#)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn resume_templates_are_linted_and_count_as_uses() {
+    assert_eq!(
+        findings(&resume(
+            r#"since = "{{ checkpoint }}""#,
+            r#"cursor = "{{ checkpoint }}", limit = "{{ nowhere }}""#
+        )),
+        [(
+            "PB102".to_owned(),
+            "/endpoints/items/incremental/resume/query/limit".to_owned()
+        )]
+    );
+    let rest = format!(
+        "{}\n\n[endpoints.items.variables.size]\ntype = \"string\"\ndefault = \"50\"\n",
+        resume(
+            r#"since = "{{ checkpoint }}""#,
+            r#"cursor = "{{ checkpoint }}", limit = "{{ size }}""#
+        )
+    );
+    assert_eq!(codes(&rest), Vec::<String>::new(), "PB106 sees `resume`");
+}
+
+#[test]
+fn a_max_checkpoint_needs_records() {
+    let used = r#"query = { since = "{{ checkpoint }}" }"#;
+    assert_eq!(
+        findings(&format!("{used}\nresponse = {{ type = \"json\" }}\n{MAX}")),
+        [(
+            "PB605".to_owned(),
+            "/endpoints/items/incremental/field".to_owned()
+        )]
+    );
+    assert_eq!(
+        codes(&format!(
+            "{used}\nresponse = {{ type = \"json\" }}\n{LAST_VALUE}"
+        )),
+        Vec::<String>::new(),
+        "a last value is read from the response, not from records"
+    );
+}
+
+#[test]
+fn page_cursor_has_no_value_in_resume_either() {
+    let rest = format!(
+        "query = {{ since = \"{{{{ checkpoint }}}}\" }}\npagination = {{ type = \"cursor\", path = \"/n\" }}\n{}",
+        LAST_VALUE.replace(
+            " }",
+            r#", resume = { query = { q = "after:{{ page.cursor }}" } } }"#
+        )
+    );
+    assert_eq!(
+        findings(&rest),
+        [(
+            "PB604".to_owned(),
+            "/endpoints/items/incremental/resume/query/q".to_owned()
+        )]
     );
 }

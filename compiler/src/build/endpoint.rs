@@ -83,7 +83,7 @@ pub(super) fn endpoint_plan(
             .or_else(|| connector_variables.get(name))
             .and_then(|variable| variable.maximum.clone())
     };
-    let mut next_request = |over: &Option<RequestOverride>| {
+    let mut override_request = |over: &Option<RequestOverride>| {
         over.as_ref()
             .map(|over| Box::new(endpoint_request(endpoint, Some(over), apply, templates)))
     };
@@ -97,8 +97,15 @@ pub(super) fn endpoint_plan(
             .iter()
             .map(|(name, variable)| input(name, variable, None, InputSource::Endpoint))
             .collect(),
-        pagination: pagination_plan(endpoint.pagination.as_ref(), &maximum_of, &mut next_request),
-        incremental: endpoint.incremental.as_ref().map(incremental_plan),
+        pagination: pagination_plan(
+            endpoint.pagination.as_ref(),
+            &maximum_of,
+            &mut override_request,
+        ),
+        incremental: endpoint
+            .incremental
+            .as_ref()
+            .map(|incremental| incremental_plan(incremental, &mut override_request)),
         request,
         response: ResponsePlan {
             kind: sourced(response.kind, ResponseType::Json),
@@ -119,9 +126,11 @@ pub(super) fn endpoint_plan(
     }
 }
 
-fn incremental_plan(incremental: &Incremental) -> IncrementalPlan {
-    // `resume` (the first request's override when a checkpoint exists)
-    // becomes a `RequestPlan` field here once request overrides exist.
+/// `request_of` builds the request an override (`resume`) describes.
+fn incremental_plan(
+    incremental: &Incremental,
+    request_of: &mut dyn FnMut(&Option<RequestOverride>) -> Option<Box<RequestPlan>>,
+) -> IncrementalPlan {
     let source = match incremental {
         Incremental::Max {
             field,
@@ -138,6 +147,7 @@ fn incremental_plan(incremental: &Incremental) -> IncrementalPlan {
     IncrementalPlan {
         source,
         initial: incremental.initial().map(written_value),
+        resume: request_of(&incremental.resume().cloned()),
     }
 }
 

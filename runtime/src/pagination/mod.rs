@@ -311,26 +311,37 @@ fn page_layer(kind: &dyn Kind, limit: Option<u32>, at: &Position) -> Option<Valu
     Some(Value::Object(page))
 }
 
-/// The request of the page at `at`: the pagination's `next` for every page
-/// after the first, when it has one, else the endpoint's.
-fn request_at<'p>(endpoint: &'p EndpointPlan, at: &Position) -> &'p RequestPlan {
-    let next = match &endpoint.pagination {
-        PaginationPlan::PageNumber { next, .. }
-        | PaginationPlan::Offset { next, .. }
-        | PaginationPlan::Cursor { next, .. } => next.as_deref(),
-        _ => None,
+/// The request of the page at `at`: for the first page, the incremental
+/// `resume` when the run starts from a stored checkpoint (`resumed`) and
+/// the endpoint has one; for every later page the pagination's `next`,
+/// when it has one; else the endpoint's.
+fn request_at<'p>(endpoint: &'p EndpointPlan, at: &Position, resumed: bool) -> &'p RequestPlan {
+    let over = match at {
+        Position::First => endpoint
+            .incremental
+            .as_ref()
+            .filter(|_| resumed)
+            .and_then(|incremental| incremental.resume.as_deref()),
+        _ => match &endpoint.pagination {
+            PaginationPlan::PageNumber { next, .. }
+            | PaginationPlan::Offset { next, .. }
+            | PaginationPlan::Cursor { next, .. } => next.as_deref(),
+            _ => None,
+        },
     };
-    match (at, next) {
-        (Position::First, _) | (_, None) => &endpoint.request,
-        (_, Some(next)) => next,
-    }
+    over.unwrap_or(&endpoint.request)
 }
 
-/// What the first page of an endpoint renders with: its request and `page`.
-pub(crate) fn first_page(endpoint: &EndpointPlan, limit: Option<u32>) -> PageRender<'_> {
+/// What the first page of an endpoint renders with: its request (`resume`
+/// when `resumed` from a stored checkpoint) and `page`.
+pub(crate) fn first_page(
+    endpoint: &EndpointPlan,
+    limit: Option<u32>,
+    resumed: bool,
+) -> PageRender<'_> {
     let kind = kind_of(&endpoint.pagination, limit);
     PageRender {
-        request: &endpoint.request,
+        request: request_at(endpoint, &Position::First, resumed),
         page: page_layer(kind.as_ref(), limit, &Position::First),
     }
 }
@@ -547,7 +558,7 @@ impl<'c> Pages<'c> {
             request
         };
         let page = PageRender {
-            request: request_at(self.plan, &at),
+            request: request_at(self.plan, &at, self.since.is_some()),
             page: page_layer(kind, limit, &at),
         };
         let response = self

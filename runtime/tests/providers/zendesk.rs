@@ -2,7 +2,7 @@
 //! (https://developer.zendesk.com/documentation/ticketing/managing-tickets/using-the-incremental-export-api):
 //! the first export starts at `start_time`, each answer carries `tickets`,
 //! `after_url`, `after_cursor` and `end_of_stream`, and the next export
-//! starts from the last `after_cursor`.
+//! starts from the last `after_cursor` alone (`incremental.resume`).
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -136,6 +136,9 @@ async fn an_export_reads_every_page_and_the_next_starts_from_its_cursor() {
     let (ids, again) = export(&connection, Some(checkpoint)).await;
     assert_eq!(ids, [2, 4]);
     assert_eq!(again.unwrap().value, json!("C3"));
+    // `resume`: a later export sends the cursor alone, no start_time.
+    let requests = next.received_requests().await.unwrap();
+    assert_eq!(requests[0].url.query(), Some("cursor=C2"));
 }
 
 #[tokio::test]
@@ -163,4 +166,26 @@ async fn an_export_that_fails_midway_keeps_the_previous_cursor() {
     assert!(pages.next().await.unwrap().is_err());
     assert!(pages.next().await.is_none());
     assert_eq!(pages.checkpoint(), None);
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_first_or_the_resumed_export() {
+    let server = MockServer::start().await;
+    let connection = connect(&server);
+    let call = Call {
+        variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
+        payload: None,
+    };
+    let query = |since: Option<&Checkpoint>| {
+        let requests = connection
+            .dry_run_from("export_tickets", &call, since)
+            .unwrap();
+        requests.last().unwrap().url.query().map(str::to_owned)
+    };
+    assert_eq!(query(None).as_deref(), Some("start_time=1764547200"));
+    let since = Checkpoint {
+        value: json!("C2"),
+        source: "last_value /after_cursor".into(),
+    };
+    assert_eq!(query(Some(&since)).as_deref(), Some("cursor=C2"));
 }

@@ -489,6 +489,11 @@ pub enum Incremental {
         /// Template of the checkpoint on the first run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         initial: Option<String>,
+        /// The first request of a run that starts from a stored
+        /// checkpoint: its fields replace the endpoint's (an export that
+        /// takes a start time once and a cursor after).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<RequestOverride>,
     },
     /// A value of the response of the page that ended the run (a sync
     /// token, an export cursor).
@@ -498,6 +503,11 @@ pub enum Incremental {
         /// Template of the checkpoint on the first run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         initial: Option<String>,
+        /// The first request of a run that starts from a stored
+        /// checkpoint: its fields replace the endpoint's (an export that
+        /// takes a start time once and a cursor after).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<RequestOverride>,
     },
 }
 
@@ -507,6 +517,16 @@ impl Incremental {
         match self {
             Incremental::Max { initial, .. } | Incremental::LastValue { initial, .. } => {
                 initial.as_deref()
+            }
+        }
+    }
+
+    /// The first request of a run that starts from a stored checkpoint,
+    /// if it differs from the endpoint's.
+    pub fn resume(&self) -> Option<&RequestOverride> {
+        match self {
+            Incremental::Max { resume, .. } | Incremental::LastValue { resume, .. } => {
+                resume.as_ref()
             }
         }
     }

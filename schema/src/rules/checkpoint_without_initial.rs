@@ -1,7 +1,7 @@
 //! PB612: `checkpoint` used where it has no value on the first run.
 
 use super::{Context, PB612};
-use crate::analysis::Field;
+use crate::analysis::{Field, RequestRole};
 use crate::diagnostic::{Finding, Reporter};
 use crate::document::pointer_push;
 use crate::template::{expressions, whole_name};
@@ -29,7 +29,11 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     format!("the `initial` of endpoint `{key}` uses `checkpoint`, the value it is the first of"),
                 )
                 .fix("write a literal or a variable, e.g. `initial = \"{{ start_time }}\"`")
-            } else if has_initial || (site.entry && whole_name(site.text) == Some("checkpoint")) {
+            } else if has_initial
+                // `resume` is sent only when a checkpoint is stored.
+                || site.request == RequestRole::Resume
+                || (site.entry && whole_name(site.text) == Some("checkpoint"))
+            {
                 continue;
             } else {
                 Finding::new(

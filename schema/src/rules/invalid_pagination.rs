@@ -2,15 +2,31 @@
 //! both or neither of `path` and `last_record`, `last_record` without
 //! `response.records`, an offset stepping by a `limit` it does not have, a
 //! page-number `total` without the `limit` that turns pages into records,
-//! and a `limit_param` with no `limit` to send.
+//! a `limit_param` with no `limit` to send, and a `max` checkpoint (read
+//! from records, like `last_record`) without `response.records`.
 
 use super::{Context, PB605};
 use crate::diagnostic::{Finding, Reporter, Target};
 use crate::document::pointer_push;
-use crate::model::{OffsetStep, Pagination};
+use crate::model::{Incremental, OffsetStep, Pagination};
 
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     for (name, endpoint) in &context.spec.endpoints {
+        let has_records = endpoint
+            .response
+            .as_ref()
+            .is_some_and(|r| r.records.is_some());
+        if let (Some(Incremental::Max { .. }), false) = (&endpoint.incremental, has_records) {
+            let incremental = pointer_push(&pointer_push("/endpoints", name), "incremental");
+            reporter.report(
+                Target::Key(&pointer_push(&incremental, "field")),
+                Finding::new(
+                    &PB605,
+                    format!("the `max` checkpoint of `{name}` is read from its records, but the endpoint declares no `response.records`"),
+                )
+                .fix("declare where the records are: `response = { records = \"/data\" }`, or keep a value of the response with `type = \"last_value\"`"),
+            );
+        }
         let Some(pagination) = &endpoint.pagination else {
             continue;
         };

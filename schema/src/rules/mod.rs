@@ -195,7 +195,7 @@ registry! {
     PB604 "value-absent-on-first-request", Error, Semantic(value_absent_on_first_request),
         "`page.cursor` is used in the first request where it cannot be left out, so that request could not be rendered.";
     PB605 "invalid-pagination", Error, Semantic(invalid_pagination),
-        "Pagination fields that do not fit together (a cursor with both or neither of `path`/`last_record`, a `limit` a field needs is missing, …).";
+        "Pagination fields that do not fit together (a cursor with both or neither of `path`/`last_record`, a `limit` a field needs is missing, a `max` checkpoint without `response.records`, …).";
     PB606 "run-ends-on-extra-request", Warning, Semantic(run_ends_on_extra_request),
         "A cursor taken from the last record with no `more`, `done` or `total`: every run ends only by fetching an extra, empty page.";
     PB607 "invalid-page-size", Error, Semantic(invalid_page_size),

@@ -14,7 +14,8 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         let provided = path
             .split_once('.')
             .is_some_and(|(_, value)| found.pagination.page_values().contains(&value));
-        if found.site.request != RequestRole::First
+        // `resume` is a first request too: no page has been read yet.
+        if found.site.request == RequestRole::Next
             || !OPTIONAL_RUNTIME_VALUES.contains(&path)
             || !provided
         {
