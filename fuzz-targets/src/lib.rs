@@ -213,12 +213,12 @@ pub fn token_response(data: &[u8]) {
     let plan = &plans[usize::from(*plan_byte) % plans.len()];
     let status = STATUSES[usize::from(status_byte & 0x7f) % STATUSES.len()];
     let previous = (status_byte & 0x80 != 0).then(|| Secret::new("previous-refresh-token"));
-    let response = Response {
+    let response = Response::new(
         status,
-        headers: reqwest::header::HeaderMap::new(),
-        url: url::Url::parse("https://auth.example.com/token").expect("a URL"),
-        body: bytes::Bytes::copy_from_slice(body),
-    };
+        reqwest::header::HeaderMap::new(),
+        url::Url::parse("https://auth.example.com/token").expect("a URL"),
+        bytes::Bytes::copy_from_slice(body),
+    );
     let _ = issued_refresh_token(&response, plan);
     if let Ok(token) = read_token_response("token request", &response, plan, previous.as_ref()) {
         assert!(!token.access_token.expose().is_empty(), "an empty token");

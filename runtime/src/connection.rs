@@ -397,6 +397,7 @@ impl Connection {
         let limit = resolve_limit(endpoint, &plan.pagination, || {
             self.endpoint_context(plan, call, false)
         })?;
+        // The caller may keep the response: no parsed copy beside the body.
         self.call_with(
             endpoint,
             call,
@@ -405,6 +406,7 @@ impl Connection {
             |request| request,
         )
         .await
+        .map(Response::without_parsed)
     }
     /// Sets `checkpoint` for an incremental endpoint: `since`'s value,
     /// else the plan's `initial`, else nothing (entries whose whole value
@@ -627,7 +629,7 @@ fn refuses_token(error: &Error) -> bool {
 
 /// The failure a 2xx answer declares; a body that is not JSON declares none.
 fn declared_failure(plan: &ErrorsPlan, response: &Response) -> Option<ApiFailure> {
-    classify(plan, &response.json().ok()?)
+    classify(plan, response.parsed_json()?)
 }
 
 /// The token and its captured fields as runtime values. A captured value

@@ -100,12 +100,58 @@ pub struct Response {
     pub url: url::Url,
     /// The body, unchanged.
     pub body: bytes::Bytes,
+    /// The body as JSON once the runtime read it (a 2xx page checked for
+    /// the API's declared errors), so that reading its records does not
+    /// parse a body of up to the response ceiling a second time.
+    pub(crate) parsed: std::sync::OnceLock<serde_json::Value>,
 }
 
 impl Response {
+    /// A response with this status, headers, final URL and body.
+    pub fn new(status: u16, headers: HeaderMap, url: url::Url, body: bytes::Bytes) -> Self {
+        Self {
+            status,
+            headers,
+            url,
+            body,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> std::result::Result<serde_json::Value, serde_json::Error> {
-        serde_json::from_slice(&self.body)
+        match self.parsed.get() {
+            Some(parsed) => Ok(parsed.clone()),
+            None => serde_json::from_slice(&self.body),
+        }
+    }
+
+    /// The body as JSON, parsed at most once and kept for
+    /// [`Response::take_json`]; `None` if it is not JSON.
+    pub(crate) fn parsed_json(&self) -> Option<&serde_json::Value> {
+        if let Some(parsed) = self.parsed.get() {
+            return Some(parsed);
+        }
+        let parsed = serde_json::from_slice(&self.body).ok()?;
+        Some(self.parsed.get_or_init(|| parsed))
+    }
+
+    /// The body as JSON, the value parsed earlier if there is one (taken
+    /// out, so that it is not kept alongside the body).
+    pub(crate) fn take_json(
+        &mut self,
+    ) -> std::result::Result<serde_json::Value, serde_json::Error> {
+        match self.parsed.take() {
+            Some(parsed) => Ok(parsed),
+            None => serde_json::from_slice(&self.body),
+        }
+    }
+
+    /// The response without its parsed body, for a caller that may keep
+    /// it: the value would double the memory the body holds.
+    pub(crate) fn without_parsed(mut self) -> Self {
+        self.parsed = std::sync::OnceLock::new();
+        self
     }
 
     /// Whether the status is 2xx.
@@ -721,12 +767,7 @@ async fn read(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response {
-        status,
-        headers,
-        url,
-        body: body.into(),
-    })
+    Ok(Response::new(status, headers, url, body.into()))
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
@@ -774,6 +815,34 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response(body: &str) -> Response {
+        Response::new(
+            200,
+            HeaderMap::new(),
+            url::Url::parse("https://api.example.com/items").unwrap(),
+            bytes::Bytes::copy_from_slice(body.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn a_body_parsed_for_the_error_check_is_not_parsed_again() {
+        let mut response = response(r#"{"ok": true, "items": [1, 2]}"#);
+        assert_eq!(response.parsed_json().unwrap()["ok"], true);
+        // Were the body parsed again, this would fail.
+        response.body = bytes::Bytes::from_static(b"not json");
+        assert_eq!(response.json().unwrap()["items"][1], 2);
+        assert_eq!(response.take_json().unwrap()["items"][0], 1);
+        assert!(response.parsed.get().is_none(), "the value was taken out");
+        assert!(response.take_json().is_err(), "later reads parse the body");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_not_cached() {
+        let response = response("<html>");
+        assert!(response.parsed_json().is_none());
+        assert!(response.json().is_err());
+    }
 
     #[test]
     fn private_addresses_are_not_public() {

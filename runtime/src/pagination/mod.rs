@@ -561,7 +561,7 @@ impl<'c> Pages<'c> {
             request: request_at(self.plan, &at, self.since.is_some()),
             page: page_layer(kind, limit, &at),
         };
-        let response = self
+        let mut response = self
             .connection
             .call_with(
                 &self.endpoint,
@@ -586,7 +586,7 @@ impl<'c> Pages<'c> {
         let body: Value = if response.body.is_empty() {
             Value::Null
         } else {
-            response.json().map_err(|e| Error::Response {
+            response.take_json().map_err(|e| Error::Response {
                 request: format!("endpoint `{}`", self.endpoint),
                 message: format!("the response is not JSON ({e})"),
             })?

@@ -100,12 +100,12 @@ mod tests {
     }
 
     fn ends_with(plan: &StopPlan, body: Value, count: usize, covered: u64) -> bool {
-        let response = crate::http::Response {
-            status: 200,
-            headers: reqwest::header::HeaderMap::new(),
-            url: url::Url::parse("https://api.example.com/items").unwrap(),
-            body: bytes::Bytes::new(),
-        };
+        let response = crate::http::Response::new(
+            200,
+            reqwest::header::HeaderMap::new(),
+            url::Url::parse("https://api.example.com/items").unwrap(),
+            bytes::Bytes::new(),
+        );
         let page = Fetched {
             body: &body,
             response: &response,
@@ -148,12 +148,12 @@ mod tests {
     }
 
     fn unfinished_with(plan: &StopPlan, body: Value, covered: u64) -> Option<String> {
-        let response = crate::http::Response {
-            status: 200,
-            headers: reqwest::header::HeaderMap::new(),
-            url: url::Url::parse("https://api.example.com/items").unwrap(),
-            body: bytes::Bytes::new(),
-        };
+        let response = crate::http::Response::new(
+            200,
+            reqwest::header::HeaderMap::new(),
+            url::Url::parse("https://api.example.com/items").unwrap(),
+            bytes::Bytes::new(),
+        );
         let page = Fetched {
             body: &body,
             response: &response,

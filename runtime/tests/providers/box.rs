@@ -4,11 +4,11 @@
 //! (https://developer.box.com/guides/search/pagination).
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{connect, query, received};
-use crate::fixture_lines;
+use crate::common::{query, received};
+use crate::fixture;
 
 fn results(offset: u64, ids: &[&str]) -> Value {
     json!({
@@ -25,22 +25,24 @@ async fn search_steps_by_the_limit_past_short_and_empty_pages_until_total_count(
     for (offset, ids) in [(0, vec!["1", "2"]), (200, vec![]), (400, vec!["3"])] {
         Mock::given(method("GET"))
             .and(path("/2.0/search"))
+            .and(header("authorization", "Bearer box-token"))
             .and(query_param("offset", offset.to_string()))
             .respond_with(ResponseTemplate::new(200).set_body_json(results(offset, &ids)))
             .expect(1)
             .mount(&server)
             .await;
     }
-    let spec = fixture_lines::spec("box", "search", "/2.0/search", "{ query = \"sales\" }", "");
-    let connection = connect(&server, &spec, json!({ "token": "box-token" }));
-    let mut pages = connection.pages("items", Default::default()).unwrap();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        for record in page.unwrap().records {
-            ids.push(record["id"].as_str().unwrap().to_owned());
-        }
-    }
-    assert_eq!(ids, ["1", "2", "3"]);
+    let connector = fixture::connector("box", "https://api.box.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "box-client", "client_secret": "box-secret" }),
+        "box-token",
+        json!({}),
+    );
+    let (records, _) =
+        fixture::read_all(&connection, "search", fixture::call_with("query", "sales")).await;
+    assert_eq!(fixture::ids(&records), ["1", "2", "3"]);
     let sent: Vec<_> = received(&server).await.iter().map(query).collect();
     assert_eq!(
         sent.len(),
@@ -49,7 +51,8 @@ async fn search_steps_by_the_limit_past_short_and_empty_pages_until_total_count(
     );
     assert!(
         sent.iter()
-            .all(|q| q.contains(&("limit".into(), "200".into())))
+            .all(|q| q.contains(&("limit".into(), "200".into()))
+                && q.contains(&("query".into(), "sales".into())))
     );
     server.verify().await;
 }

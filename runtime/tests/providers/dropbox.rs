@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{call, fixture_connection, fixture_connector, logged_in, read_all, received};
+use crate::common::{call, received};
+use crate::fixture::{self, read_all};
 
 fn entries(names: &[&str]) -> Vec<Value> {
     names
@@ -28,12 +29,13 @@ fn entries(names: &[&str]) -> Vec<Value> {
 }
 
 fn connection(server: &MockServer) -> patchbay_runtime::Connection {
-    let connector = fixture_connector("dropbox.toml", &["https://api.dropboxapi.com"], server);
-    fixture_connection(
+    let connector = fixture::connector("dropbox", "https://api.dropboxapi.com", &server.uri());
+    fixture::logged_in(
         &connector,
         "oauth",
         json!({ "client_id": "app-key", "client_secret": "app-secret" }),
-        Some(logged_in("sl.dropbox-token", json!({}))),
+        "sl.dropbox-token",
+        json!({}),
     )
 }
 

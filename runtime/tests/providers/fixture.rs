@@ -1,11 +1,17 @@
-//! A connector fixture pointed at a wiremock server: its provider's origin
-//! replaced by the server's, so that the spec under test is the committed
-//! one in every other respect.
+//! The one way a provider test connects: a committed connector fixture
+//! pointed at a wiremock server, its provider's origin replaced by the
+//! server's, so that the spec under test is the one users run in every
+//! other respect (query, auth, `[errors]`, response and pagination).
 
-use patchbay_runtime::{Connection, Connector, Instance, Options, Runtime};
+use std::sync::Arc;
+use std::time::Duration;
+
+use patchbay_runtime::{
+    Call, Connection, Connector, Error, Instance, Options, Runtime, StoreLock, StoredToken,
+    TokenStore,
+};
 use patchbay_schema::SourceFile;
 use serde_json::Value;
-use std::time::Duration;
 
 /// `fixtures/connectors/<name>.toml` with every `origin` replaced by
 /// `server_uri` (the test server, perhaps with a path), compiled.
@@ -22,8 +28,8 @@ pub(crate) fn connector(name: &str, origin: &str, server_uri: &str) -> Connector
     Connector::new(compiled.plan)
 }
 
-/// A connection of `connector` with `method` and these values, with short
-/// backoffs.
+/// A connection of `connector` with auth `method` and these values, with
+/// short backoffs.
 pub(crate) fn connection(connector: &Connector, method: &str, values: Value) -> Connection {
     let plan = connector.plan();
     let method_plan = &plan.methods[method];
@@ -37,13 +43,90 @@ pub(crate) fn connection(connector: &Connector, method: &str, values: Value) -> 
         backoff_max: Duration::from_millis(50),
         ..Options::default()
     };
-    Connection::new(&Runtime::new(options).unwrap(), connector, instance).unwrap()
+    Connection::new(&Runtime::new(options).unwrap(), connector, instance)
+        .unwrap_or_else(|e| panic!("connection: {e}"))
+}
+
+/// [`connection`] through a token method (OAuth) as after a login: the
+/// store holds `access_token` (valid until 2033) with these captured
+/// fields.
+pub(crate) fn logged_in(
+    connector: &Connector,
+    method: &str,
+    values: Value,
+    access_token: &str,
+    captures: Value,
+) -> Connection {
+    let Value::Object(captures) = captures else {
+        panic!("captures must be an object")
+    };
+    let token = StoredToken {
+        access_token: access_token.to_owned(),
+        refresh_token: Some("refresh".to_owned()),
+        token_type: Some("Bearer".to_owned()),
+        expires_at: Some(2_000_000_000),
+        lifetime: Some(3600),
+        scope: None,
+        captures: captures.into_iter().collect(),
+    };
+    connection(connector, method, values).with_store(Arc::new(LoggedIn(token)), "fixture/instance")
+}
+
+/// A token store that always holds one valid token.
+#[derive(Debug)]
+struct LoggedIn(StoredToken);
+
+struct Unlocked;
+
+impl StoreLock for Unlocked {}
+
+impl TokenStore for LoggedIn {
+    fn load(&self, _: &str) -> Result<Option<StoredToken>, Error> {
+        Ok(Some(self.0.clone()))
+    }
+    fn save(&self, _: &str, _: &StoredToken) -> Result<(), Error> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> Result<(), Error> {
+        Ok(())
+    }
+    fn lock(&self, _: &str) -> Result<Box<dyn StoreLock>, Error> {
+        Ok(Box::new(Unlocked))
+    }
 }
 
 /// A call with one endpoint variable.
-pub(crate) fn call_with(key: &str, value: &str) -> patchbay_runtime::Call {
-    patchbay_runtime::Call {
-        variables: [(key.to_owned(), serde_json::Value::String(value.to_owned()))].into(),
+pub(crate) fn call_with(key: &str, value: &str) -> Call {
+    Call {
+        variables: [(key.to_owned(), Value::String(value.to_owned()))].into(),
         payload: None,
     }
+}
+
+/// Every record of an endpoint's pages, and the number of pages.
+pub(crate) async fn read_all(
+    connection: &Connection,
+    endpoint: &str,
+    call: Call,
+) -> (Vec<Value>, usize) {
+    let mut pages = connection.pages(endpoint, call).unwrap();
+    let mut records = Vec::new();
+    let mut count = 0;
+    while let Some(page) = pages.next().await {
+        records.extend(
+            page.unwrap_or_else(|e| panic!("page {}: {e}", count + 1))
+                .records,
+        );
+        count += 1;
+        assert!(count < 100, "pagination does not stop");
+    }
+    (records, count)
+}
+
+/// The `id` of each record.
+pub(crate) fn ids(records: &[Value]) -> Vec<String> {
+    records
+        .iter()
+        .map(|record| record["id"].as_str().unwrap().to_owned())
+        .collect()
 }

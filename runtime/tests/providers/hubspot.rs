@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{call, fixture_connection, fixture_connector, read_all, received};
+use crate::common::{call, received};
+use crate::fixture::{self, read_all};
 
 /// A search answer of `count` contacts from `first` on, with HubSpot's
 /// next cursor when `after` is given.
@@ -58,12 +59,11 @@ async fn search_contacts_reads_every_page_with_the_cursor_in_the_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let connector = fixture_connector("hubspot.toml", &["https://api.hubapi.com"], &server);
-    let connection = fixture_connection(
+    let connector = fixture::connector("hubspot", "https://api.hubapi.com", &server.uri());
+    let connection = fixture::connection(
         &connector,
         "private_app",
         json!({ "token": "pat-na1-test" }),
-        None,
     );
     let (records, pages) = read_all(
         &connection,

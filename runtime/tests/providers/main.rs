@@ -7,7 +7,6 @@
 mod common;
 
 mod fixture;
-mod fixture_lines;
 
 mod r#box;
 mod dropbox;

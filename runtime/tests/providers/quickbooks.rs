@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{fixture_connection, fixture_connector, logged_in, read_all};
+use crate::fixture::{self, read_all};
 
 fn customers(first: usize, count: usize) -> Value {
     let customers: Vec<Value> = (first..first + count)
@@ -43,16 +43,17 @@ async fn list_customers_pages_through_the_statement_until_an_empty_answer() {
     )
     .mount(&server)
     .await;
-    let connector = fixture_connector(
-        "quickbooks.toml",
-        &["https://{{ api_host }}.api.intuit.com"],
-        &server,
+    let connector = fixture::connector(
+        "quickbooks",
+        "https://{{ api_host }}.api.intuit.com",
+        &server.uri(),
     );
-    let connection = fixture_connection(
+    let connection = fixture::logged_in(
         &connector,
         "oauth",
         json!({ "client_id": "ABc", "client_secret": "s3cret" }),
-        Some(logged_in("qb-token", json!({ "realm_id": "9130357004" }))),
+        "qb-token",
+        json!({ "realm_id": "9130357004" }),
     );
     let (records, pages) = read_all(
         &connection,

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{fixture_connection, fixture_connector, read_all, received};
+use crate::common::received;
+use crate::fixture::{self, read_all};
 
 fn orders(first: usize, count: usize, has_next: bool, end_cursor: Option<&str>) -> Value {
     let nodes: Vec<Value> = (first..first + count)
@@ -65,16 +66,12 @@ async fn graphql_orders_read_every_page_with_the_cursor_in_the_variables() {
         .expect(1)
         .mount(&server)
         .await;
-    let connector = fixture_connector(
-        "shopify.toml",
-        &["https://{{ shop }}.myshopify.com"],
-        &server,
-    );
-    let connection = fixture_connection(
+    let connector =
+        fixture::connector("shopify", "https://{{ shop }}.myshopify.com", &server.uri());
+    let connection = fixture::connection(
         &connector,
         "access_token",
         json!({ "api_key": "shpat_test" }),
-        None,
     );
     let (records, pages) = read_all(
         &connection,

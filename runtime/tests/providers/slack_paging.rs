@@ -3,11 +3,11 @@
 //! more remain (https://api.slack.com/apis/pagination).
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{connect, query, received};
-use crate::fixture_lines;
+use crate::common::{query, received};
+use crate::fixture;
 
 fn channels(ids: &[&str], next_cursor: &str) -> Value {
     json!({
@@ -18,7 +18,9 @@ fn channels(ids: &[&str], next_cursor: &str) -> Value {
 }
 
 async fn answer(server: &MockServer, cursor: Option<&str>, body: Value) {
-    let mock = Mock::given(method("GET")).and(path("/api/conversations.list"));
+    let mock = Mock::given(method("GET"))
+        .and(path("/api/conversations.list"))
+        .and(header("authorization", "Bearer xoxb-1"));
     let mock = match cursor {
         None => mock.and(query_param_is_missing("cursor")),
         Some(cursor) => mock.and(query_param("cursor", cursor)),
@@ -35,30 +37,21 @@ async fn list_channels_goes_on_past_short_and_empty_pages_until_the_cursor_is_em
     answer(&server, None, channels(&["C1", "C2"], "dGVhbTpDMDI=")).await;
     answer(&server, Some("dGVhbTpDMDI="), channels(&[], "dGVhbTpDMDM=")).await;
     answer(&server, Some("dGVhbTpDMDM="), channels(&["C3"], "")).await;
-    let spec = fixture_lines::spec(
-        "slack",
-        "list_channels",
-        "/api/conversations.list",
-        "{ types = \"public_channel\" }",
-        "",
-    );
-    let connection = connect(&server, &spec, json!({ "token": "xoxb-1" }));
-    let mut pages = connection.pages("items", Default::default()).unwrap();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        for record in page.unwrap().records {
-            ids.push(record["id"].as_str().unwrap().to_owned());
-        }
-    }
+    let connector = fixture::connector("slack", "https://slack.com", &server.uri());
+    let connection = fixture::connection(&connector, "bot_token", json!({ "token": "xoxb-1" }));
+    let (records, pages) =
+        fixture::read_all(&connection, "list_channels", Default::default()).await;
+    assert_eq!(pages, 3);
     assert_eq!(
-        ids,
+        fixture::ids(&records),
         ["C1", "C2", "C3"],
         "the empty page did not end the run"
     );
     let sent: Vec<_> = received(&server).await.iter().map(query).collect();
     assert!(
         sent.iter()
-            .all(|q| q.contains(&("limit".into(), "200".into())))
+            .all(|q| q.contains(&("limit".into(), "200".into()))
+                && q.contains(&("types".into(), "public_channel".into())))
     );
     server.verify().await;
 }

@@ -3,11 +3,11 @@
 //! https://docs.stripe.com/api/pagination/search).
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{call, connect, query, received};
-use crate::fixture_lines;
+use crate::common::{call, query, received};
+use crate::fixture;
 
 /// A list object as Stripe documents it.
 fn list(ids: &[&str], has_more: bool) -> Value {
@@ -20,7 +20,9 @@ fn list(ids: &[&str], has_more: bool) -> Value {
 }
 
 async fn answer(server: &MockServer, after: Option<&str>, body: Value) {
-    let mock = Mock::given(method("GET")).and(path("/v1/customers"));
+    let mock = Mock::given(method("GET"))
+        .and(path("/v1/customers"))
+        .and(header("authorization", "Bearer sk_test_x"));
     let mock = match after {
         None => mock.and(query_param_is_missing("starting_after")),
         Some(after) => mock.and(query_param("starting_after", after)),
@@ -31,21 +33,12 @@ async fn answer(server: &MockServer, after: Option<&str>, body: Value) {
         .await;
 }
 
-/// Every record's id, reading every page.
-async fn read_all(server: &MockServer, spec: &str, variables: Value) -> Vec<String> {
-    let connection = connect(server, spec, json!({ "token": "sk_test_x" }));
-    let mut pages = connection.pages("items", call(variables)).unwrap();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        for record in page.unwrap().records {
-            ids.push(record["id"].as_str().unwrap().to_owned());
-        }
-    }
-    ids
-}
-
-fn list_customers() -> String {
-    fixture_lines::spec("stripe", "list_customers", "/v1/customers", "{}", "")
+/// Every record's id of `endpoint`, reading every page.
+async fn read_all(server: &MockServer, endpoint: &str, variables: Value) -> Vec<String> {
+    let connector = fixture::connector("stripe", "https://api.stripe.com", &server.uri());
+    let connection = fixture::connection(&connector, "secret_key", json!({ "token": "sk_test_x" }));
+    let (records, _) = fixture::read_all(&connection, endpoint, call(variables)).await;
+    fixture::ids(&records)
 }
 
 #[tokio::test]
@@ -55,7 +48,7 @@ async fn list_customers_reads_every_page_after_the_last_id() {
     answer(&server, Some("cus_4"), list(&["cus_3", "cus_2"], true)).await;
     // A full last page: has_more false ends the run without another request.
     answer(&server, Some("cus_2"), list(&["cus_1"], false)).await;
-    let ids = read_all(&server, &list_customers(), json!({})).await;
+    let ids = read_all(&server, "list_customers", json!({})).await;
     assert_eq!(ids, ["cus_5", "cus_4", "cus_3", "cus_2", "cus_1"]);
     let sent: Vec<_> = received(&server).await.iter().map(query).collect();
     assert!(
@@ -73,13 +66,14 @@ async fn has_more_true_on_an_empty_page_is_an_error() {
     let server = MockServer::start().await;
     answer(&server, None, list(&["cus_2", "cus_1"], true)).await;
     answer(&server, Some("cus_1"), list(&[], true)).await;
-    let connection = connect(&server, &list_customers(), json!({ "token": "sk_test_x" }));
-    let mut pages = connection.pages("items", call(json!({}))).unwrap();
+    let connector = fixture::connector("stripe", "https://api.stripe.com", &server.uri());
+    let connection = fixture::connection(&connector, "secret_key", json!({ "token": "sk_test_x" }));
+    let mut pages = connection.pages("list_customers", call(json!({}))).unwrap();
     assert_eq!(pages.next().await.unwrap().unwrap().records.len(), 2);
     assert!(pages.next().await.unwrap().unwrap().records.is_empty());
     let error = pages.next().await.unwrap().unwrap_err();
     assert!(
-        matches!(&error, patchbay_runtime::Error::PageUnfinished { endpoint, .. } if endpoint == "items"),
+        matches!(&error, patchbay_runtime::Error::PageUnfinished { endpoint, .. } if endpoint == "list_customers"),
         "{error:?}"
     );
     let message = error.to_string();
@@ -105,6 +99,7 @@ async fn search_customers_follows_next_page_until_has_more_is_false() {
     };
     Mock::given(method("GET"))
         .and(path("/v1/customers/search"))
+        .and(query_param("query", "email:'jenny@example.com'"))
         .and(query_param_is_missing("page"))
         .respond_with(ResponseTemplate::new(200).set_body_json(page(
             &["cus_1"],
@@ -126,14 +121,12 @@ async fn search_customers_follows_next_page_until_has_more_is_false() {
         .expect(1)
         .mount(&server)
         .await;
-    let spec = fixture_lines::spec(
-        "stripe",
+    let ids = read_all(
+        &server,
         "search_customers",
-        "/v1/customers/search",
-        "{ query = \"email:'jenny@example.com'\" }",
-        "",
-    );
-    let ids = read_all(&server, &spec, json!({})).await;
+        json!({ "search_query": "email:'jenny@example.com'" }),
+    )
+    .await;
     assert_eq!(ids, ["cus_1", "cus_2"]);
     server.verify().await;
 }

@@ -4,46 +4,29 @@
 //! `after_url`, `after_cursor` and `end_of_stream`, and the next export
 //! starts from the last `after_cursor` alone (`incremental.resume`).
 
-#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
-
-use patchbay_runtime::{Call, Checkpoint, Connection, Connector, Instance, Options, Runtime};
-use patchbay_schema::SourceFile;
+use patchbay_runtime::{Call, Checkpoint, Connection};
 use serde_json::{Value, json};
 use wiremock::matchers::{header_exists, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::fixture;
 
 const EXPORT: &str = "/api/v2/incremental/tickets/cursor.json";
 
 /// The fixture with its host pointed at `server`, connected with the API
 /// token method.
 fn connect(server: &MockServer) -> Connection {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/connectors/zendesk.toml"),
-    )
-    .unwrap()
-    .replace("https://{{ subdomain }}.zendesk.com", &server.uri());
-    let plan = patchbay_compiler::compile_source(&SourceFile::new("zendesk.toml", text))
-        .unwrap()
-        .plan;
-    let connector = Connector::new(plan);
-    let plan = connector.plan();
-    let (key, method) = plan.methods.get_key_value("api_token").unwrap();
+    let connector = fixture::connector(
+        "zendesk",
+        "https://{{ subdomain }}.zendesk.com",
+        &server.uri(),
+    );
     // The subdomain is in the replaced host: the method no longer uses it.
-    let values = [
-        ("username", json!("jdoe@example.com/token")),
-        ("password", json!("api-token-1")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let instance = Instance::from_values(plan, key, method, values).unwrap();
-    Connection::new(
-        &Runtime::new(Options::default()).unwrap(),
+    fixture::connection(
         &connector,
-        instance,
+        "api_token",
+        json!({ "username": "jdoe@example.com/token", "password": "api-token-1" }),
     )
-    .unwrap()
 }
 
 fn ticket(id: i64) -> Value {
