@@ -206,7 +206,10 @@ pub enum ResponseType {
 /// How further pages are fetched. A run ends when the type has no next
 /// position (no token or link), when `more`, `done` or `total` says so, or
 /// after `max_pages`; `page_number` and `offset` runs without any of those
-/// three also end at an empty page (or one shorter than `limit`).
+/// three also end at an empty page (or one shorter than `limit`). A page
+/// whose `more` or `total` says records follow but which has no next
+/// position fails the run instead of ending it, so that no record is
+/// silently missed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Pagination {
