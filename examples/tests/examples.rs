@@ -35,9 +35,9 @@ fn list_tasks_reads_a_task_and_pages_through_the_open_ones() {
         stdout,
         concat!(
             "task tsk_1: \"Write the press release\"\n",
-            "open in prj_1: {\"id\":\"tsk_1\",\"project_id\":\"prj_1\",\"title\":\"Write the press release\",\"status\":\"open\",\"due_on\":\"2025-06-20\"}\n",
-            "open in prj_1: {\"id\":\"tsk_3\",\"project_id\":\"prj_1\",\"title\":\"Brief the support team\",\"status\":\"open\",\"due_on\":null}\n",
-            "open in prj_1: {\"id\":\"tsk_4\",\"project_id\":\"prj_1\",\"title\":\"Record the demo video\",\"status\":\"open\",\"due_on\":\"2025-06-27\"}\n",
+            "open in prj_1: {\"id\":\"tsk_1\",\"project_id\":\"prj_1\",\"title\":\"Write the press release\",\"status\":\"open\",\"due_on\":\"2025-06-20\",\"updated_at\":\"2025-06-01T00:01:00Z\"}\n",
+            "open in prj_1: {\"id\":\"tsk_3\",\"project_id\":\"prj_1\",\"title\":\"Brief the support team\",\"status\":\"open\",\"due_on\":null,\"updated_at\":\"2025-06-01T00:03:00Z\"}\n",
+            "open in prj_1: {\"id\":\"tsk_4\",\"project_id\":\"prj_1\",\"title\":\"Record the demo video\",\"status\":\"open\",\"due_on\":\"2025-06-27\",\"updated_at\":\"2025-06-01T00:04:00Z\"}\n",
         )
     );
 }
@@ -72,6 +72,7 @@ fn service_serves_every_customer_and_handles_each_failure() {
         "[acme] get_task 42: the caller's data, `task_id`: `42` does not match the pattern `^tsk_[A-Za-z0-9]+$`",
         "[acme] create_task: HTTP 201",
         "[acme] all tasks of prj_1: Write the press release; Book the launch venue; Brief the support team; Record the demo video",
+        "[acme] tasks of prj_1 changed: 4 on the first run, 1 on the next (since \"2025-06-01T00:04:00Z\")",
         "client_id=tp_client_7Hq2&client_secret=********'",
         "  -H 'Authorization: Bearer ********'",
         "[acme] token: Bearer for ",

@@ -211,12 +211,26 @@ async fn lists_page_by_cursor_and_refuse_what_they_do_not_know() {
     assert_eq!(done["data"][0]["id"], "tsk_2");
     assert_eq!(done["data"].as_array().map(Vec::len), Some(1));
 
+    // updated_since is inclusive: tsk_3 changed at 00:03, tsk_4 at 00:04.
+    let (_, changed) = answer(get(
+        "/api/v2/projects/prj_1/tasks?status=all&updated_since=2025-06-01T00:03:00Z".to_owned(),
+    ))
+    .await;
+    assert_eq!(changed["data"][0]["id"], "tsk_3");
+    assert_eq!(changed["data"][1]["updated_at"], "2025-06-01T00:04:00Z");
+    assert_eq!(changed["data"].as_array().map(Vec::len), Some(2));
+
     for (path, status, error) in [
         ("/api/v2/projects?cursor=nonsense", 400, "invalid_cursor"),
         (
             "/api/v2/projects/prj_1/tasks?status=late",
             400,
             "invalid_status",
+        ),
+        (
+            "/api/v2/projects/prj_1/tasks?updated_since=yesterday",
+            400,
+            "invalid_updated_since",
         ),
         ("/api/v2/projects/prj_9/tasks", 404, "not_found"),
         ("/api/v2/tasks/tsk_99", 404, "not_found"),

@@ -9,7 +9,8 @@
 //!
 //! It serves what `docs/examples/taskpad/taskpad.toml` calls: the OAuth 2
 //! client-credentials token endpoint, API-key and bearer authentication,
-//! cursor-paginated lists, and reading and creating tasks. Every answer is
+//! cursor-paginated lists (tasks filtered by `updated_since`, for
+//! incremental reads), and reading and creating tasks. Every answer is
 //! JSON, errors included, as the real service's would be.
 
 // An example program: what it prints is its interface.
@@ -116,6 +117,9 @@ struct Taskpad {
     tasks: Vec<Task>,
     tokens: HashMap<String, Grant>,
     last_task_number: u32,
+    /// Changes made so far: each stamps the task it changed, so that every
+    /// `updated_at` is distinct and a later change sorts after an earlier one.
+    changes: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +135,21 @@ struct Task {
     title: String,
     status: TaskStatus,
     due_on: Option<String>,
+    updated_at: String,
+}
+
+/// The time of the `change`th change, as RFC 3339 in UTC: one minute apart
+/// from 2025-06-01, fixed-width, so that text order is time order.
+fn change_time(change: u32) -> String {
+    let (days, minutes) = (change / 1440, change % 1440);
+    let date = if days < 30 {
+        format!("2025-06-{:02}", days + 1)
+    } else {
+        // A demo server makes a few dozen changes; past a month it stops
+        // the clock rather than write an invalid date.
+        "2025-06-30".to_owned()
+    };
+    format!("{date}T{:02}:{:02}:00Z", minutes / 60, minutes % 60)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,6 +179,7 @@ impl Taskpad {
                 title: title.to_owned(),
                 status,
                 due_on: due_on.map(str::to_owned),
+                updated_at: change_time(number),
             };
         let tasks = vec![
             task(
@@ -187,6 +207,7 @@ impl Taskpad {
                 project("prj_3", "Office move"),
             ],
             last_task_number: 5,
+            changes: 5,
             tasks,
             tokens: HashMap::new(),
         }
@@ -405,6 +426,8 @@ struct ListQuery {
     limit: Option<usize>,
     cursor: Option<String>,
     status: Option<String>,
+    /// Only tasks changed at or after this RFC 3339 time (UTC, `Z`).
+    updated_since: Option<String>,
 }
 
 /// One page of `records`: `{"data": [...], "next_cursor": …}`, the cursor
@@ -449,6 +472,17 @@ fn known_project(taskpad: &Taskpad, project_id: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Whether `text` is `YYYY-MM-DDTHH:MM:SSZ`, the form the server writes
+/// and compares as text.
+fn is_utc_timestamp(text: &str) -> bool {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:ddZ";
+    text.len() == SHAPE.len()
+        && text.bytes().zip(SHAPE).all(|(byte, &shape)| match shape {
+            b'd' => byte.is_ascii_digit(),
+            other => byte == other,
+        })
+}
+
 async fn list_tasks(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -468,12 +502,27 @@ async fn list_tasks(
             ));
         }
     };
+    if let Some(since) = &query.updated_since {
+        if !is_utc_timestamp(since) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_updated_since",
+                "updated_since must be an RFC 3339 time in UTC, like 2025-06-01T00:00:00Z",
+            ));
+        }
+    }
     let taskpad = lock(&state);
     known_project(&taskpad, &project_id)?;
     let tasks: Vec<&Task> = taskpad
         .tasks
         .iter()
         .filter(|t| t.project_id == project_id && wanted.is_none_or(|s| t.status == s))
+        .filter(|t| {
+            query
+                .updated_since
+                .as_deref()
+                .is_none_or(|since| t.updated_at.as_str() >= since)
+        })
         .collect();
     page(&tasks, &query)
 }
@@ -529,12 +578,14 @@ async fn create_task(
     let mut taskpad = lock(&state);
     known_project(&taskpad, &project_id)?;
     taskpad.last_task_number += 1;
+    taskpad.changes += 1;
     let task = Task {
         id: format!("tsk_{}", taskpad.last_task_number),
         project_id,
         title: request.data.title,
         status: TaskStatus::Open,
         due_on: request.data.due_on,
+        updated_at: change_time(taskpad.changes),
     };
     taskpad.tasks.push(task.clone());
     let answer = json!({ "data": task, "assignee_notified": request.notify_assignee });

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use patchbay_compiler::{Compiled, Diagnostics, compile_source};
 use patchbay_runtime::{
-    Call, Connection, Connector, Error, Instance, Options, Runtime, TokenStore,
+    Call, Checkpoint, Connection, Connector, Error, Instance, Options, Runtime, TokenStore,
 };
 use patchbay_schema::SourceFile;
 use serde_json::{Value, json};
@@ -233,6 +233,7 @@ async fn serve(customer: &str, connection: &Connection) {
     report("get_task 42", read_task(connection, "42").await);
     report("create_task", create_task(connection).await);
     report("all tasks of prj_1", all_tasks(connection).await);
+    report("tasks of prj_1 changed", changed_tasks(connection).await);
     report("dry run", dry_run(connection).await);
     if connection.uses_tokens() {
         report("token", token_info(connection).await);
@@ -300,6 +301,39 @@ async fn all_tasks(connection: &Connection) -> Result<String, Error> {
     }
     // ANCHOR_END: pages
     Ok(titles.join("; "))
+}
+
+/// An incremental read, run twice: the first run reads everything and
+/// returns a checkpoint, the second reads only what changed since.
+async fn changed_tasks(connection: &Connection) -> Result<String, Error> {
+    let mut stored: Option<Checkpoint> = None; // a service keeps it in its database
+    let mut counts = Vec::new();
+    for _run in 0..2 {
+        // ANCHOR: incremental
+        let call = Call {
+            variables: [("project_id".to_owned(), json!("prj_1"))].into(),
+            payload: None,
+        };
+        // `None` on the first run; afterwards the checkpoint the last run returned.
+        let mut pages = connection.pages_from("sync_tasks", call, stored.clone())?;
+        let mut changed = 0;
+        while let Some(page) = pages.next().await {
+            // Handle records idempotently: a failed run's records come again.
+            changed += page?.records.len();
+        }
+        // Every page was read: keep the checkpoint for the next run. After an
+        // error it is `None`, and the stored one stays.
+        if let Some(checkpoint) = pages.checkpoint() {
+            stored = Some(checkpoint.clone());
+        }
+        // ANCHOR_END: incremental
+        counts.push(changed);
+    }
+    let since = stored.map_or(Value::Null, |checkpoint| checkpoint.value);
+    Ok(format!(
+        "{} on the first run, {} on the next (since {since})",
+        counts[0], counts[1]
+    ))
 }
 
 async fn dry_run(connection: &Connection) -> Result<String, Error> {
