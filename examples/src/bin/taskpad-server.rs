@@ -502,14 +502,14 @@ async fn list_tasks(
             ));
         }
     };
-    if let Some(since) = &query.updated_since {
-        if !is_utc_timestamp(since) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_updated_since",
-                "updated_since must be an RFC 3339 time in UTC, like 2025-06-01T00:00:00Z",
-            ));
-        }
+    if let Some(since) = &query.updated_since
+        && !is_utc_timestamp(since)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_updated_since",
+            "updated_since must be an RFC 3339 time in UTC, like 2025-06-01T00:00:00Z",
+        ));
     }
     let taskpad = lock(&state);
     known_project(&taskpad, &project_id)?;
