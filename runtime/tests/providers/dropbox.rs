@@ -109,6 +109,68 @@ async fn list_folder_continues_with_the_cursor_until_the_end() {
     server.verify().await;
 }
 
+/// The cursor of a listing's last page is its checkpoint; a later run
+/// resumes from it on list_folder/continue and gets only the changes.
+#[tokio::test]
+async fn a_later_listing_reads_only_the_changes_since_the_last_cursor() {
+    let first = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "entries": entries(&["a.pdf"]), "cursor": "AAE1", "has_more": false
+        })))
+        .expect(1)
+        .mount(&first)
+        .await;
+    let connection = connection(&first);
+    let folder = || call(json!({ "path": "/Docs" }));
+    let mut pages = connection
+        .pages_from("list_folder", folder(), None)
+        .unwrap();
+    while let Some(page) = pages.next().await {
+        page.unwrap();
+    }
+    let checkpoint = pages.checkpoint().cloned().unwrap();
+    assert_eq!(checkpoint.value, json!("AAE1"));
+    first.verify().await;
+
+    let later = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder/continue"))
+        .and(header("authorization", "Bearer sl.dropbox-token"))
+        .and(body_json(json!({ "cursor": "AAE1" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "entries": [
+                { ".tag": "deleted", "name": "a.pdf", "path_lower": "/docs/a.pdf", "path_display": "/Docs/a.pdf" },
+                entries(&["f.pdf"])[0]
+            ],
+            "cursor": "AAE2",
+            "has_more": false
+        })))
+        .expect(1)
+        .mount(&later)
+        .await;
+    let connection = self::connection(&later);
+    let mut pages = connection
+        .pages_from("list_folder", folder(), Some(checkpoint))
+        .unwrap();
+    let mut changes = Vec::new();
+    while let Some(page) = pages.next().await {
+        for entry in page.unwrap().records {
+            changes.push(format!(
+                "{} {}",
+                entry[".tag"].as_str().unwrap(),
+                entry["name"].as_str().unwrap()
+            ));
+        }
+    }
+    assert_eq!(changes, ["deleted a.pdf", "file f.pdf"]);
+    assert_eq!(pages.checkpoint().unwrap().value, json!("AAE2"));
+    // Only list_folder/continue was asked: list_folder would list it all again.
+    later.verify().await;
+    assert_eq!(received(&later).await.len(), 1);
+}
+
 #[tokio::test]
 async fn search_continues_until_the_cursor_is_gone() {
     let server = MockServer::start().await;

@@ -63,9 +63,14 @@ async fn export(
     connection: &Connection,
     since: Option<Checkpoint>,
 ) -> (Vec<i64>, Option<Checkpoint>) {
-    let call = Call {
-        variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
-        payload: None,
+    // A resumed export needs no start_time: the stored cursor replaces it.
+    let call = if since.is_some() {
+        Call::default()
+    } else {
+        Call {
+            variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
+            payload: None,
+        }
     };
     let mut pages = connection
         .pages_from("export_tickets", call, since)
@@ -171,4 +176,9 @@ async fn a_dry_run_shows_the_first_or_the_resumed_export() {
         source: "last_value /after_cursor".into(),
     };
     assert_eq!(query(Some(&since)).as_deref(), Some("cursor=C2"));
+    // Without start_time the first export reads every ticket.
+    let everything = connection
+        .dry_run_from("export_tickets", &Call::default(), None)
+        .unwrap();
+    assert_eq!(everything.last().unwrap().url.query(), Some("start_time=0"));
 }
