@@ -212,6 +212,12 @@ impl Connection {
         self.method().is_ok_and(|m| m.token_response.is_some())
     }
 
+    /// Whether this connection's method discovers values after each new
+    /// login or token (`discover`).
+    pub fn discovers(&self) -> bool {
+        self.method().is_ok_and(|m| m.discovery.is_some())
+    }
+
     fn token_source(&self) -> Option<TokenSource> {
         self.auth().ok().and_then(|auth| auth.token_source())
     }
@@ -374,9 +380,8 @@ impl Connection {
         let stored = self.stored_token().ok().flatten();
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, true)?;
-        for (name, value) in stored.iter().flat_map(|t| &t.captures) {
-            context.set(name.clone(), value.clone());
-            context.mark_url(name.clone());
+        if let Some(token) = &stored {
+            add_captures(&mut context, token);
         }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         // Exactly what the first page sends.
@@ -632,16 +637,26 @@ fn declared_failure(plan: &ErrorsPlan, response: &Response) -> Option<ApiFailure
     classify(plan, response.parsed_json()?)
 }
 
-/// The token and its captured fields as runtime values. A captured value
-/// may start a URL (Salesforce's `instance_url`), validated there like a
-/// `url` variable.
+/// The token and its captured and discovered values as runtime values.
 fn add_token(context: &mut Context, token: &Token) {
     context.set(
         "access_token",
         Value::String(token.access_token.expose().to_owned()),
     );
+    add_captures(context, token);
+}
+
+/// A token's captured and discovered values as runtime values. A captured
+/// value may start a URL (Salesforce's `instance_url`, from the token
+/// endpoint); a discovered one never does: it comes from an API's answer,
+/// which must not choose the host the token is sent to (it may still be
+/// one host label, Mailchimp's `dc`, which the renderer checks).
+fn add_captures(context: &mut Context, token: &Token) {
     for (name, value) in &token.captures {
         context.set(name.clone(), value.clone());
         context.mark_url(name.clone());
+    }
+    for (name, value) in &token.discovered {
+        context.set(name.clone(), value.clone());
     }
 }
