@@ -97,6 +97,8 @@ impl Auth<'_> {
             request: label.clone(),
             message: format!("the answer is not JSON ({e})"),
         })?;
+        // An empty value (an optional variable not given) keeps every
+        // entry: `select` then decides, and lists them when there are several.
         let wanted = match &plan.matches {
             Some(matches) => Some(
                 self.renderer
@@ -108,6 +110,7 @@ impl Auth<'_> {
             ),
             None => None,
         };
+        let wanted = wanted.filter(|w| !w.is_empty());
         choose(plan, &answer, wanted.as_deref())
             .map_err(|message| Error::Response {
                 request: label,
@@ -145,11 +148,10 @@ fn choose(plan: &DiscoveryPlan, answer: &Value, wanted: Option<&str>) -> Result<
             .collect(),
         _ => entries.clone(),
     };
-    let filter = plan
-        .matches
-        .as_ref()
-        .map(|m| format!(" whose `{}` matches the instance's value", m.field))
-        .unwrap_or_default();
+    let filter = match (&plan.matches, wanted) {
+        (Some(m), Some(_)) => format!(" whose `{}` matches the instance's value", m.field),
+        _ => String::new(),
+    };
     let chosen = match (plan.select.value, left.as_slice()) {
         (_, []) => {
             return Err(format!(
@@ -159,8 +161,12 @@ fn choose(plan: &DiscoveryPlan, answer: &Value, wanted: Option<&str>) -> Result<
         }
         (DiscoverSelect::Only, [one]) => *one,
         (DiscoverSelect::Only, several) => {
+            let hint = match &plan.matches {
+                Some(m) => format!("give the instance value compared with `{}` to choose one", m.field),
+                None => "the connector needs a `match` to choose one".to_owned(),
+            };
             return Err(format!(
-                "{} entries{filter} where exactly one was expected (`select = \"only\"`); choose one with `match`: {}",
+                "{} entries{filter} where exactly one was expected; {hint}: {}",
                 several.len(),
                 listing(plan, several)
             ));
