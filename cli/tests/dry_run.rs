@@ -21,6 +21,7 @@ const SECRETS: &[(&str, &str)] = &[
     ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
     ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
+    ("CALENDLY_CLIENT_SECRET", "calendly SENTINEL/f6+"),
 ];
 
 #[test]

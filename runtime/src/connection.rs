@@ -383,6 +383,17 @@ impl Connection {
         if let Some(token) = &stored {
             add_captures(&mut context, token);
         }
+        // Values not discovered yet (no login, or a method whose token is
+        // requested on each run) show as placeholders that fit wherever a
+        // discovered value may stand: one host label, a path segment.
+        if let Some(discovery) = &self.method()?.discovery {
+            for name in discovery.capture.keys() {
+                if context.get(name).is_none() {
+                    let placeholder = format!("discovered-{}", name.replace('_', "-"));
+                    context.set(name.clone(), Value::String(placeholder));
+                }
+            }
+        }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
