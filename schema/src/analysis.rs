@@ -50,7 +50,10 @@ impl Origin<'_> {
                 name,
             )),
             Origin::Discovered(method) => Some(pointer_push(
-                &pointer_push(&pointer_push(&pointer_push("/auth", method), "discover"), "capture"),
+                &pointer_push(
+                    &pointer_push(&pointer_push("/auth", method), "discover"),
+                    "capture",
+                ),
                 name,
             )),
             Origin::Runtime | Origin::Capture(_) => None,
@@ -547,8 +550,7 @@ impl<'a> Analysis<'a> {
             });
             self.add_auth_part_sites(&pointer, method, part, scope);
         }
-        self.method_layers
-            .insert(key, [auth, captures, discovered]);
+        self.method_layers.insert(key, [auth, captures, discovered]);
     }
 
     fn add_auth_part_sites(

@@ -401,16 +401,29 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
         (_, AuthPart::Apply) if method.apply().is_none() => entries.extend(default_apply(method)),
         // The discovery request carries the credential as endpoint requests
         // do; its own `headers`/`query` override or remove those entries.
-        (_, AuthPart::Discover) => match method.apply() {
-            Some(apply) => {
-                for (place, written) in [(Header, &apply.headers), (Query, &apply.query)] {
-                    for (name, text) in written {
-                        entries.push(entry(place, name, DefaultValue::Template(text.clone())));
-                    }
-                }
-            }
-            None => entries.extend(default_apply(method)),
-        },
+        // An applied entry made from a discovered value (Xero's tenant
+        // header) is left out: the discovery is what finds it.
+        (_, AuthPart::Discover) => {
+            let applied = match method.apply() {
+                Some(apply) => [(Header, &apply.headers), (Query, &apply.query)]
+                    .into_iter()
+                    .flat_map(|(place, written)| {
+                        written.iter().map(move |(name, text)| {
+                            entry(place, name, DefaultValue::Template(text.clone()))
+                        })
+                    })
+                    .collect(),
+                None => default_apply(method),
+            };
+            let discovered = method.discover().map(|d| &d.capture);
+            entries.extend(applied.into_iter().filter(|entry| {
+                !entry
+                    .value
+                    .variables()
+                    .iter()
+                    .any(|name| discovered.is_some_and(|d| d.contains_key(name)))
+            }));
+        }
         _ => {}
     }
     entries
@@ -505,13 +518,15 @@ pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
         (method, AuthPart::Revoke) => {
             Overrides::of(method.oauth().and_then(|o| o.revoke_request.as_ref()))
         }
-        (method, AuthPart::Discover) => method.discover().map_or_else(Overrides::default, |d| {
-            Overrides {
-                query: Some(&d.query),
-                headers: Some(&d.headers),
-                body: None,
-            }
-        }),
+        (method, AuthPart::Discover) => {
+            method
+                .discover()
+                .map_or_else(Overrides::default, |d| Overrides {
+                    query: Some(&d.query),
+                    headers: Some(&d.headers),
+                    body: None,
+                })
+        }
         _ => Overrides::default(),
     }
 }

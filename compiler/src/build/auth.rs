@@ -87,10 +87,9 @@ pub(super) fn auth_request(
             .collect()
     };
     let http_method = match (method, part) {
-        (_, AuthPart::Discover) => sourced(
-            method.discover().and_then(|d| d.method),
-            HttpMethod::Get,
-        ),
+        (_, AuthPart::Discover) => {
+            sourced(method.discover().and_then(|d| d.method), HttpMethod::Get)
+        }
         (AuthMethod::TokenRequest(m), _) => sourced(m.token_request.method, HttpMethod::Post),
         (_, AuthPart::Authorize) => sourced(None, HttpMethod::Get),
         _ => sourced(None, HttpMethod::Post),

@@ -100,14 +100,12 @@ impl Auth<'_> {
         // An empty value (an optional variable not given) keeps every
         // entry: `select` then decides, and lists them when there are several.
         let wanted = match &plan.matches {
-            Some(matches) => Some(
-                self.renderer
-                    .text(&matches.equals, &context)
-                    .map_err(|message| Error::Render {
-                        what: format!("{label}: `match.equals`"),
-                        message,
-                    })?,
-            ),
+            Some(matches) => Some(self.renderer.text(&matches.equals, &context).map_err(
+                |message| Error::Render {
+                    what: format!("{label}: `match.equals`"),
+                    message,
+                },
+            )?),
             None => None,
         };
         let wanted = wanted.filter(|w| !w.is_empty());
@@ -122,7 +120,11 @@ impl Auth<'_> {
 
 /// The entries of an answer, the one the plan chooses and its values;
 /// an error message otherwise, naming the candidates.
-fn choose(plan: &DiscoveryPlan, answer: &Value, wanted: Option<&str>) -> Result<Discovered, String> {
+fn choose(
+    plan: &DiscoveryPlan,
+    answer: &Value,
+    wanted: Option<&str>,
+) -> Result<Discovered, String> {
     let list = match &plan.records {
         Some(path) => {
             at_path(answer, path).ok_or_else(|| format!("the answer has nothing at `{path}`"))?
@@ -144,7 +146,9 @@ fn choose(plan: &DiscoveryPlan, answer: &Value, wanted: Option<&str>) -> Result<
         (Some(matches), Some(wanted)) => entries
             .iter()
             .copied()
-            .filter(|entry| at_path(entry, &matches.field).and_then(as_text).as_deref() == Some(wanted))
+            .filter(|entry| {
+                at_path(entry, &matches.field).and_then(as_text).as_deref() == Some(wanted)
+            })
             .collect(),
         _ => entries.clone(),
     };
@@ -162,7 +166,10 @@ fn choose(plan: &DiscoveryPlan, answer: &Value, wanted: Option<&str>) -> Result<
         (DiscoverSelect::Only, [one]) => *one,
         (DiscoverSelect::Only, several) => {
             let hint = match &plan.matches {
-                Some(m) => format!("give the instance value compared with `{}` to choose one", m.field),
+                Some(m) => format!(
+                    "give the instance value compared with `{}` to choose one",
+                    m.field
+                ),
                 None => "the connector needs a `match` to choose one".to_owned(),
             };
             return Err(format!(
@@ -348,8 +355,8 @@ mod tests {
         let many: Vec<Value> = (0..1000)
             .map(|i| json!({"id": i, "name": "n".repeat(500)}))
             .collect();
-        let error = choose(&plan(DiscoverSelect::Only, None), &Value::Array(many), None)
-            .unwrap_err();
+        let error =
+            choose(&plan(DiscoverSelect::Only, None), &Value::Array(many), None).unwrap_err();
         assert!(error.contains("and 980 more"), "{error}");
         assert!(error.len() < 3000, "{}", error.len());
     }
@@ -362,6 +369,9 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(error.contains("nothing at `id` to keep as `cloud_id`"), "{error}");
+        assert!(
+            error.contains("nothing at `id` to keep as `cloud_id`"),
+            "{error}"
+        );
     }
 }

@@ -143,7 +143,12 @@ impl TokenCache {
     /// new token of a method that requests them, or a login whose
     /// discovery failed), keeping those of `previous` when it has them: a
     /// refreshed or re-requested token belongs to the same account.
-    async fn complete(&self, auth: &Auth<'_>, token: &mut Token, previous: Option<&Token>) -> Result<()> {
+    async fn complete(
+        &self,
+        auth: &Auth<'_>,
+        token: &mut Token,
+        previous: Option<&Token>,
+    ) -> Result<()> {
         if let Some(previous) = previous.filter(|p| !auth.needs_discovery(p))
             && auth.needs_discovery(token)
         {
@@ -174,7 +179,12 @@ impl TokenCache {
         let mut slot = self.slot.lock().await;
         if let Some(token) = slot.as_ref() {
             let refused = stale.is_some_and(|s| s == &token.access_token);
-            if !refused && !token.needs_renewal(auth.http.options().max_token_margin) {
+            // A token whose discovery failed (at login) goes the renewal
+            // way, which runs the discovery again without a new token.
+            if !refused
+                && !token.needs_renewal(auth.http.options().max_token_margin)
+                && !auth.needs_discovery(token)
+            {
                 return Ok(token.clone());
             }
         }
