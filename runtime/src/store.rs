@@ -436,6 +436,18 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn stores_written_before_discovery_still_read() {
+        let old = r#"{"access_token":"a","refresh_token":"r","expires_at":1900000000,"captures":{"realm_id":"42"}}"#;
+        let stored: StoredToken = serde_json::from_str(old).unwrap();
+        assert!(stored.discovered.is_empty() && stored.candidates.is_empty());
+        let token = Token::from(stored);
+        assert_eq!(token.captures["realm_id"], "42");
+        // And a store without discovered values writes none.
+        let written = serde_json::to_string(&StoredToken::from(&token)).unwrap();
+        assert!(!written.contains("discovered") && !written.contains("candidates"));
+    }
+
+    #[test]
     fn files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let store = temp_store("mode");
