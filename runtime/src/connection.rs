@@ -373,7 +373,28 @@ impl Connection {
         let mut requests = Vec::new();
         // An authorization-code token comes from a login, not a request.
         if self.uses_tokens() && !self.has_login() {
-            requests.push(self.auth()?.request(AuthPart::Token, &[])?);
+            let auth = self.auth()?;
+            requests.push(auth.request(AuthPart::Token, &[])?);
+            // Each new token of such a method is followed by its discovery
+            // (shown with the placeholder token).
+            if let Some((plan, _)) = auth.discovery() {
+                let placeholder = Token {
+                    access_token: crate::secret::Secret::new(TOKEN_PLACEHOLDER),
+                    token_type: None,
+                    expires_at: None,
+                    lifetime: None,
+                    refresh_token: None,
+                    scope: None,
+                    captures: IndexMap::new(),
+                    discovered: IndexMap::new(),
+                    candidates: Vec::new(),
+                };
+                // A discovery that uses a token-response capture cannot be
+                // shown before the token exists; the call still makes it.
+                if let Ok((request, _)) = auth.discovery_request(plan, &placeholder) {
+                    requests.push(request);
+                }
+            }
         }
         // After a login, values captured from the callback (QuickBooks'
         // realmId) are known; the token itself stays a placeholder.

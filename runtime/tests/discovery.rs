@@ -416,3 +416,25 @@ async fn a_login_stores_the_discovered_values_and_a_failed_discovery_runs_again(
         2
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_shows_the_discovery_and_a_placeholder_for_its_value() {
+    let server = MockServer::start().await;
+    let connection = connect(&server, MAILCHIMP, client());
+    let requests = connection.dry_run("ping", &Call::default()).unwrap();
+    let labels: Vec<&str> = requests.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "token request of auth method `cc`",
+            "discovery request of auth method `cc`",
+            "endpoint `ping`"
+        ]
+    );
+    let redactor = connection.redactor();
+    let shown: Vec<String> = requests.iter().map(|r| r.to_curl(&redactor)).collect();
+    assert!(shown[1].contains("/oauth2/metadata"), "{}", shown[1]);
+    assert!(shown[2].contains("/discovered-dc/3.0/ping"), "{}", shown[2]);
+    assert!(shown.iter().all(|s| !s.contains(SECRET)), "{shown:?}");
+    assert!(received_at(&server, "/oauth2/metadata").await.is_empty());
+}

@@ -11,7 +11,8 @@ use serde_json::Value;
 use super::Auth;
 use crate::error::{Error, Result};
 use crate::http::Carries;
-use crate::request::build;
+use crate::render::Context;
+use crate::request::{HttpRequest, build};
 use crate::secret::Redactor;
 use crate::token::{Token, at_path};
 
@@ -57,15 +58,13 @@ impl Auth<'_> {
         })
     }
 
-    /// Sends the discovery request with `token` applied and reads the
-    /// values its answer holds. `secrets` knows the instance's secrets.
-    pub(crate) async fn discover(&self, token: &Token, secrets: &Redactor) -> Result<Discovered> {
-        let Some((request_plan, plan)) = self.discovery() else {
-            return Ok(Discovered {
-                values: IndexMap::new(),
-                candidates: Vec::new(),
-            });
-        };
+    /// The discovery request with `token` applied (its value and its
+    /// captures), and the context it was rendered in.
+    pub(crate) fn discovery_request(
+        &self,
+        plan: &RequestPlan,
+        token: &Token,
+    ) -> Result<(HttpRequest, Context)> {
         let mut context = self.base.clone();
         context.set(
             "access_token",
@@ -76,7 +75,21 @@ impl Auth<'_> {
             context.mark_url(name.clone());
         }
         let label = format!("discovery request of {}", self.describe());
-        let request = build(&label, request_plan, self.renderer, &context)?;
+        let request = build(&label, plan, self.renderer, &context)?;
+        Ok((request, context))
+    }
+
+    /// Sends the discovery request with `token` applied and reads the
+    /// values its answer holds. `secrets` knows the instance's secrets.
+    pub(crate) async fn discover(&self, token: &Token, secrets: &Redactor) -> Result<Discovered> {
+        let Some((request_plan, plan)) = self.discovery() else {
+            return Ok(Discovered {
+                values: IndexMap::new(),
+                candidates: Vec::new(),
+            });
+        };
+        let (request, context) = self.discovery_request(request_plan, token)?;
+        let label = request.label.clone();
         let mut redactor = secrets.clone();
         redactor.add(&token.access_token);
         if let Some(refresh) = &token.refresh_token {
