@@ -22,6 +22,7 @@ const SECRETS: &[(&str, &str)] = &[
     ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
     ("LINEAR_API_KEY", "lin_api_SENTINEL&f6\u{2603}"),
+    ("CALENDLY_CLIENT_SECRET", "calendly SENTINEL/f6+"),
 ];
 
 #[test]

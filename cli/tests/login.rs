@@ -174,3 +174,73 @@ fn login_with_a_confidential_client_then_run_and_refresh() {
 fn login_with_a_public_client_then_run_and_refresh() {
     login_then_run("code_public", "code-public", "", "");
 }
+
+/// A discovery against the real server: after the login, the test API's
+/// `/api/me` is read with the new token, its `sub` is stored with the
+/// tokens, `auth status` lists it, and endpoint requests send it.
+#[test]
+fn a_login_discovers_the_account_with_the_new_token() {
+    const SPEC: &str = "cli/tests/data/oauth-test-server-discovery.toml";
+    let server = Server::start();
+    let home =
+        std::env::temp_dir().join(format!("patchbay-login-discovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let instance = home.join("instance.toml");
+    std::fs::write(
+        &instance,
+        format!(
+            "connector = \"oauth-test-server-discovery\"\nauth = \"code_public\"\n[values]\nbase = \"{}\"\nclient_id = \"code-public\"\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let instance = instance.to_str().unwrap();
+
+    let (mut login, url) = start_login(SPEC, instance, &home, &[]);
+    log_in_without_browser(&url);
+    let status = login.wait().unwrap();
+    let mut stderr = String::new();
+    login
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
+
+    let status = patchbay(&home, "", &["auth", "status", SPEC, "--instance", instance]);
+    let shown = String::from_utf8_lossy(&status.stdout);
+    assert!(shown.contains("discovered: account = alice"), "{shown}");
+
+    // The stored value goes out with endpoint requests.
+    let dry = patchbay(
+        &home,
+        "",
+        &[
+            "run",
+            SPEC,
+            "--instance",
+            instance,
+            "--endpoint",
+            "items",
+            "--dry-run",
+        ],
+    );
+    let shown = String::from_utf8_lossy(&dry.stdout);
+    assert!(shown.contains("owner=alice"), "{shown}");
+    let run = patchbay(
+        &home,
+        "",
+        &["run", SPEC, "--instance", instance, "--endpoint", "me"],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let me: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(me["sub"], "alice");
+    std::fs::remove_dir_all(&home).unwrap();
+}

@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 use patchbay_schema::{
     ApiKeyLocation, BasicEncoding, Boundary, CheckpointType, ClientAuth, ClientType, Direction,
-    HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, VariableType,
+    DiscoverSelect, HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, VariableType,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,10 @@ pub struct MethodPlan {
     /// parameter.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub authorize_captures: IndexMap<String, String>,
+    /// How the discovery request's answer is read (its request is
+    /// `requests.discover`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryPlan>,
     /// What the method adds to every endpoint request.
     pub apply: ApplyPlan,
     /// Every endpoint enabled for this method, as it is sent with it.
@@ -285,6 +289,10 @@ pub struct MethodRequests {
     /// The refresh request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh: Option<RequestPlan>,
+    /// The discovery request, run after each new login or token with the
+    /// token applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discover: Option<RequestPlan>,
     /// The revocation request (RFC 7009).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoke: Option<RequestPlan>,
@@ -440,6 +448,37 @@ pub struct TokenResponsePlan {
     /// Extra fields that become runtime values: name → path.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub capture: IndexMap<String, String>,
+}
+
+/// How a discovery's answer becomes values kept with the connection.
+/// Paths are JSON pointers when they start with `/`, dotted paths
+/// otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DiscoveryPlan {
+    /// Path of the list of entries; absent: the answer itself (a list, or
+    /// one object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
+    /// Keeps the entries whose field equals a rendered value.
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    pub matches: Option<DiscoveryMatch>,
+    /// How one entry is chosen among those left.
+    pub select: Sourced<DiscoverSelect>,
+    /// Path of the field naming an entry in listings; absent: the captured
+    /// fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Value name → path in the chosen entry.
+    pub capture: IndexMap<String, String>,
+}
+
+/// Keeps the entries whose `field` equals the rendered `equals`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DiscoveryMatch {
+    /// Path of the field in an entry.
+    pub field: String,
+    /// Template of the value, compared as text.
+    pub equals: String,
 }
 
 /// An endpoint as sent with one auth method.

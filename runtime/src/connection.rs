@@ -212,6 +212,12 @@ impl Connection {
         self.method().is_ok_and(|m| m.token_response.is_some())
     }
 
+    /// Whether this connection's method discovers values after each new
+    /// login or token (`discover`).
+    pub fn discovers(&self) -> bool {
+        self.method().is_ok_and(|m| m.discovery.is_some())
+    }
+
     fn token_source(&self) -> Option<TokenSource> {
         self.auth().ok().and_then(|auth| auth.token_source())
     }
@@ -367,16 +373,47 @@ impl Connection {
         let mut requests = Vec::new();
         // An authorization-code token comes from a login, not a request.
         if self.uses_tokens() && !self.has_login() {
-            requests.push(self.auth()?.request(AuthPart::Token, &[])?);
+            let auth = self.auth()?;
+            requests.push(auth.request(AuthPart::Token, &[])?);
+            // Each new token of such a method is followed by its discovery
+            // (shown with the placeholder token).
+            if let Some((plan, _)) = auth.discovery() {
+                let placeholder = Token {
+                    access_token: crate::secret::Secret::new(TOKEN_PLACEHOLDER),
+                    token_type: None,
+                    expires_at: None,
+                    lifetime: None,
+                    refresh_token: None,
+                    scope: None,
+                    captures: IndexMap::new(),
+                    discovered: IndexMap::new(),
+                    candidates: Vec::new(),
+                };
+                // A discovery that uses a token-response capture cannot be
+                // shown before the token exists; the call still makes it.
+                if let Ok((request, _)) = auth.discovery_request(plan, &placeholder) {
+                    requests.push(request);
+                }
+            }
         }
         // After a login, values captured from the callback (QuickBooks'
         // realmId) are known; the token itself stays a placeholder.
         let stored = self.stored_token().ok().flatten();
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, true)?;
-        for (name, value) in stored.iter().flat_map(|t| &t.captures) {
-            context.set(name.clone(), value.clone());
-            context.mark_url(name.clone());
+        if let Some(token) = &stored {
+            add_captures(&mut context, token);
+        }
+        // Values not discovered yet (no login, or a method whose token is
+        // requested on each run) show as placeholders that fit wherever a
+        // discovered value may stand: one host label, a path segment.
+        if let Some(discovery) = &self.method()?.discovery {
+            for name in discovery.capture.keys() {
+                if context.get(name).is_none() {
+                    let placeholder = format!("discovered-{}", name.replace('_', "-"));
+                    context.set(name.clone(), Value::String(placeholder));
+                }
+            }
         }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         // Exactly what the first page sends.
@@ -632,16 +669,26 @@ fn declared_failure(plan: &ErrorsPlan, response: &Response) -> Option<ApiFailure
     classify(plan, response.parsed_json()?)
 }
 
-/// The token and its captured fields as runtime values. A captured value
-/// may start a URL (Salesforce's `instance_url`), validated there like a
-/// `url` variable.
+/// The token and its captured and discovered values as runtime values.
 fn add_token(context: &mut Context, token: &Token) {
     context.set(
         "access_token",
         Value::String(token.access_token.expose().to_owned()),
     );
+    add_captures(context, token);
+}
+
+/// A token's captured and discovered values as runtime values. A captured
+/// value may start a URL (Salesforce's `instance_url`, from the token
+/// endpoint); a discovered one never does: it comes from an API's answer,
+/// which must not choose the host the token is sent to (it may still be
+/// one host label, Mailchimp's `dc`, which the renderer checks).
+fn add_captures(context: &mut Context, token: &Token) {
     for (name, value) in &token.captures {
         context.set(name.clone(), value.clone());
         context.mark_url(name.clone());
+    }
+    for (name, value) in &token.discovered {
+        context.set(name.clone(), value.clone());
     }
 }

@@ -57,6 +57,15 @@ pub struct StoredToken {
     /// Captured fields (from the callback and the token response).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub captures: BTreeMap<String, Value>,
+    /// Values found by the method's discovery request, in the order it
+    /// captures them (absent in stores written before discovery, which
+    /// read as "not discovered yet").
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub discovered: IndexMap<String, Value>,
+    /// The labels of the entries the discovery chose among, when there
+    /// were several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
 }
 
 impl fmt::Debug for StoredToken {
@@ -87,6 +96,8 @@ impl From<&Token> for StoredToken {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            discovered: token.discovered.clone(),
+            candidates: token.candidates.clone(),
         }
     }
 }
@@ -104,6 +115,8 @@ impl From<StoredToken> for Token {
             refresh_token: stored.refresh_token.map(Secret::new),
             scope: stored.scope,
             captures: stored.captures.into_iter().collect::<IndexMap<_, _>>(),
+            discovered: stored.discovered,
+            candidates: stored.candidates,
         }
     }
 }
@@ -404,6 +417,8 @@ mod tests {
             lifetime: Some(3600),
             scope: None,
             captures: BTreeMap::new(),
+            discovered: IndexMap::new(),
+            candidates: Vec::new(),
         }
     }
 
@@ -420,6 +435,18 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn stores_written_before_discovery_still_read() {
+        let old = r#"{"access_token":"a","refresh_token":"r","expires_at":1900000000,"captures":{"realm_id":"42"}}"#;
+        let stored: StoredToken = serde_json::from_str(old).unwrap();
+        assert!(stored.discovered.is_empty() && stored.candidates.is_empty());
+        let token = Token::from(stored);
+        assert_eq!(token.captures["realm_id"], "42");
+        // And a store without discovered values writes none.
+        let written = serde_json::to_string(&StoredToken::from(&token)).unwrap();
+        assert!(!written.contains("discovered") && !written.contains("candidates"));
+    }
+
     #[test]
     fn files_are_private() {
         use std::os::unix::fs::PermissionsExt;

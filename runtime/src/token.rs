@@ -30,6 +30,12 @@ pub struct Token {
     pub scope: Option<String>,
     /// Captured fields (runtime values for endpoint templates).
     pub captures: IndexMap<String, Value>,
+    /// Values the method's discovery request found (runtime values for
+    /// endpoint templates), kept across refreshes.
+    pub discovered: IndexMap<String, Value>,
+    /// The entries the discovery chose among, by label, when there were
+    /// several: what `auth status` lists.
+    pub candidates: Vec<String>,
 }
 
 /// What may be shown of a token: never the token itself.
@@ -49,6 +55,9 @@ pub struct TokenInfo {
     /// Captured field names.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub captured: Vec<String>,
+    /// Discovered value names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discovered: Vec<String>,
 }
 
 /// A token is renewed when less than this share of its lifetime is left
@@ -102,6 +111,7 @@ impl Token {
             scope: self.scope.clone(),
             refreshable: self.refresh_token.is_some(),
             captured: self.captures.keys().cloned().collect(),
+            discovered: self.discovered.keys().cloned().collect(),
         }
     }
 }
@@ -371,6 +381,8 @@ pub fn read_token_response(
         refresh_token,
         scope: body.get("scope").and_then(Value::as_str).map(str::to_owned),
         captures,
+        discovered: IndexMap::new(),
+        candidates: Vec::new(),
     })
 }
 
@@ -433,6 +445,8 @@ mod tests {
             refresh_token: None,
             scope: None,
             captures: IndexMap::new(),
+            discovered: IndexMap::new(),
+            candidates: Vec::new(),
         }
     }
 

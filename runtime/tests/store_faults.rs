@@ -87,6 +87,8 @@ fn big_token(fill: char, refresh: &str) -> StoredToken {
         lifetime: Some(3600),
         scope: Some("read write".to_owned()),
         captures: BTreeMap::from([("realm_id".to_owned(), json!("42"))]),
+        discovered: Default::default(),
+        candidates: Vec::new(),
     }
 }
 
@@ -99,6 +101,8 @@ fn seed_token() -> StoredToken {
         lifetime: None,
         scope: None,
         captures: BTreeMap::new(),
+        discovered: Default::default(),
+        candidates: Vec::new(),
     }
 }
 
@@ -330,6 +334,8 @@ async fn two_processes_refreshing_make_one_refresh_request() {
                 lifetime: Some(3600),
                 scope: None,
                 captures: BTreeMap::new(),
+                discovered: Default::default(),
+                candidates: Vec::new(),
             },
         )
         .unwrap();

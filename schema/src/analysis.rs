@@ -32,6 +32,8 @@ pub(crate) enum Origin<'a> {
     Runtime,
     /// A captured field of a method's token or authorize response.
     Capture(&'a str),
+    /// A value a method's discovery request captures (`discover.capture`).
+    Discovered(&'a str),
 }
 
 impl Origin<'_> {
@@ -47,6 +49,13 @@ impl Origin<'_> {
                 &pointer_push(&pointer_push("/endpoints", endpoint), "variables"),
                 name,
             )),
+            Origin::Discovered(method) => Some(pointer_push(
+                &pointer_push(
+                    &pointer_push(&pointer_push("/auth", method), "discover"),
+                    "capture",
+                ),
+                name,
+            )),
             Origin::Runtime | Origin::Capture(_) => None,
         }
     }
@@ -60,6 +69,7 @@ impl Origin<'_> {
             Origin::Endpoint(endpoint) => format!("a variable of endpoint `{endpoint}`"),
             Origin::Runtime => "a runtime value".into(),
             Origin::Capture(method) => format!("a captured field of auth method `{method}`"),
+            Origin::Discovered(method) => format!("a discovered value of auth method `{method}`"),
         }
     }
 }
@@ -169,6 +179,9 @@ pub(crate) enum Field {
     /// An incremental endpoint's `initial`: rendered on its own, into the
     /// value templates see as `checkpoint`.
     Checkpoint,
+    /// A discovery's `match.equals`: rendered on its own and compared with
+    /// a field of the answer, never sent.
+    Match,
 }
 
 /// A template in the spec and the requests it is rendered in.
@@ -239,8 +252,8 @@ pub(crate) struct Analysis<'a> {
     /// runtime's, to say where a name out of scope is declared.
     declared_anywhere: HashMap<&'a str, Declaration<'a>>,
     connector_layer: Option<Rc<Layer<'a>>>,
-    /// Each auth method's variables and captures.
-    method_layers: HashMap<&'a str, (Rc<Layer<'a>>, Rc<Layer<'a>>)>,
+    /// Each auth method's variables, captures and discovered values.
+    method_layers: HashMap<&'a str, [Rc<Layer<'a>>; 3]>,
     runtime_layers: HashMap<(usize, usize), Rc<Layer<'a>>>,
 }
 
@@ -483,6 +496,22 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
+    fn discovered_declarations(
+        method_key: &'a str,
+        method: &'a AuthMethod,
+    ) -> Vec<Declaration<'a>> {
+        method
+            .discover()
+            .into_iter()
+            .flat_map(|d| d.capture.keys())
+            .map(|name| Declaration {
+                name,
+                origin: Origin::Discovered(method_key),
+                kind: VariableType::String,
+            })
+            .collect()
+    }
+
     fn add_auth_method(&mut self, key: &'a str, method: &'a AuthMethod) {
         let pointer = pointer_push("/auth", key);
         let auth = Self::auth_declarations(key, method);
@@ -491,19 +520,29 @@ impl<'a> Analysis<'a> {
         let used = self.add_layer(used);
         let captures = Self::capture_declarations(key, method);
         let captures = self.add_layer(captures);
+        let discovered = Self::discovered_declarations(key, method);
+        let discovered = self.add_layer(discovered);
         for part in catalog::parts(method) {
             let runtime = self.runtime_layer(catalog::runtime_values(method.auth_type(), part));
-            let layers = if part == AuthPart::Apply {
+            let layers = match part {
                 // The credential is applied inside endpoint requests, which
-                // see every connector variable.
-                vec![
+                // see every connector variable and every discovered value.
+                AuthPart::Apply => vec![
                     Rc::clone(&auth),
                     self.connector_layer(),
                     Rc::clone(&captures),
+                    Rc::clone(&discovered),
                     runtime,
-                ]
-            } else {
-                vec![Rc::clone(&auth), Rc::clone(&used), runtime]
+                ],
+                // The discovery runs once the token (and its captures)
+                // exist, before any value it discovers.
+                AuthPart::Discover => vec![
+                    Rc::clone(&auth),
+                    Rc::clone(&used),
+                    Rc::clone(&captures),
+                    runtime,
+                ],
+                _ => vec![Rc::clone(&auth), Rc::clone(&used), runtime],
             };
             let scope = self.add_scope(Scope {
                 owner: Owner::Auth { method: key, part },
@@ -511,7 +550,7 @@ impl<'a> Analysis<'a> {
             });
             self.add_auth_part_sites(&pointer, method, part, scope);
         }
-        self.method_layers.insert(key, (auth, captures));
+        self.method_layers.insert(key, [auth, captures, discovered]);
     }
 
     fn add_auth_part_sites(
@@ -559,6 +598,12 @@ impl<'a> Analysis<'a> {
                     overrides.body,
                     &[scope],
                 );
+                if let (AuthPart::Discover, Some(matches)) =
+                    (part, method.discover().and_then(|d| d.matches.as_ref()))
+                {
+                    let pointer = pointer_push(&pointer_push(&table, "match"), "equals");
+                    self.add_site_as(pointer, &matches.equals, Field::Match, &[scope], false);
+                }
             }
         }
     }
@@ -663,11 +708,11 @@ impl<'a> Analysis<'a> {
         let mut add = |analysis: &mut Self, method: Option<(&'a str, &'a AuthMethod)>| {
             let mut layers = vec![analysis.connector_layer()];
             if let Some((method_key, method)) = method {
-                let (auth, captures) = &analysis.method_layers[method_key];
-                let (auth, captures) = (Rc::clone(auth), Rc::clone(captures));
+                let method_layers = analysis.method_layers[method_key].clone();
                 let runtime = analysis
                     .runtime_layer(catalog::runtime_values(method.auth_type(), AuthPart::Apply));
-                layers.extend([auth, captures, runtime]);
+                layers.extend(method_layers);
+                layers.push(runtime);
             }
             layers.extend([Rc::clone(&own), Rc::clone(&endpoint_runtime)]);
             layers.extend(incremental_runtime.iter().map(Rc::clone));

@@ -73,6 +73,9 @@ pub enum AuthPart {
     Token,
     /// The refresh-token request.
     Refresh,
+    /// The request run after a new token, whose answer fills discovered
+    /// values (`discover`).
+    Discover,
     /// The revocation request (RFC 7009).
     Revoke,
     /// What authentication adds to each endpoint request.
@@ -86,6 +89,7 @@ impl AuthPart {
             AuthPart::Authorize => "authorize_request",
             AuthPart::Token => "token_request",
             AuthPart::Refresh => "refresh_request",
+            AuthPart::Discover => "discover",
             AuthPart::Revoke => "revoke_request",
             AuthPart::Apply => "apply",
         }
@@ -97,6 +101,7 @@ impl AuthPart {
             AuthPart::Authorize => "authorize request",
             AuthPart::Token => "token request",
             AuthPart::Refresh => "refresh request",
+            AuthPart::Discover => "discovery request",
             AuthPart::Revoke => "revocation request",
             AuthPart::Apply => "credential applied to endpoint requests",
         }
@@ -118,13 +123,23 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
                 }
                 _ => vec![AuthPart::Token],
             };
+            if oauth.discover.is_some() {
+                parts.push(AuthPart::Discover);
+            }
             if oauth.revoke_url.is_some() {
                 parts.push(AuthPart::Revoke);
             }
             parts.push(AuthPart::Apply);
             parts
         }
-        AuthMethod::TokenRequest(_) => vec![AuthPart::Token, AuthPart::Apply],
+        AuthMethod::TokenRequest(m) => {
+            let mut parts = vec![AuthPart::Token];
+            if m.discover.is_some() {
+                parts.push(AuthPart::Discover);
+            }
+            parts.push(AuthPart::Apply);
+            parts
+        }
     }
 }
 
@@ -141,7 +156,7 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
         }
         (AuthType::OAuth2AuthorizationCode, AuthPart::Refresh) => &["refresh_token"],
         (_, AuthPart::Revoke) => &["token", "token_type_hint"],
-        (t, AuthPart::Apply) if t.acquires_token() => &["access_token"],
+        (t, AuthPart::Apply | AuthPart::Discover) if t.acquires_token() => &["access_token"],
         _ => &[],
     }
 }
@@ -384,6 +399,31 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
             entries.extend(client_entries(method));
         }
         (_, AuthPart::Apply) if method.apply().is_none() => entries.extend(default_apply(method)),
+        // The discovery request carries the credential as endpoint requests
+        // do; its own `headers`/`query` override or remove those entries.
+        // An applied entry made from a discovered value (Xero's tenant
+        // header) is left out: the discovery is what finds it.
+        (_, AuthPart::Discover) => {
+            let applied = match method.apply() {
+                Some(apply) => [(Header, &apply.headers), (Query, &apply.query)]
+                    .into_iter()
+                    .flat_map(|(place, written)| {
+                        written.iter().map(move |(name, text)| {
+                            entry(place, name, DefaultValue::Template(text.clone()))
+                        })
+                    })
+                    .collect(),
+                None => default_apply(method),
+            };
+            let discovered = method.discover().map(|d| &d.capture);
+            entries.extend(applied.into_iter().filter(|entry| {
+                !entry
+                    .value
+                    .variables()
+                    .iter()
+                    .any(|name| discovered.is_some_and(|d| d.contains_key(name)))
+            }));
+        }
         _ => {}
     }
     entries
@@ -478,6 +518,15 @@ pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
         (method, AuthPart::Revoke) => {
             Overrides::of(method.oauth().and_then(|o| o.revoke_request.as_ref()))
         }
+        (method, AuthPart::Discover) => {
+            method
+                .discover()
+                .map_or_else(Overrides::default, |d| Overrides {
+                    query: Some(&d.query),
+                    headers: Some(&d.headers),
+                    body: None,
+                })
+        }
         _ => Overrides::default(),
     }
 }
@@ -511,6 +560,7 @@ pub fn url(method: &AuthMethod, part: AuthPart) -> Option<PartUrl<'_>> {
         }
         (method, AuthPart::Token) => at(&["token_url"], &method.oauth()?.token_url),
         (method, AuthPart::Revoke) => at(&["revoke_url"], method.oauth()?.revoke_url.as_ref()?),
+        (method, AuthPart::Discover) => at(&["discover", "url"], &method.discover()?.url),
         _ => None,
     }
 }

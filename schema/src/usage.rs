@@ -44,6 +44,11 @@ pub fn names_used(
         if let Some(body) = overrides.body {
             used.body(body);
         }
+        if part == AuthPart::Discover
+            && let Some(matches) = method.discover().and_then(|d| d.matches.as_ref())
+        {
+            used.text(&matches.equals);
+        }
     }
     let applied = catalog::default_entries(method, AuthPart::Apply);
     for endpoint in spec.endpoints.values().filter(|e| is_enabled(e, key)) {

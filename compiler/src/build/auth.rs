@@ -74,14 +74,22 @@ pub(super) fn auth_request(
 ) -> RequestPlan {
     let defaults = catalog::default_entries(method, part);
     let overrides = catalog::overrides(method, part);
+    // The discovery request's defaults are the applied credential.
+    let provenance = match part {
+        AuthPart::Discover => EntrySource::Apply,
+        _ => EntrySource::Default,
+    };
     let of_place = |place: EntryPlace| -> Vec<PlanEntry> {
         defaults
             .iter()
             .filter(|d| d.place == place)
-            .map(|d| default_entry(d, method, EntrySource::Default))
+            .map(|d| default_entry(d, method, provenance))
             .collect()
     };
     let http_method = match (method, part) {
+        (_, AuthPart::Discover) => {
+            sourced(method.discover().and_then(|d| d.method), HttpMethod::Get)
+        }
         (AuthMethod::TokenRequest(m), _) => sourced(m.token_request.method, HttpMethod::Post),
         (_, AuthPart::Authorize) => sourced(None, HttpMethod::Get),
         _ => sourced(None, HttpMethod::Post),

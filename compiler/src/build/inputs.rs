@@ -122,6 +122,14 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
                 .authorize_captures()
                 .and_then(|captures| captures.get(name))
                 .map(|param| format!("captured from the authorization callback's `{param}`"))
+        })
+        .or_else(|| {
+            let discover = method.discover()?;
+            let path = discover.capture.get(name)?;
+            Some(format!(
+                "discovered after each new login or token at `{path}` of the answer of `{}`",
+                discover.url
+            ))
         });
     let description = captured.unwrap_or_else(|| {
         match name {

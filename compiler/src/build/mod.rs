@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use patchbay_schema::catalog::{self, AuthPart};
 use patchbay_schema::template::referenced_names;
 use patchbay_schema::usage;
-use patchbay_schema::{ApiKeyLocation, AuthMethod, Spec};
+use patchbay_schema::{ApiKeyLocation, AuthMethod, DiscoverSelect, Spec};
 
 use self::auth::{apply_plan, auth_request, client_plan, token_response};
 use self::endpoint::endpoint_plan;
@@ -90,6 +90,7 @@ fn method_plan(
             AuthPart::Authorize => requests.authorize = Some(request()),
             AuthPart::Token => requests.token = Some(request()),
             AuthPart::Refresh => requests.refresh = Some(request()),
+            AuthPart::Discover => requests.discover = Some(request()),
             AuthPart::Revoke => requests.revoke = Some(request()),
             AuthPart::Apply => {}
         }
@@ -138,6 +139,16 @@ fn method_plan(
         requests,
         token_response: token_response(method),
         authorize_captures: method.authorize_captures().cloned().unwrap_or_default(),
+        discovery: method.discover().map(|d| DiscoveryPlan {
+            records: d.records.clone(),
+            matches: d.matches.as_ref().map(|m| DiscoveryMatch {
+                field: m.field.clone(),
+                equals: m.equals.clone(),
+            }),
+            select: sourced(d.select, DiscoverSelect::Only),
+            label: d.label.clone(),
+            capture: d.capture.clone(),
+        }),
         apply,
         endpoints,
     }

@@ -225,7 +225,7 @@ impl Logins {
             }
             Ok(token)
         };
-        tokens.install_from(exchange).await
+        tokens.install_from(auth, exchange).await
     }
 }
 

@@ -6,6 +6,7 @@
 //! A method that obtains its token another way is a new [`TokenSource`],
 //! its own file, and one arm in [`TokenCache::current`].
 
+mod discover;
 mod login;
 mod tokens;
 
@@ -101,6 +102,7 @@ impl<'c> Auth<'c> {
             AuthPart::Authorize => (&requests.authorize, "has no authorization-code login"),
             AuthPart::Token => (&requests.token, "does not request tokens"),
             AuthPart::Refresh => (&requests.refresh, "has no refresh request"),
+            AuthPart::Discover => (&requests.discover, "has no discovery request"),
             AuthPart::Revoke => (&requests.revoke, "has no revoke_url"),
             AuthPart::Apply => (&None, "applies its credential to endpoint requests only"),
         };

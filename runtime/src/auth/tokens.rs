@@ -99,14 +99,31 @@ impl TokenCache {
     /// future does nothing until awaited): an authorization code is spent
     /// by its exchange, so a store that cannot be locked must fail before
     /// it, not after, or the login is lost.
+    ///
+    /// The method's discovery (if any) runs with the new token before it is
+    /// stored: a new login may be another account, so earlier discovered
+    /// values are never kept. When it fails the tokens are stored without
+    /// discovered values (the code is spent; the login is not lost) and the
+    /// error is returned; the next call runs the discovery again.
     pub(crate) async fn install_from(
         &self,
+        auth: &Auth<'_>,
         exchange: impl Future<Output = Result<Token>>,
     ) -> Result<Token> {
         // The slot before the store lock, in the order `current` takes them.
         let mut slot = self.slot.lock().await;
         let held = self.lock_store().await?;
-        let token = exchange.await?;
+        let mut token = exchange.await?;
+        let discovery = match auth.discovery() {
+            Some(_) => match auth.discover(&token, &self.secrets).await {
+                Ok(found) => {
+                    found.store_in(&mut token);
+                    None
+                }
+                Err(error) => Some(error),
+            },
+            None => None,
+        };
         if let Some((store, key)) = self.store.clone() {
             let stored = StoredToken::from(&token);
             tokio::task::spawn_blocking(move || store.save(&key, &stored))
@@ -116,7 +133,32 @@ impl TokenCache {
         drop(held);
         self.remember(&token);
         *slot = Some(token.clone());
-        Ok(token)
+        match discovery {
+            Some(error) => Err(error),
+            None => Ok(token),
+        }
+    }
+
+    /// Runs the method's discovery for a token that lacks its values (a
+    /// new token of a method that requests them, or a login whose
+    /// discovery failed), keeping those of `previous` when it has them: a
+    /// refreshed or re-requested token belongs to the same account.
+    async fn complete(
+        &self,
+        auth: &Auth<'_>,
+        token: &mut Token,
+        previous: Option<&Token>,
+    ) -> Result<()> {
+        if let Some(previous) = previous.filter(|p| !auth.needs_discovery(p))
+            && auth.needs_discovery(token)
+        {
+            token.discovered = previous.discovered.clone();
+            token.candidates = previous.candidates.clone();
+        }
+        if auth.needs_discovery(token) {
+            auth.discover(token, &self.secrets).await?.store_in(token);
+        }
+        Ok(())
     }
 
     /// Takes the store's cross-process lock for this connection, if it has
@@ -137,7 +179,12 @@ impl TokenCache {
         let mut slot = self.slot.lock().await;
         if let Some(token) = slot.as_ref() {
             let refused = stale.is_some_and(|s| s == &token.access_token);
-            if !refused && !token.needs_renewal(auth.http.options().max_token_margin) {
+            // A token whose discovery failed (at login) goes the renewal
+            // way, which runs the discovery again without a new token.
+            if !refused
+                && !token.needs_renewal(auth.http.options().max_token_margin)
+                && !auth.needs_discovery(token)
+            {
                 return Ok(token.clone());
             }
         }
@@ -165,8 +212,9 @@ impl TokenCache {
             .send(&request, Carries::Credential, &self.secrets)
             .await?;
         let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
-        let token = read_token_response(&request.label, &response, plan, previous_refresh)
+        let mut token = read_token_response(&request.label, &response, plan, previous_refresh)
             .map_err(|e| e.redacted(&self.secrets))?;
+        self.complete(auth, &mut token, previous).await?;
         tracing::debug!(method = auth.key, info = ?token.info(), "token acquired");
         Ok(token)
     }
@@ -212,7 +260,15 @@ impl TokenCache {
         };
         let candidate = stored.or(current);
         if let Some(token) = candidate.as_ref().filter(|t| usable(t)) {
-            return Ok(token.clone());
+            let mut token = token.clone();
+            if auth.needs_discovery(&token) {
+                // The login's discovery failed: run it again now.
+                self.complete(auth, &mut token, None).await?;
+                if let Some((store, key)) = &store {
+                    store.save(key, &StoredToken::from(&token))?;
+                }
+            }
+            return Ok(token);
         }
         let Some(candidate) = candidate else {
             return Err(Error::login_required(
@@ -272,12 +328,16 @@ impl TokenCache {
             Ok(token) => token,
         };
         // Callback captures (QuickBooks' realmId) outlive refreshes.
-        for (name, value) in candidate.captures {
+        for (name, value) in candidate.captures.clone() {
             token.captures.entry(name).or_insert(value);
         }
+        // Discovered values too; a discovery that failed runs again. The
+        // rotated refresh token is saved whatever it answers.
+        let discovery = self.complete(auth, &mut token, Some(&candidate)).await;
         if let Some((store, key)) = &store {
             store.save(key, &StoredToken::from(&token))?;
         }
+        discovery?;
         tracing::debug!(method = %auth.key, info = ?token.info(), "token refreshed");
         Ok(token)
     }

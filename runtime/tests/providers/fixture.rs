@@ -68,6 +68,8 @@ pub(crate) fn logged_in(
         lifetime: Some(3600),
         scope: None,
         captures: captures.into_iter().collect(),
+        discovered: Default::default(),
+        candidates: Vec::new(),
     };
     connection(connector, method, values).with_store(Arc::new(LoggedIn(token)), "fixture/instance")
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
-use super::oauth::{AuthorizationCodeAuth, ClientCredentialsAuth, OAuthCommon};
+use super::oauth::{AuthorizationCodeAuth, ClientCredentialsAuth, Discover, OAuthCommon};
 use super::request::{Body, Entry, HttpMethod};
 use super::variable::Variable;
 
@@ -169,6 +169,15 @@ impl AuthMethod {
         }
     }
 
+    /// The request run after each new token, whose answer fills values
+    /// kept with the connection (token-acquiring methods only).
+    pub fn discover(&self) -> Option<&Discover> {
+        match self {
+            AuthMethod::TokenRequest(m) => m.discover.as_ref(),
+            _ => self.oauth().and_then(|o| o.discover.as_ref()),
+        }
+    }
+
     /// Values captured from the authorization callback (authorization-code
     /// methods only).
     pub fn authorize_captures(&self) -> Option<&IndexMap<String, String>> {
@@ -275,6 +284,10 @@ pub struct TokenRequestAuth {
     /// Replaces the default `Authorization: Bearer {{ access_token }}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<Apply>,
+    /// A request run after each new token, whose answer fills values kept
+    /// with the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discover: Option<Discover>,
 }
 
 /// The login request of a `token_request` method.

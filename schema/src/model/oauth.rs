@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
 use super::auth::{Apply, AuthCommon, TokenResponse};
-use super::request::{Body, Entry};
+use super::request::{Body, Entry, HttpMethod};
 
 /// What every OAuth 2 method shares: its token and revocation endpoints,
 /// how the client authenticates there, the overrides of those requests, how
@@ -42,6 +42,10 @@ pub struct OAuthCommon {
     /// Replaces the default `Authorization: Bearer {{ access_token }}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<Apply>,
+    /// A request run after each new login or token, whose answer fills
+    /// values kept with the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discover: Option<Discover>,
 }
 
 impl OAuthCommon {
@@ -57,6 +61,7 @@ impl OAuthCommon {
             revoke_request: None,
             token_response: None,
             apply: None,
+            discover: None,
         }
     }
 }
@@ -183,4 +188,63 @@ pub struct AuthorizeResponse {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
     pub capture: IndexMap<String, String>,
+}
+
+/// A request run once after the method obtains a token (a login, a token
+/// request), with the new token applied, whose answer fills values kept
+/// with the connection: Jira's cloud id, Xero's tenant id, Mailchimp's data
+/// centre. Endpoint requests see the captured names like variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Discover {
+    /// URL of the request (template).
+    pub url: String,
+    /// HTTP method (default `GET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<HttpMethod>,
+    /// Query parameters: name → template.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, Entry>,
+    /// Headers: name → template, or `false` to remove an applied entry of
+    /// the credential.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, Entry>,
+    /// Path of the list of entries to choose from; absent: the answer
+    /// itself (a list, or one object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
+    /// Keeps only the entries whose field equals a value.
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<DiscoverMatch>,
+    /// How one entry is chosen among those left (default `only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<DiscoverSelect>,
+    /// Path of the field that names an entry in listings (`auth status`,
+    /// errors); default: the captured fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Value name → path in the chosen entry.
+    #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }, "minProperties" = 1))]
+    pub capture: IndexMap<String, String>,
+}
+
+/// Keeps the entries whose `field` equals `equals`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverMatch {
+    /// Path of the field in an entry.
+    pub field: String,
+    /// The value it must equal (template, compared as text).
+    pub equals: String,
+}
+
+/// How a discovery chooses one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoverSelect {
+    /// Exactly one entry must be left; otherwise the discovery fails and
+    /// lists them.
+    Only,
+    /// The first entry left, in the provider's order.
+    First,
 }

@@ -173,6 +173,11 @@ registry! {
     PB612 "checkpoint-without-initial", Error, Semantic(checkpoint_without_initial),
         "`checkpoint` is used where it has no value on the first run: not the whole value of an entry, and no `initial`.";
 
+    PB730 "discovery-takes-first-unmatched", Warning, Semantic(discovery_takes_first_unmatched),
+        "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
+    PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),
+        "A discovery captures a value that no endpoint request or applied credential of its method uses.";
+
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";
     PB502 "missing-instance-value", Error, Instance,

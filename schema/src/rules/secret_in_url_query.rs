@@ -19,7 +19,9 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     .collect(),
                 None => continue,
             },
-            Field::Header | Field::Body | Field::PageSize | Field::Checkpoint => continue,
+            Field::Header | Field::Body | Field::PageSize | Field::Checkpoint | Field::Match => {
+                continue;
+            }
         };
         for expression in expressions {
             let secret = expression.names().into_iter().find(|name| {

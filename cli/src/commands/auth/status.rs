@@ -50,5 +50,31 @@ pub(crate) fn run(args: &InstanceArgs, stdout: &mut impl Write) -> anyhow::Resul
         let names: Vec<&str> = token.captures.keys().map(String::as_str).collect();
         writeln!(stdout, "captured: {}", names.join(", "))?;
     }
+    if connection.discovers() {
+        // Discovered values are ids an API handed out (a cloud or tenant
+        // id), shown so that the user sees which account was chosen; they
+        // still pass through the redactor like every text written.
+        let redactor = connection.redactor();
+        if token.discovered.is_empty() {
+            writeln!(
+                stdout,
+                "discovered: not yet (the discovery runs again on the next call)"
+            )?;
+        }
+        for (name, value) in &token.discovered {
+            let value = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            writeln!(stdout, "discovered: {name} = {}", redactor.redact(&value))?;
+        }
+        if !token.candidates.is_empty() {
+            writeln!(
+                stdout,
+                "chosen among: {}",
+                redactor.redact(&token.candidates.join("; "))
+            )?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,9 @@ pub(crate) fn run(args: &TokenArgs, stdout: &mut impl Write) -> anyhow::Result<E
         if !info.captured.is_empty() {
             writeln!(stdout, "captured: {}", info.captured.join(", "))?;
         }
+        if !info.discovered.is_empty() {
+            writeln!(stdout, "discovered: {}", info.discovered.join(", "))?;
+        }
         if args.show_secret {
             writeln!(stdout, "access_token: {}", token.access_token.expose())?;
         }

@@ -100,6 +100,8 @@ mod tests {
             lifetime: None,
             scope: None,
             captures: Default::default(),
+            discovered: Default::default(),
+            candidates: Vec::new(),
         }
     }
 
