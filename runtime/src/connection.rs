@@ -152,6 +152,9 @@ impl Connection {
         for key in instance.url_keys() {
             base.mark_url(key.clone());
         }
+        for key in instance.absent_keys() {
+            base.mark_absent(key.clone());
+        }
         Ok(Connection {
             connector: connector.clone(),
             http: Arc::new(Http::new(
@@ -309,7 +312,12 @@ impl Connection {
                         message: "missing: required by this endpoint; pass it as a variable (`--var key=value`)".into(),
                     });
                 }
-                None => {}
+                // As for an instance's optional value: empty in a template,
+                // and an entry that is exactly this value is left out.
+                None => {
+                    context.set(input.key.clone(), Value::String(String::new()));
+                    context.mark_absent(input.key.clone());
+                }
             }
         }
         if let Some(payload) = &call.payload {

@@ -106,8 +106,7 @@ fn method_plan(
                     name,
                     endpoint,
                     &apply,
-                    &spec.variables,
-                    spec.errors.as_ref(),
+                    spec,
                     templates,
                 ),
             )
