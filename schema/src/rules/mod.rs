@@ -173,6 +173,13 @@ registry! {
     PB612 "checkpoint-without-initial", Error, Semantic(checkpoint_without_initial),
         "`checkpoint` is used where it has no value on the first run: not the whole value of an entry, and no `initial`.";
 
+    PB701 "connector-entry-always-replaced", Warning, Semantic(connector_entry_always_replaced),
+        "Every endpoint replaces or removes a connector-wide `[request]` entry, so it is never sent.";
+    PB702 "connector-entry-hides-credential", Error, Semantic(connector_entry_hides_credential),
+        "A connector-wide `[request]` entry has the name an auth method puts its credential under.";
+    PB703 "endpoint-rate-limit-not-lower", Warning, Semantic(endpoint_rate_limit_not_lower),
+        "An endpoint's `rate_limit` allows at least the connector's rate, so it never holds a call back.";
+
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";
     PB502 "missing-instance-value", Error, Instance,
