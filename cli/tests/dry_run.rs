@@ -21,6 +21,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
     ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
+    // The key's pattern allows letters, digits, `_` and `-` only.
+    ("SENDGRID_API_KEY", "SG.SENTINEL_sg-f6.key_SENTINEL-g7"),
 ];
 
 #[test]
