@@ -204,7 +204,12 @@ pub fn build(
                     left_out.push(format!("body field /{}", field.name));
                     continue;
                 }
-                json_left_out(&field.value, context, &format!("/{}", field.name), &mut left_out);
+                json_left_out(
+                    &field.value,
+                    context,
+                    &format!("/{}", field.name),
+                    &mut left_out,
+                );
                 let value =
                     renderer
                         .json(&field.value, context)

@@ -10,8 +10,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    call, connect, connection, connector, connector_with, fast, form, header, query,
-    received, received_at,
+    call, connect, connection, connector, connector_with, fast, form, header, query, received,
+    received_at,
 };
 use patchbay_runtime::{Call, Options};
 use serde_json::json;
@@ -275,7 +275,12 @@ async fn a_call_waits_for_both_limits_and_an_instance_does_not_lift_the_endpoint
         rate_limit: Some((1000, Duration::from_secs(1))),
         ..fast()
     };
-    let lax = connection(&connector(LIMITED), &server.uri(), json!({ "api_key": "k" }), options);
+    let lax = connection(
+        &connector(LIMITED),
+        &server.uri(),
+        json!({ "api_key": "k" }),
+        options,
+    );
     let elapsed = timed(&lax, "search", 7).await;
     assert!(elapsed >= Duration::from_millis(550), "{elapsed:?}");
 }

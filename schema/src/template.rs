@@ -176,7 +176,9 @@ pub fn single_reference(text: &str) -> Option<&str> {
         .trim();
     let is_path = !path.is_empty()
         && path.split('.').all(|part| {
-            part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
     is_path.then_some(path)

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry};
 use patchbay_schema::{
-    ApiErrors, Boundary, ConnectorRequest, Endpoint, Entry, HttpMethod, Incremental, OffsetStep, PageLimit,
-    Pagination, RequestOverride, ResponseErrors, ResponseType, Spec,
+    ApiErrors, Boundary, ConnectorRequest, Endpoint, Entry, HttpMethod, Incremental, OffsetStep,
+    PageLimit, Pagination, RequestOverride, ResponseErrors, ResponseType, Spec,
 };
 
 use super::entries::{body_plan, merge, request_plan, written_value};
@@ -106,16 +106,15 @@ pub(super) fn endpoint_plan(
             .and_then(|variable| variable.maximum.clone())
     };
     let mut override_request = |over: &Option<RequestOverride>| {
-        over.as_ref()
-            .map(|over| {
-                Box::new(endpoint_request(
-                    endpoint,
-                    Some(over),
-                    apply,
-                    connector,
-                    templates,
-                ))
-            })
+        over.as_ref().map(|over| {
+            Box::new(endpoint_request(
+                endpoint,
+                Some(over),
+                apply,
+                connector,
+                templates,
+            ))
+        })
     };
     EndpointPlan {
         label: endpoint.label.clone().unwrap_or_else(|| key.to_owned()),

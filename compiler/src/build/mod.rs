@@ -102,13 +102,7 @@ fn method_plan(
         .map(|(name, endpoint)| {
             (
                 name.clone(),
-                endpoint_plan(
-                    name,
-                    endpoint,
-                    &apply,
-                    spec,
-                    templates,
-                ),
+                endpoint_plan(name, endpoint, &apply, spec, templates),
             )
         })
         .collect();

@@ -11,6 +11,8 @@ mod fixture;
 mod r#box;
 mod dropbox;
 mod hubspot;
+mod intercom;
+mod notion;
 mod quickbooks;
 mod shopify_errors;
 mod shopify_paging;
