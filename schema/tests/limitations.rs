@@ -65,12 +65,12 @@ fn scan(file: &str, text: &str) -> (Vec<Note>, Vec<String>) {
             in_note = false;
             continue;
         };
-        if comment.starts_with(TAG) {
+        if let Some(rest) = comment.strip_prefix(TAG) {
             in_note = true;
             notes.push(Note {
                 file: file.to_owned(),
                 line: i + 1,
-                text: comment[TAG.len()..].trim().to_owned(),
+                text: rest.trim().to_owned(),
             });
             continue;
         }
