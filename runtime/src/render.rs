@@ -606,6 +606,33 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_variable_without_a_value_is_lacking_only_when_alone() {
+        let mut base = Context::default();
+        base.set("on_behalf_of", json!(""));
+        base.mark_absent("on_behalf_of");
+        base.set("given_empty", json!(""));
+        let mut c = base.into_base();
+        c.set("tag", json!(""));
+        c.mark_absent("tag");
+        assert!(lacks_optional("{{ on_behalf_of }}", &c));
+        assert!(lacks_optional("{{- on_behalf_of -}}", &c));
+        assert!(lacks_optional("{{ tag }}", &c));
+        // An explicit empty value is a value.
+        assert!(!lacks_optional("{{ given_empty }}", &c));
+        // Anything but the bare name renders as before.
+        assert!(!lacks_optional("for {{ on_behalf_of }}", &c));
+        assert!(!lacks_optional("{{ on_behalf_of | upper }}", &c));
+        assert!(!lacks_optional("{{ on_behalf_of }}{{ tag }}", &c));
+        let r = Renderer::new();
+        assert_eq!(r.text("for {{ on_behalf_of }}", &c).unwrap(), "for ");
+        assert_eq!(
+            r.json(&json!({ "a": "{{ tag }}", "b": "{{ given_empty }}" }), &c)
+                .unwrap(),
+            json!({ "b": "" })
+        );
+    }
+
+    #[test]
     fn only_a_whole_absent_optional_value_is_left_out() {
         let mut c = Context::default();
         assert!(lacks_optional("{{ checkpoint }}", &c));

@@ -47,3 +47,50 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::SourceFile;
+
+    fn pb702(shared: &str, auth: &str) -> Vec<String> {
+        let text = format!(
+            "format = 1\n[connector]\nid = \"x\"\nname = \"X\"\nversion = \"1.0.0\"\n[request]\n{shared}\n[auth.m]\n{auth}\n[endpoints.a]\nurl = \"https://api.example.com/a\"\n"
+        );
+        crate::lint(&SourceFile::new("x.toml", text))
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "PB702")
+            .map(|d| d.pointer)
+            .collect()
+    }
+
+    #[test]
+    fn an_entry_named_like_an_applied_credential_is_an_error() {
+        assert_eq!(
+            pb702("headers = { authorization = \"x\" }", "type = \"bearer\""),
+            ["/request/headers/authorization"]
+        );
+        assert_eq!(
+            pb702(
+                "query = { api_key = \"x\" }",
+                "type = \"api_key\"\nin = \"query\"\nname = \"api_key\""
+            ),
+            ["/request/query/api_key"]
+        );
+        assert_eq!(
+            pb702(
+                "headers = { X-Token = \"x\" }",
+                "type = \"bearer\"\napply = { headers = { X-Token = \"{{ token }}\" } }"
+            ),
+            ["/request/headers/X-Token"]
+        );
+    }
+
+    #[test]
+    fn other_names_and_places_are_quiet() {
+        // A query parameter named like a header credential is another entry.
+        assert!(pb702("query = { Authorization = \"x\" }", "type = \"bearer\"").is_empty());
+        assert!(pb702("headers = { Accept = \"x\" }", "type = \"bearer\"").is_empty());
+        assert!(pb702("headers = { Authorization = \"x\" }", "type = \"none\"").is_empty());
+    }
+}

@@ -49,3 +49,31 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::SourceFile;
+
+    fn pb703(connector: &str, endpoint: &str) -> usize {
+        let text = format!(
+            "format = 1\n[connector]\nid = \"x\"\nname = \"X\"\nversion = \"1.0.0\"\n{connector}\n[auth.open]\ntype = \"none\"\n[endpoints.a]\nurl = \"https://api.example.com/a\"\n{endpoint}\n"
+        );
+        crate::lint(&SourceFile::new("x.toml", text))
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "PB703")
+            .count()
+    }
+
+    #[test]
+    fn periods_are_compared_as_rates() {
+        let connector = "rate_limit = { requests = 100, per = \"minute\" }";
+        // 2 a second is 120 a minute: laxer.
+        assert_eq!(pb703(connector, "rate_limit = { requests = 2, per = \"second\" }"), 1);
+        // Equal rates never hold a call back either.
+        assert_eq!(pb703(connector, "rate_limit = { requests = 6000, per = \"hour\" }"), 1);
+        assert_eq!(pb703(connector, "rate_limit = { requests = 1, per = \"second\" }"), 0);
+        // Without a connector limit the endpoint's is the only one.
+        assert_eq!(pb703("", "rate_limit = { requests = 50, per = \"second\" }"), 0);
+    }
+}
