@@ -23,6 +23,10 @@ const SECRETS: &[(&str, &str)] = &[
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
     ("LINEAR_API_KEY", "lin_api_SENTINEL&f6\u{2603}"),
     ("CALENDLY_CLIENT_SECRET", "calendly SENTINEL/f6+"),
+    // The key's pattern allows letters, digits, `_` and `-` only.
+    ("SENDGRID_API_KEY", "SG.SENTINEL_sg-f6.key_SENTINEL-g7"),
+    ("NOTION_TOKEN", "ntn_SENTINEL \"h8\\ü"),
+    ("INTERCOM_ACCESS_TOKEN", "dG9r+SENTINEL/i9=:%"),
 ];
 
 #[test]

@@ -78,7 +78,7 @@ fn the_tutorial_folder_reports_only_its_misspelled_spec() {
     let output = patchbay(&["lint", "docs/examples/taskpad"]);
     let shown = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
-    assert!(shown.contains("misspelled/taskpad.toml:58:45"), "{shown}");
+    assert!(shown.contains("misspelled/taskpad.toml:60:45"), "{shown}");
     assert!(shown.contains("Found 1 error and 0 warnings"), "{shown}");
     // The payload `task.json` is neither a spec nor an instance: skipped.
     assert!(!shown.contains("task.json"), "{shown}");

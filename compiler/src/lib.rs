@@ -101,6 +101,7 @@ pub struct Compiled {
 ///     },
 ///     variables: IndexMap::new(),
 ///     auth: IndexMap::from([("token".to_owned(), AuthMethod::Bearer(BearerAuth::default()))]),
+///     request: None,
 ///     endpoints: IndexMap::new(),
 ///     errors: None,
 /// };

@@ -308,8 +308,8 @@ pub enum EntrySource {
     Spec,
     /// Added by the auth method to an endpoint request.
     Apply,
-    /// Written once for the whole connector (its top-level `[errors]`) and
-    /// applied to this endpoint.
+    /// Written once for the whole connector (its top-level `[errors]`, or
+    /// an entry of its `[request]` table) and applied to this endpoint.
     Connector,
 }
 
@@ -505,6 +505,10 @@ pub struct EndpointPlan {
     /// Incremental reads: the checkpoint kept between runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<IncrementalPlan>,
+    /// This endpoint's own rate limit, kept on top of the connector's (a
+    /// call waits for both); an instance's lower limit does not change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Incremental reads of an endpoint, defaults explicit. Templates of the

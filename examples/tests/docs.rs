@@ -272,7 +272,8 @@ fn table_lines(lines: &[String], header: &str) -> Option<std::ops::Range<usize>>
 }
 
 /// Applies one step to the spec as written so far: `append` adds the block
-/// at the end; `tables` shows tables whole, each replacing the table of
+/// at the end; `before LINE` puts it before the first line that reads
+/// `LINE`; `tables` shows tables whole, each replacing the table of
 /// the same header (a `# (…)` line stands for tables it leaves as they are).
 fn apply_step(spec: &str, kind: &str, block: &str) -> Result<String, String> {
     match kind {
@@ -300,9 +301,24 @@ fn apply_step(spec: &str, kind: &str, block: &str) -> Result<String, String> {
             }
             Ok(lines.iter().map(|line| format!("{line}\n")).collect())
         }
-        other => Err(format!(
-            "unknown spec step `{other}` (known: append, tables)"
-        )),
+        other => match other.strip_prefix("before ") {
+            // The block goes in before the first line that reads `line`,
+            // with a blank line after it.
+            Some(line) => {
+                let at = spec
+                    .lines()
+                    .position(|l| l == line)
+                    .ok_or_else(|| format!("the spec so far has no line `{line}`"))?;
+                let mut lines: Vec<String> = spec.lines().map(str::to_owned).collect();
+                let mut inserted: Vec<String> = block.lines().map(str::to_owned).collect();
+                inserted.push(String::new());
+                lines.splice(at..at, inserted);
+                Ok(lines.iter().map(|line| format!("{line}\n")).collect())
+            }
+            None => Err(format!(
+                "unknown spec step `{other}` (known: append, tables, before LINE)"
+            )),
+        },
     }
 }
 

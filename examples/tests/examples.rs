@@ -110,8 +110,8 @@ fn lint_spec_passes_the_tutorial_spec_and_explains_a_typo() {
 
     let text = std::fs::read_to_string(&spec).expect("the spec");
     let typo = text.replace(
-        "limit = \"{{ page_size }}\" }\nheaders",
-        "limit = \"{{ page_sise }}\" }\nheaders",
+        "query = { limit = \"{{ page_size }}\" }",
+        "query = { limit = \"{{ page_sise }}\" }",
     );
     assert_ne!(typo, text, "the typo was not made");
     let folder = std::env::temp_dir().join(format!("patchbay-lint-spec-{}", std::process::id()));
@@ -126,7 +126,7 @@ fn lint_spec_passes_the_tutorial_spec_and_explains_a_typo() {
     std::fs::remove_dir_all(&folder).expect("remove the temporary folder");
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     for line in [
-        ":49:20: error[PB102] `page_sise` is not in scope in endpoint `list_projects`",
+        ":52:20: error[PB102] `page_sise` is not in scope in endpoint `list_projects`",
         "  fix: did you mean `page_size`?",
         "  | query = { limit = \"{{ page_sise }}\" }",
         "  rule undeclared-template-variable: ",

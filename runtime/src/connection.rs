@@ -4,6 +4,7 @@
 //! Tokens are kept by [`crate::auth`], pages fetched by
 //! [`crate::pagination`].
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
@@ -16,7 +17,7 @@ use crate::api_errors::{ApiFailure, FailureClass, classify};
 use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
-use crate::http::{Carries, Http, Options, Response, RetryHook, period};
+use crate::http::{Carries, Http, Options, RateLimiter, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
 use crate::pagination::{Pages, first_page, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
@@ -126,6 +127,9 @@ pub struct Connection {
     /// The instance's values, converted for templates once.
     base: Context,
     http: Arc<Http>,
+    /// Each endpoint's own rate limit (`rate_limit` on the endpoint),
+    /// shared by the connection's clones like the connector's.
+    endpoint_limiters: Arc<HashMap<String, RateLimiter>>,
     tokens: TokenCache,
     logins: Logins,
 }
@@ -152,7 +156,31 @@ impl Connection {
         for key in instance.url_keys() {
             base.mark_url(key.clone());
         }
+        for key in instance.absent_keys() {
+            base.mark_absent(key.clone());
+        }
+        // An instance lowers the connector's limit only: an endpoint's is
+        // the provider's limit for that endpoint, kept as written.
+        let endpoint_limiters = connector
+            .plan
+            .methods
+            .get(instance.method())
+            .map(|method| {
+                method
+                    .endpoints
+                    .iter()
+                    .filter_map(|(name, endpoint)| {
+                        let limit = endpoint.rate_limit.as_ref()?;
+                        Some((
+                            name.clone(),
+                            RateLimiter::new(limit.requests, period(limit.per)),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Connection {
+            endpoint_limiters: Arc::new(endpoint_limiters),
             connector: connector.clone(),
             http: Arc::new(Http::new(
                 runtime.client.clone(),
@@ -315,7 +343,12 @@ impl Connection {
                         message: "missing: required by this endpoint; pass it as a variable (`--var key=value`)".into(),
                     });
                 }
-                None => {}
+                // As for an instance's optional value: empty in a template,
+                // and an entry that is exactly this value is left out.
+                None => {
+                    context.set(input.key.clone(), Value::String(String::new()));
+                    context.mark_absent(input.key.clone());
+                }
             }
         }
         if let Some(payload) = &call.payload {
@@ -502,7 +535,8 @@ impl Connection {
         };
         let request = with_token(token.as_ref())?;
         let reading = &plan.response;
-        let response = self.send_checked(&request, reading).await;
+        let own_limiter = self.endpoint_limiters.get(endpoint);
+        let response = self.send_checked(&request, reading, own_limiter).await;
         match (response, token) {
             (Err(refusal), Some(refused)) if refuses_token(&refusal) => {
                 tracing::debug!(endpoint, "token refused: renewing it once");
@@ -510,7 +544,8 @@ impl Connection {
                     .tokens
                     .current(&self.auth()?, Some(&refused.access_token))
                     .await?;
-                self.send_checked(&with_token(Some(&fresh))?, reading).await
+                self.send_checked(&with_token(Some(&fresh))?, reading, own_limiter)
+                    .await
             }
             (response, _) => response,
         }
@@ -524,6 +559,7 @@ impl Connection {
         &self,
         request: &HttpRequest,
         reading: &ResponsePlan,
+        own_limiter: Option<&RateLimiter>,
     ) -> Result<Response> {
         let redactor = self.redactor();
         let limit = self.http.endpoint_limit(reading.max_bytes.value);
@@ -547,6 +583,7 @@ impl Connection {
                 Carries::EndpointData,
                 limit,
                 declared.map(|_| &retry_declared as &RetryHook<'_>),
+                own_limiter,
                 &redactor,
             )
             .await?;

@@ -173,13 +173,13 @@ pub(crate) fn period(per: RatePeriod) -> Duration {
 /// Spaces requests evenly so that at most `requests` go out per period:
 /// callers queue rather than exceed it.
 #[derive(Debug)]
-struct RateLimiter {
+pub(crate) struct RateLimiter {
     interval: Duration,
     next: tokio::sync::Mutex<Instant>,
 }
 
 impl RateLimiter {
-    fn new(requests: u32, per: Duration) -> Self {
+    pub(crate) fn new(requests: u32, per: Duration) -> Self {
         RateLimiter {
             interval: per / requests.max(1),
             next: tokio::sync::Mutex::new(Instant::now()),
@@ -529,7 +529,7 @@ impl Http {
             },
             Carries::EndpointData => self.endpoint_limit(self.options.max_response_bytes),
         };
-        self.send_limited(request, carries, limit, None, redactor)
+        self.send_limited(request, carries, limit, None, None, redactor)
             .await
     }
 
@@ -542,12 +542,13 @@ impl Http {
         carries: Carries,
         limit: BodyLimit,
         retry_2xx: Option<&RetryHook<'_>>,
+        own_limiter: Option<&RateLimiter>,
         redactor: &Redactor,
     ) -> Result<Response> {
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
             match self
-                .send_once(&current, carries, limit, retry_2xx, redactor)
+                .send_once(&current, carries, limit, retry_2xx, own_limiter, redactor)
                 .await?
             {
                 Sent::Response(response) => return Ok(response),
@@ -567,11 +568,17 @@ impl Http {
         carries: Carries,
         limit: BodyLimit,
         retry_2xx: Option<&RetryHook<'_>>,
+        own_limiter: Option<&RateLimiter>,
         redactor: &Redactor,
     ) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
         let mut last_failure = String::new();
         for attempt in 0..=self.options.max_retries {
+            // The endpoint's own limit first: a call waiting for it holds
+            // no slot of the connector's, which other endpoints can use.
+            if let Some(limiter) = own_limiter {
+                limiter.acquire().await;
+            }
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }

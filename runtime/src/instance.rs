@@ -175,6 +175,9 @@ pub struct Instance {
     values: IndexMap<String, Value>,
     secret_keys: BTreeSet<String>,
     url_keys: BTreeSet<String>,
+    /// Optional values the instance does not give: they render empty, and
+    /// an entry that is exactly one of them is left out.
+    absent_keys: BTreeSet<String>,
     redactor: Redactor,
 }
 
@@ -263,6 +266,7 @@ impl Instance {
         let mut values = IndexMap::new();
         let mut secret_keys = BTreeSet::new();
         let mut url_keys = BTreeSet::new();
+        let mut absent_keys = BTreeSet::new();
         let mut redactor = Redactor::default();
         for input in inputs {
             let value = match given.get(&input.key).or(input.default.as_ref()) {
@@ -273,10 +277,12 @@ impl Instance {
                         missing_message(&input.expected(None), method_key),
                     ));
                 }
-                // An optional value not given renders empty (and entries
-                // marked omit-if-empty, like `scope`, are left out).
+                // An optional value not given renders empty inside a
+                // template, and an entry that is exactly this value is left
+                // out (`render::lacks_optional`).
                 None => {
                     values.insert(input.key.clone(), Value::String(String::new()));
+                    absent_keys.insert(input.key.clone());
                     continue;
                 }
             };
@@ -305,6 +311,7 @@ impl Instance {
             values,
             secret_keys,
             url_keys,
+            absent_keys,
             redactor,
         })
     }
@@ -327,6 +334,11 @@ impl Instance {
     /// Keys of `url`-typed values.
     pub(crate) fn url_keys(&self) -> &BTreeSet<String> {
         &self.url_keys
+    }
+
+    /// Keys of optional values the instance does not give.
+    pub(crate) fn absent_keys(&self) -> &BTreeSet<String> {
+        &self.absent_keys
     }
 
     /// A redactor that knows this instance's secrets.

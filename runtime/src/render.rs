@@ -37,6 +37,7 @@ pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 struct Base {
     values: BTreeMap<String, Value>,
     url_keys: BTreeSet<String>,
+    absent_keys: BTreeSet<String>,
     converted: minijinja::Value,
 }
 
@@ -48,6 +49,8 @@ pub struct Context {
     base: Option<std::sync::Arc<Base>>,
     values: BTreeMap<String, Value>,
     url_keys: BTreeSet<String>,
+    /// Optional variables without a value (they hold `""`).
+    absent_keys: BTreeSet<String>,
     /// The values as MiniJinja sees them, made once per request.
     converted: std::sync::OnceLock<minijinja::Value>,
 }
@@ -65,6 +68,12 @@ impl Context {
         self.url_keys.insert(key.into());
     }
 
+    /// Marks a key as an optional variable given no value: it renders
+    /// empty, and an entry that is exactly `{{ key }}` is left out.
+    pub fn mark_absent(&mut self, key: impl Into<String>) {
+        self.absent_keys.insert(key.into());
+    }
+
     /// This context as the shared base of others: its values are converted
     /// once, and each derived context adds its own.
     pub(crate) fn into_base(self) -> Context {
@@ -73,6 +82,7 @@ impl Context {
             base: Some(std::sync::Arc::new(Base {
                 values: self.values,
                 url_keys: self.url_keys,
+                absent_keys: self.absent_keys,
                 converted,
             })),
             ..Context::default()
@@ -84,6 +94,14 @@ impl Context {
         self.values
             .get(key)
             .or_else(|| self.base.as_ref().and_then(|b| b.values.get(key)))
+    }
+
+    fn is_absent(&self, key: &str) -> bool {
+        self.absent_keys.contains(key)
+            || self
+                .base
+                .as_ref()
+                .is_some_and(|b| b.absent_keys.contains(key))
     }
 
     fn is_url(&self, key: &str) -> bool {
@@ -101,23 +119,24 @@ impl Context {
     }
 }
 
-/// Whether a template is exactly a reference to an optional runtime value
-/// (`{{ page.cursor }}`, `{{ checkpoint }}`) that this context lacks: the entry or JSON member
-/// holding it is then left out of the request. Lint allows such values
-/// nowhere else, so no other render meets one missing.
+/// Whether a template is exactly one reference to a value this context
+/// lacks: an optional variable given no value, or an optional runtime
+/// value (`{{ page.cursor }}` on a first page, `{{ checkpoint }}` on a
+/// first run). The entry or JSON member holding it is then left out of the
+/// request; an explicit value, `""` included, is sent. Lint allows the
+/// optional runtime values nowhere else, so no other render meets one
+/// missing.
 pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
-    // Nearly every entry names no optional value: skip the parse for them.
-    if !(template.starts_with("{{")
-        && template.ends_with("}}")
-        && OPTIONAL_RUNTIME_VALUES
-            .iter()
-            .any(|value| template.contains(value)))
-    {
+    // Nearly every entry is not one bare reference: skip the parse for them.
+    if !(template.starts_with("{{") && template.ends_with("}}")) {
         return false;
     }
-    let Some(path) = patchbay_schema::template::optional_reference(template) else {
+    let Some(path) = patchbay_schema::template::single_reference(template) else {
         return false;
     };
+    if !OPTIONAL_RUNTIME_VALUES.contains(&path) {
+        return context.is_absent(path);
+    }
     let mut parts = path.split('.');
     let Some(mut value) = parts.next().and_then(|first| context.get(first)) else {
         return true;
@@ -583,6 +602,33 @@ mod tests {
         assert_eq!(
             r.json(&body, &context()).unwrap(),
             json!({ "n": 5, "s": "n=5", "all": { "name": "x", "tags": [1, 2] }, "name": "x", "list": "[1, 2]" })
+        );
+    }
+
+    #[test]
+    fn an_optional_variable_without_a_value_is_lacking_only_when_alone() {
+        let mut base = Context::default();
+        base.set("on_behalf_of", json!(""));
+        base.mark_absent("on_behalf_of");
+        base.set("given_empty", json!(""));
+        let mut c = base.into_base();
+        c.set("tag", json!(""));
+        c.mark_absent("tag");
+        assert!(lacks_optional("{{ on_behalf_of }}", &c));
+        assert!(lacks_optional("{{- on_behalf_of -}}", &c));
+        assert!(lacks_optional("{{ tag }}", &c));
+        // An explicit empty value is a value.
+        assert!(!lacks_optional("{{ given_empty }}", &c));
+        // Anything but the bare name renders as before.
+        assert!(!lacks_optional("for {{ on_behalf_of }}", &c));
+        assert!(!lacks_optional("{{ on_behalf_of | upper }}", &c));
+        assert!(!lacks_optional("{{ on_behalf_of }}{{ tag }}", &c));
+        let r = Renderer::new();
+        assert_eq!(r.text("for {{ on_behalf_of }}", &c).unwrap(), "for ");
+        assert_eq!(
+            r.json(&json!({ "a": "{{ tag }}", "b": "{{ given_empty }}" }), &c)
+                .unwrap(),
+            json!({ "b": "" })
         );
     }
 

@@ -25,6 +25,11 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Option<RequestBody>,
+    /// The entries left out because the one value each is made of has none
+    /// (an optional variable not given, `page.cursor` on a first page), as
+    /// `header on-behalf-of`, `query cursor`, `body /filter/status`: dry
+    /// runs show them.
+    pub left_out: Vec<String>,
 }
 
 /// A rendered body.
@@ -132,6 +137,14 @@ pub fn build(
     context: &Context,
 ) -> Result<HttpRequest> {
     let what = |part: &str| format!("{label}: {part}");
+    let mut left_out = Vec::new();
+    let mut lacks = |place: &str, entry: &PlanEntry| {
+        let lacking = lacks(entry, context);
+        if lacking {
+            left_out.push(format!("{place} {}", entry.name));
+        }
+        lacking
+    };
     let mut url = renderer
         .url(&plan.url.value, context)
         .map_err(|message| Error::Render {
@@ -140,7 +153,7 @@ pub fn build(
         })?;
     if !plan.query.is_empty() {
         let mut pairs = Vec::with_capacity(plan.query.len());
-        for entry in plan.query.iter().filter(|e| !lacks(e, context)) {
+        for entry in plan.query.iter().filter(|e| !lacks("query", e)) {
             let value = entry_value(entry, renderer, context, false, &|n| {
                 what(&format!("query `{n}`"))
             })?;
@@ -156,7 +169,7 @@ pub fn build(
         }
     }
     let mut headers = Vec::with_capacity(plan.headers.len());
-    for entry in plan.headers.iter().filter(|e| !lacks(e, context)) {
+    for entry in plan.headers.iter().filter(|e| !lacks("header", e)) {
         let value = entry_value(entry, renderer, context, true, &|n| {
             what(&format!("header `{n}`"))
         })?;
@@ -168,7 +181,7 @@ pub fn build(
         None => None,
         Some(BodyPlan::Form { fields }) => {
             let mut pairs = Vec::with_capacity(fields.len());
-            for entry in fields.iter().filter(|e| !lacks(e, context)) {
+            for entry in fields.iter().filter(|e| !lacks("form field", e)) {
                 let value = entry_value(entry, renderer, context, false, &|n| {
                     what(&format!("form field `{n}`"))
                 })?;
@@ -188,8 +201,15 @@ pub fn build(
                     .as_str()
                     .is_some_and(|t| lacks_optional(t, context))
                 {
+                    left_out.push(format!("body field /{}", field.name));
                     continue;
                 }
+                json_left_out(
+                    &field.value,
+                    context,
+                    &format!("/{}", field.name),
+                    &mut left_out,
+                );
                 let value =
                     renderer
                         .json(&field.value, context)
@@ -205,6 +225,7 @@ pub fn build(
             Some(RequestBody::Json(Value::Object(object)))
         }
         Some(BodyPlan::Json { content, .. }) => {
+            json_left_out(content, context, "", &mut left_out);
             Some(RequestBody::Json(renderer.json(content, context).map_err(
                 |message| Error::Render {
                     what: what("body"),
@@ -227,7 +248,30 @@ pub fn build(
         url,
         headers,
         body,
+        left_out,
     })
+}
+
+/// Records the JSON object members (by pointer) that rendering leaves out.
+fn json_left_out(value: &Value, context: &Context, pointer: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (key, item) in members {
+                let pointer = format!("{pointer}/{key}");
+                if item.as_str().is_some_and(|t| lacks_optional(t, context)) {
+                    out.push(format!("body field {pointer}"));
+                } else {
+                    json_left_out(item, context, &pointer, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                json_left_out(item, context, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn method_name(method: HttpMethod) -> &'static str {

@@ -284,6 +284,22 @@ impl<'a> Analysis<'a> {
         for (key, endpoint) in &spec.endpoints {
             analysis.add_endpoint(key, endpoint);
         }
+        // The connector-wide entries are rendered in every endpoint request,
+        // so they see (and must resolve in) every endpoint scope.
+        if let Some(request) = &spec.request {
+            let scopes: Vec<usize> = (0..analysis.scopes.len())
+                .filter(|&i| matches!(analysis.scopes[i].owner, Owner::Endpoint { .. }))
+                .collect();
+            for (place, field, entries) in [
+                ("query", Field::Query, &request.query),
+                ("headers", Field::Header, &request.headers),
+            ] {
+                for (name, text) in entries {
+                    let pointer = pointer_push(&pointer_push("/request", place), name);
+                    analysis.add_site(pointer, text, field, &scopes);
+                }
+            }
+        }
         analysis
     }
 

@@ -151,6 +151,39 @@ pub fn referenced_paths(text: &str, root: &str) -> Vec<PathReference> {
     found
 }
 
+/// The name or path a template is exactly one reference to
+/// (`{{ name }}`, `{{ page.cursor }}`), if it is one: an entry with such a
+/// template is left out of a request that lacks the value (an optional
+/// variable given none, or one of the
+/// [`OPTIONAL_RUNTIME_VALUES`](crate::catalog::OPTIONAL_RUNTIME_VALUES)).
+///
+/// ```
+/// use patchbay_schema::template::single_reference;
+/// assert_eq!(single_reference("{{ page.cursor }}"), Some("page.cursor"));
+/// assert_eq!(single_reference("{{- on_behalf_of -}}"), Some("on_behalf_of"));
+/// assert_eq!(single_reference("x{{ page.cursor }}"), None);
+/// assert_eq!(single_reference("{{ name | lower }}"), None);
+/// ```
+pub fn single_reference(text: &str) -> Option<&str> {
+    let [only] = expressions(text).try_into().ok()?;
+    if only.range != (0..text.len()) {
+        return None;
+    }
+    let path = only
+        .source
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .trim();
+    let is_path = !path.is_empty()
+        && path.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    is_path.then_some(path)
+}
+
 /// The optional runtime value (one of
 /// [`OPTIONAL_RUNTIME_VALUES`](crate::catalog::OPTIONAL_RUNTIME_VALUES))
 /// a template is exactly a reference to, if it is one: an entry with that
@@ -163,15 +196,7 @@ pub fn referenced_paths(text: &str, root: &str) -> Vec<PathReference> {
 /// assert_eq!(optional_reference("{{ page.number }}"), None);
 /// ```
 pub fn optional_reference(text: &str) -> Option<&'static str> {
-    let [only] = expressions(text).try_into().ok()?;
-    if only.range != (0..text.len()) {
-        return None;
-    }
-    let path = only
-        .source
-        .trim_start_matches('-')
-        .trim_end_matches('-')
-        .trim();
+    let path = single_reference(text)?;
     crate::catalog::OPTIONAL_RUNTIME_VALUES
         .iter()
         .copied()

@@ -51,6 +51,16 @@ pub fn names_used(
         }
     }
     let applied = catalog::default_entries(method, AuthPart::Apply);
+    // The connector-wide `[request]` entries go on every endpoint request.
+    if let Some(request) = spec.request.as_ref()
+        && spec.endpoints.values().any(|e| is_enabled(e, key))
+    {
+        request
+            .query
+            .values()
+            .chain(request.headers.values())
+            .for_each(|text| used.text(text));
+    }
     for endpoint in spec.endpoints.values().filter(|e| is_enabled(e, key)) {
         used.text(&endpoint.url);
         endpoint

@@ -224,12 +224,17 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
                 if i > 0 {
                     writeln!(stdout)?;
                 }
-                writeln!(
-                    stdout,
-                    "# {}\n{}",
-                    request.label,
-                    request.to_curl(&redactor)
-                )?;
+                writeln!(stdout, "# {}", request.label)?;
+                // An entry whose one optional value has none is not sent:
+                // say so, since the curl command cannot show an absence.
+                if !request.left_out.is_empty() {
+                    writeln!(
+                        stdout,
+                        "# left out (no value): {}",
+                        request.left_out.join(", ")
+                    )?;
+                }
+                writeln!(stdout, "{}", request.to_curl(&redactor))?;
             }
             return Ok(ExitCode::SUCCESS);
         }

@@ -2,13 +2,13 @@
 //! how the response is read and how pages are fetched.
 
 use indexmap::IndexMap;
-use patchbay_schema::catalog::EntryPlace;
+use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry};
 use patchbay_schema::{
-    ApiErrors, Boundary, Endpoint, Entry, HttpMethod, Incremental, OffsetStep, PageLimit,
-    Pagination, RequestOverride, ResponseErrors, ResponseType, Variable,
+    ApiErrors, Boundary, ConnectorRequest, Endpoint, Entry, HttpMethod, Incremental, OffsetStep,
+    PageLimit, Pagination, RequestOverride, ResponseErrors, ResponseType, Spec,
 };
 
-use super::entries::{body_plan, request_plan, written_value};
+use super::entries::{body_plan, merge, request_plan, written_value};
 use super::inputs::input;
 use super::{Templates, sourced};
 use crate::plan::*;
@@ -25,28 +25,48 @@ fn add_applied(place: EntryPlace, target: &mut Vec<PlanEntry>, applied: &[PlanEn
 
 /// An endpoint's request with the credential applied, its fields replaced
 /// by those an override gives (`pagination.next`): whole fields are
-/// replaced, not merged, and the applied entries are added either way.
+/// replaced, not merged, and the connector-wide entries and the applied
+/// entries are added either way. The endpoint's (or override's) entries
+/// replace connector-wide entries of the same name, and `false` removes
+/// one.
 pub(super) fn endpoint_request(
     endpoint: &Endpoint,
     over: Option<&RequestOverride>,
     apply: &ApplyPlan,
+    connector: Option<&ConnectorRequest>,
     templates: &mut Templates,
 ) -> RequestPlan {
-    let spec_entries = |map: &IndexMap<String, Entry>| -> Vec<PlanEntry> {
-        map.iter()
-            .filter_map(|(name, entry)| {
-                Some(PlanEntry {
-                    name: name.clone(),
-                    value: written_value(entry.template()?),
-                    omit_if_empty: false,
-                    provenance: EntrySource::Spec,
-                })
+    let spec_entries = |place: EntryPlace,
+                        shared: Option<&IndexMap<String, String>>,
+                        map: &IndexMap<String, Entry>|
+     -> Vec<PlanEntry> {
+        let shared = shared
+            .into_iter()
+            .flatten()
+            .map(|(name, text)| PlanEntry {
+                name: name.clone(),
+                value: written_value(text),
+                omit_if_empty: false,
+                provenance: EntrySource::Connector,
             })
-            .collect()
+            .collect();
+        let author: Vec<_> = map
+            .iter()
+            .map(|(name, entry)| (name.as_str(), AuthorEntry::Entry(entry)))
+            .collect();
+        merge(place, shared, &author)
     };
     let over = over.cloned().unwrap_or_default();
-    let mut query = spec_entries(over.query.as_ref().unwrap_or(&endpoint.query));
-    let mut headers = spec_entries(over.headers.as_ref().unwrap_or(&endpoint.headers));
+    let mut query = spec_entries(
+        EntryPlace::Query,
+        connector.map(|c| &c.query),
+        over.query.as_ref().unwrap_or(&endpoint.query),
+    );
+    let mut headers = spec_entries(
+        EntryPlace::Header,
+        connector.map(|c| &c.headers),
+        over.headers.as_ref().unwrap_or(&endpoint.headers),
+    );
     let body = over
         .body
         .as_ref()
@@ -69,11 +89,13 @@ pub(super) fn endpoint_plan(
     key: &str,
     endpoint: &Endpoint,
     apply: &ApplyPlan,
-    connector_variables: &IndexMap<String, Variable>,
-    connector_errors: Option<&ApiErrors>,
+    spec: &Spec,
     templates: &mut Templates,
 ) -> EndpointPlan {
-    let request = endpoint_request(endpoint, None, apply, templates);
+    let connector_variables = &spec.variables;
+    let connector_errors = spec.errors.as_ref();
+    let connector = spec.request.as_ref();
+    let request = endpoint_request(endpoint, None, apply, connector, templates);
     let direction = sourced(endpoint.direction, endpoint.default_direction());
     let response = endpoint.response.clone().unwrap_or_default();
     let maximum_of = |name: &str| {
@@ -84,8 +106,15 @@ pub(super) fn endpoint_plan(
             .and_then(|variable| variable.maximum.clone())
     };
     let mut override_request = |over: &Option<RequestOverride>| {
-        over.as_ref()
-            .map(|over| Box::new(endpoint_request(endpoint, Some(over), apply, templates)))
+        over.as_ref().map(|over| {
+            Box::new(endpoint_request(
+                endpoint,
+                Some(over),
+                apply,
+                connector,
+                templates,
+            ))
+        })
     };
     EndpointPlan {
         label: endpoint.label.clone().unwrap_or_else(|| key.to_owned()),
@@ -107,6 +136,10 @@ pub(super) fn endpoint_plan(
             .as_ref()
             .map(|incremental| incremental_plan(incremental, &mut override_request)),
         request,
+        rate_limit: endpoint.rate_limit.as_ref().map(|r| RateLimit {
+            requests: r.requests,
+            per: r.per,
+        }),
         response: ResponsePlan {
             kind: sourced(response.kind, ResponseType::Json),
             records: response.records,

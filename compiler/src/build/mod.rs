@@ -103,14 +103,7 @@ fn method_plan(
         .map(|(name, endpoint)| {
             (
                 name.clone(),
-                endpoint_plan(
-                    name,
-                    endpoint,
-                    &apply,
-                    &spec.variables,
-                    spec.errors.as_ref(),
-                    templates,
-                ),
+                endpoint_plan(name, endpoint, &apply, spec, templates),
             )
         })
         .collect();

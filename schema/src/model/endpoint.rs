@@ -56,6 +56,10 @@ pub struct Endpoint {
     /// as `checkpoint`, so that the next run reads only what changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<Incremental>,
+    /// This endpoint's own request rate, kept on top of the connector's:
+    /// a call waits for both (Notion's search, a provider's bulk export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<super::RateLimit>,
 }
 
 impl Endpoint {

@@ -55,6 +55,12 @@ pub struct Spec {
     /// Authentication methods, keyed by their key. An instance picks one.
     #[schemars(extend("minProperties" = 1, "propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
     pub auth: IndexMap<String, AuthMethod>,
+    /// Query parameters and headers every endpoint request gets (its
+    /// `pagination.next` and `incremental.resume` requests too), not the
+    /// auth requests. An endpoint's entry of the same name replaces one
+    /// (headers compared case-insensitively), and `false` there removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<ConnectorRequest>,
     /// Endpoints, keyed by their key.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
@@ -89,6 +95,19 @@ pub struct Connector {
     /// The endpoint that checks an instance's credentials ("test connection").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<String>,
+}
+
+/// The top-level `[request]` table: entries every endpoint request gets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorRequest {
+    /// Query parameters: name → template over the connector variables.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, String>,
+    /// Headers: name → template over the connector variables
+    /// (`Notion-Version`, `User-Agent`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, String>,
 }
 
 /// At most `requests` requests per `per`.

@@ -10,6 +10,12 @@ use crate::document::pointer_push;
 pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
     let spec = context.spec;
     let mut tables: Vec<(String, Vec<&str>)> = Vec::new();
+    if let Some(request) = &spec.request {
+        tables.push((
+            "/request/headers".to_owned(),
+            request.headers.keys().map(String::as_str).collect(),
+        ));
+    }
     for (key, endpoint) in &spec.endpoints {
         let pointer = pointer_push(&pointer_push("/endpoints", key), "headers");
         tables.push((

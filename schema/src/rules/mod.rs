@@ -173,6 +173,12 @@ registry! {
     PB612 "checkpoint-without-initial", Error, Semantic(checkpoint_without_initial),
         "`checkpoint` is used where it has no value on the first run: not the whole value of an entry, and no `initial`.";
 
+    PB701 "connector-entry-always-replaced", Warning, Semantic(connector_entry_always_replaced),
+        "Every endpoint replaces or removes a connector-wide `[request]` entry, so it is never sent.";
+    PB702 "connector-entry-hides-credential", Error, Semantic(connector_entry_hides_credential),
+        "A connector-wide `[request]` entry has the name an auth method puts its credential under.";
+    PB703 "endpoint-rate-limit-not-lower", Warning, Semantic(endpoint_rate_limit_not_lower),
+        "An endpoint's `rate_limit` allows at least the connector's rate, so it never holds a call back.";
     PB730 "discovery-takes-first-unmatched", Warning, Semantic(discovery_takes_first_unmatched),
         "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
     PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),

@@ -38,12 +38,22 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             body: endpoint.body.as_ref(),
         };
         let describe = format!("endpoint `{key}`");
+        // An endpoint's only defaults are the connector-wide `[request]`
+        // entries.
+        let shared = context.spec.request.as_ref();
         check_overrides(
             overrides,
             &pointer_push("/endpoints", key),
             &describe,
             reporter,
-            |_, _| false,
+            |place, name| {
+                let entries = match place {
+                    EntryPlace::Query => shared.map(|r| &r.query),
+                    EntryPlace::Header => shared.map(|r| &r.headers),
+                    EntryPlace::Body => None,
+                };
+                entries.is_some_and(|e| e.keys().any(|k| place.same_name(k, name)))
+            },
         );
     }
 }
