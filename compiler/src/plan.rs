@@ -419,7 +419,7 @@ pub struct JsonField {
 /// with `/`, dotted paths otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TokenResponsePlan {
-    /// Path of the access token.
+    /// Path of the access token (`""`: the whole body, a JSON string).
     pub access_token: Sourced<String>,
     /// Path of the lifetime in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -168,10 +168,13 @@ pub(super) fn token_response(method: &AuthMethod) -> Option<TokenResponsePlan> {
     }
     let written = method.token_response().cloned().unwrap_or_default();
     let is_oauth = !matches!(method, AuthMethod::TokenRequest(_));
-    // `expires_at` replaces the default `expires_in`.
+    // `expires_at` replaces the default `expires_in`; a token that is the
+    // whole body (`access_token = ""`) leaves nothing else to read.
+    let whole_body = written.access_token.as_deref() == Some("");
     let expires_in = match (&written.expires_in, &written.expires_at) {
         (Some(path), _) => Some(sourced(Some(path.clone()), String::new())),
         (None, Some(_)) => None,
+        (None, None) if whole_body => None,
         (None, None) => Some(sourced(None, "expires_in".to_owned())),
     };
     Some(TokenResponsePlan {

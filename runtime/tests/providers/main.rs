@@ -11,6 +11,7 @@ mod fixture;
 mod r#box;
 mod dropbox;
 mod hubspot;
+mod magento;
 mod quickbooks;
 mod shopify_errors;
 mod shopify_paging;

@@ -302,7 +302,8 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenResponse {
-    /// Path of the access token (default `access_token`).
+    /// Path of the access token (default `access_token`); `""`, the empty
+    /// JSON pointer, when the whole body is the token as a JSON string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Path of the lifetime in seconds (default `expires_in`).

@@ -202,6 +202,9 @@ registry! {
         "A `limit` template that is not exactly `{{ name }}` of an integer variable with a `maximum`.";
     PB608 "invalid-error-declaration", Error, Semantic(invalid_error_declaration),
         "An `[errors]` or `response.errors` table that cannot work: codes without a `code` path, a code both retried and reauthenticated, a non-scalar `equals`, an empty `path`.";
+
+    PB720 "field-beside-whole-body-token", Error, Semantic(field_beside_whole_body_token),
+        "A token response whose token is the whole body (`access_token = \"\"`) also names a field to read, which a bare string cannot hold.";
 }
 
 // What the parse and schema stages use to report their rules, and the
