@@ -367,8 +367,13 @@ pub enum ComputedValue {
         /// Form-encoded (RFC) or raw id and secret.
         encoding: BasicEncoding,
     },
-    /// `Basic base64(username:password)`.
-    UserBasicAuth,
+    /// `Basic base64(username:password)` of a `basic` method.
+    UserBasicAuth {
+        /// Template of the user name (default `{{ username }}`).
+        username: String,
+        /// Template of the password (default `{{ password }}`).
+        password: String,
+    },
 }
 
 /// A request body.

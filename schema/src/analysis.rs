@@ -531,6 +531,22 @@ impl<'a> Analysis<'a> {
         let table = pointer_push(pointer, part.table());
         match part {
             AuthPart::Apply => {
+                // The sides of a Basic credential are rendered where it is
+                // applied, with the endpoint request's scope.
+                if let AuthMethod::Basic(basic) = method {
+                    for (key, text) in
+                        [("username", &basic.username), ("password", &basic.password)]
+                    {
+                        if let Some(text) = text {
+                            self.add_site(
+                                pointer_push(pointer, key),
+                                text,
+                                Field::Header,
+                                &[scope],
+                            );
+                        }
+                    }
+                }
                 if let Some(apply) = method.apply() {
                     for (name, text) in &apply.headers {
                         self.add_site(

@@ -212,8 +212,14 @@ pub enum DefaultValue {
     /// `Basic base64(id:secret)` of the OAuth client (RFC 6749 §2.3.1),
     /// computed by the runtime.
     ClientBasicAuth,
-    /// `Basic base64(username:password)` of a `basic` method.
-    UserBasicAuth,
+    /// `Basic base64(username:password)` of a `basic` method, each side a
+    /// template (default `{{ username }}` and `{{ password }}`).
+    UserBasicAuth {
+        /// Template of the user name.
+        username: String,
+        /// Template of the password.
+        password: String,
+    },
 }
 
 impl DefaultValue {
@@ -223,7 +229,11 @@ impl DefaultValue {
             DefaultValue::Literal(_) => vec![],
             DefaultValue::Template(t) => crate::template::simple_names(t),
             DefaultValue::ClientBasicAuth => vec!["client_id".into(), "client_secret".into()],
-            DefaultValue::UserBasicAuth => vec!["username".into(), "password".into()],
+            DefaultValue::UserBasicAuth { username, password } => {
+                let mut names = crate::template::simple_names(username);
+                names.extend(crate::template::simple_names(password));
+                names
+            }
         }
     }
 }
@@ -521,7 +531,17 @@ fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
     use EntryPlace::{Header, Query};
     match method {
         AuthMethod::None(_) => vec![],
-        AuthMethod::Basic(_) => vec![entry(Header, "Authorization", DefaultValue::UserBasicAuth)],
+        AuthMethod::Basic(m) => {
+            let (username, password) = m.templates();
+            vec![entry(
+                Header,
+                "Authorization",
+                DefaultValue::UserBasicAuth {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                },
+            )]
+        }
         AuthMethod::ApiKey(m) => {
             let place = match m.location.unwrap_or(ApiKeyLocation::Header) {
                 ApiKeyLocation::Header => Header,

@@ -54,7 +54,12 @@ fn plan_value(value: &DefaultValue, method: &AuthMethod) -> EntryValue {
         DefaultValue::ClientBasicAuth => EntryValue::Computed(ComputedValue::ClientBasicAuth {
             encoding: basic_encoding(method),
         }),
-        DefaultValue::UserBasicAuth => EntryValue::Computed(ComputedValue::UserBasicAuth),
+        DefaultValue::UserBasicAuth { username, password } => {
+            EntryValue::Computed(ComputedValue::UserBasicAuth {
+                username: username.clone(),
+                password: password.clone(),
+            })
+        }
     }
 }
 

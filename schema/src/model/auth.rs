@@ -219,6 +219,28 @@ pub struct BasicAuth {
     /// The fields every authenticating method has.
     #[serde(flatten)]
     pub common: AuthCommon,
+    /// Template of the user name (default `{{ username }}`), e.g. Zendesk's
+    /// `{{ email }}/token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Template of the password (default `{{ password }}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl BasicAuth {
+    /// The default user name template.
+    pub const DEFAULT_USERNAME: &'static str = "{{ username }}";
+    /// The default password template.
+    pub const DEFAULT_PASSWORD: &'static str = "{{ password }}";
+
+    /// The user name and password templates, with their defaults.
+    pub fn templates(&self) -> (&str, &str) {
+        (
+            self.username.as_deref().unwrap_or(Self::DEFAULT_USERNAME),
+            self.password.as_deref().unwrap_or(Self::DEFAULT_PASSWORD),
+        )
+    }
 }
 
 /// `type = "api_key"`.

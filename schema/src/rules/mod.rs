@@ -205,6 +205,8 @@ registry! {
 
     PB720 "field-beside-whole-body-token", Error, Semantic(field_beside_whole_body_token),
         "A token response whose token is the whole body (`access_token = \"\"`) also names a field to read, which a bare string cannot hold.";
+    PB721 "basic-credential-without-secret", Warning, Semantic(basic_credential_without_secret),
+        "The `username` and `password` templates of a `basic` method use no secret variable.";
 }
 
 // What the parse and schema stages use to report their rules, and the
