@@ -110,6 +110,10 @@ pub struct MethodPlan {
     /// parameter.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub authorize_captures: IndexMap<String, String>,
+    /// The allow-list each checked callback value must match (whole)
+    /// before any request uses it: name → pattern.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub authorize_capture_patterns: IndexMap<String, String>,
     /// What the method adds to every endpoint request.
     pub apply: ApplyPlan,
     /// Every endpoint enabled for this method, as it is sent with it.

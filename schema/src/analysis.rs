@@ -473,7 +473,26 @@ impl<'a> Analysis<'a> {
         let authorize_captures = method.authorize_captures();
         token_captures
             .into_iter()
-            .chain(authorize_captures)
+            .flat_map(|captures| captures.keys())
+            .chain(authorize_captures.into_iter().flat_map(|c| c.keys()))
+            .map(|name| Declaration {
+                name,
+                origin: Origin::Capture(method_key),
+                kind: VariableType::String,
+            })
+            .collect()
+    }
+
+    /// The values captured from the authorization callback, which the
+    /// token, refresh and revocation requests also see (each use there
+    /// needs an allow-list pattern, PB722).
+    fn callback_capture_declarations(
+        method_key: &'a str,
+        method: &'a AuthMethod,
+    ) -> Vec<Declaration<'a>> {
+        method
+            .authorize_captures()
+            .into_iter()
             .flat_map(|captures| captures.keys())
             .map(|name| Declaration {
                 name,
@@ -491,6 +510,8 @@ impl<'a> Analysis<'a> {
         let used = self.add_layer(used);
         let captures = Self::capture_declarations(key, method);
         let captures = self.add_layer(captures);
+        let callback = Self::callback_capture_declarations(key, method);
+        let callback = self.add_layer(callback);
         for part in catalog::parts(method) {
             let runtime = self.runtime_layer(catalog::runtime_values(method.auth_type(), part));
             let layers = if part == AuthPart::Apply {
@@ -502,8 +523,15 @@ impl<'a> Analysis<'a> {
                     Rc::clone(&captures),
                     runtime,
                 ]
-            } else {
+            } else if part == AuthPart::Authorize {
                 vec![Rc::clone(&auth), Rc::clone(&used), runtime]
+            } else {
+                vec![
+                    Rc::clone(&auth),
+                    Rc::clone(&used),
+                    Rc::clone(&callback),
+                    runtime,
+                ]
             };
             let scope = self.add_scope(Scope {
                 owner: Owner::Auth { method: key, part },

@@ -226,9 +226,10 @@ impl TokenCache {
                 "the token expired and no refresh token was issued",
             ));
         };
-        let request = auth.request(
+        let request = auth.request_with(
             AuthPart::Refresh,
             &[("refresh_token", refresh_token.expose())],
+            &candidate.captures,
         )?;
         let mut redactor = self.secrets.clone();
         redactor.add(&refresh_token);
@@ -298,9 +299,10 @@ impl TokenCache {
                 Some(refresh) => (refresh.expose(), "refresh_token"),
                 None => (token.access_token.expose(), "access_token"),
             };
-            let request = auth.request(
+            let request = auth.request_with(
                 AuthPart::Revoke,
                 &[("token", value), ("token_type_hint", hint)],
+                &token.captures,
             )?;
             self.remember(token);
             let response = auth

@@ -19,3 +19,4 @@ mod slack_errors;
 mod slack_paging;
 mod stripe;
 mod zendesk;
+mod zoho;

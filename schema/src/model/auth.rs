@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
-use super::oauth::{AuthorizationCodeAuth, ClientCredentialsAuth, OAuthCommon};
+use super::oauth::{AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, OAuthCommon};
 use super::request::{Body, Entry, HttpMethod};
 use super::variable::Variable;
 
@@ -171,7 +171,7 @@ impl AuthMethod {
 
     /// Values captured from the authorization callback (authorization-code
     /// methods only).
-    pub fn authorize_captures(&self) -> Option<&IndexMap<String, String>> {
+    pub fn authorize_captures(&self) -> Option<&IndexMap<String, CallbackCapture>> {
         match self {
             AuthMethod::OAuth2AuthorizationCode(m) => {
                 m.authorize_response.as_ref().map(|r| &r.capture)

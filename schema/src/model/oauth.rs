@@ -179,8 +179,51 @@ pub struct AuthorizeRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeResponse {
-    /// Runtime value name → callback query parameter.
+    /// Runtime value name → callback query parameter, or `{ param,
+    /// pattern }` for a value the auth requests may use.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
-    pub capture: IndexMap<String, String>,
+    pub capture: IndexMap<String, CallbackCapture>,
+}
+
+/// A value captured from the authorization callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CallbackCapture {
+    /// The callback query parameter; the value reaches endpoint requests
+    /// only.
+    Param(String),
+    /// A parameter whose value must match an allow-list pattern before
+    /// any request uses it; only such a value may reach the token, refresh
+    /// and revocation requests (Zoho's `accounts-server`).
+    Checked(CheckedCapture),
+}
+
+/// A callback value checked against an allow-list before it is used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckedCapture {
+    /// The callback query parameter.
+    pub param: String,
+    /// Regular expression (Rust syntax) the whole value must match, e.g.
+    /// `^https://accounts\.zoho\.(com|eu)$`.
+    pub pattern: String,
+}
+
+impl CallbackCapture {
+    /// The callback query parameter.
+    pub fn param(&self) -> &str {
+        match self {
+            CallbackCapture::Param(param) => param,
+            CallbackCapture::Checked(checked) => &checked.param,
+        }
+    }
+
+    /// The allow-list pattern, if one is declared.
+    pub fn pattern(&self) -> Option<&str> {
+        match self {
+            CallbackCapture::Param(_) => None,
+            CallbackCapture::Checked(checked) => Some(&checked.pattern),
+        }
+    }
 }

@@ -207,6 +207,8 @@ registry! {
         "A token response whose token is the whole body (`access_token = \"\"`) also names a field to read, which a bare string cannot hold.";
     PB721 "basic-credential-without-secret", Warning, Semantic(basic_credential_without_secret),
         "The `username` and `password` templates of a `basic` method use no secret variable.";
+    PB722 "unchecked-callback-capture", Error, Semantic(unchecked_callback_capture),
+        "A value captured from the authorization callback is used in a token, refresh or revocation request without a valid allow-list `pattern`.";
 }
 
 // What the parse and schema stages use to report their rules, and the
