@@ -118,7 +118,7 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
                 }
                 _ => vec![AuthPart::Token],
             };
-            if oauth.revoke_url.is_some() {
+            if oauth.revokes() {
                 parts.push(AuthPart::Revoke);
             }
             parts.push(AuthPart::Apply);
@@ -140,7 +140,7 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
             &["code", "redirect_uri", "code_verifier"]
         }
         (AuthType::OAuth2AuthorizationCode, AuthPart::Refresh) => &["refresh_token"],
-        (_, AuthPart::Revoke) => &["token", "token_type_hint"],
+        (_, AuthPart::Revoke) => &["token", "token_type_hint", "access_token", "refresh_token"],
         (t, AuthPart::Apply) if t.acquires_token() => &["access_token"],
         _ => &[],
     }
@@ -384,6 +384,12 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
             entries.push(template(Body, "refresh_token"));
             entries.extend(client_entries(method));
         }
+        // A revocation written out in full has no defaults.
+        (_, AuthPart::Revoke)
+            if method
+                .oauth()
+                .and_then(|o| o.full_revoke_request())
+                .is_some() => {}
         (
             AuthMethod::OAuth2ClientCredentials(_) | AuthMethod::OAuth2AuthorizationCode(_),
             AuthPart::Revoke,
@@ -485,9 +491,14 @@ pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
         (method, AuthPart::Token) => {
             Overrides::of(method.oauth().and_then(|o| o.token_request.as_ref()))
         }
-        (method, AuthPart::Revoke) => {
-            Overrides::of(method.oauth().and_then(|o| o.revoke_request.as_ref()))
-        }
+        (method, AuthPart::Revoke) => method
+            .oauth()
+            .and_then(|o| o.revoke_request.as_ref())
+            .map_or_else(Overrides::default, |r| Overrides {
+                query: Some(&r.query),
+                headers: Some(&r.headers),
+                body: r.body.as_ref(),
+            }),
         _ => Overrides::default(),
     }
 }
@@ -520,7 +531,13 @@ pub fn url(method: &AuthMethod, part: AuthPart) -> Option<PartUrl<'_>> {
             at(&["token_request", "url"], &m.token_request.url)
         }
         (method, AuthPart::Token) => at(&["token_url"], &method.oauth()?.token_url),
-        (method, AuthPart::Revoke) => at(&["revoke_url"], method.oauth()?.revoke_url.as_ref()?),
+        (method, AuthPart::Revoke) => {
+            let oauth = method.oauth()?;
+            match oauth.full_revoke_request().and_then(|r| r.url.as_ref()) {
+                Some(url) => at(&["revoke_request", "url"], url),
+                None => at(&["revoke_url"], oauth.revoke_url.as_ref()?),
+            }
+        }
         _ => None,
     }
 }

@@ -88,6 +88,13 @@ pub(super) fn auth_request(
     };
     let http_method = match (method, part) {
         (AuthMethod::TokenRequest(m), _) => sourced(m.token_request.method, HttpMethod::Post),
+        (_, AuthPart::Revoke) => sourced(
+            method
+                .oauth()
+                .and_then(|o| o.revoke_request.as_ref())
+                .and_then(|r| r.method),
+            HttpMethod::Post,
+        ),
         (_, AuthPart::Authorize) => sourced(None, HttpMethod::Get),
         _ => sourced(None, HttpMethod::Post),
     };

@@ -299,11 +299,18 @@ impl TokenCache {
                 Some(refresh) => (refresh.expose(), "refresh_token"),
                 None => (token.access_token.expose(), "access_token"),
             };
-            let request = auth.request_with(
-                AuthPart::Revoke,
-                &[("token", value), ("token_type_hint", hint)],
-                &token.captures,
-            )?;
+            // A revocation written out in full names the token it sends
+            // (HubSpot's refresh token in the path, Dropbox's access token
+            // as its own credential); RFC 7009 sends `token`.
+            let mut runtime = vec![
+                ("token", value),
+                ("token_type_hint", hint),
+                ("access_token", token.access_token.expose()),
+            ];
+            if let Some(refresh) = &token.refresh_token {
+                runtime.push(("refresh_token", refresh.expose()));
+            }
+            let request = auth.request_with(AuthPart::Revoke, &runtime, &token.captures)?;
             self.remember(token);
             let response = auth
                 .http

@@ -209,6 +209,8 @@ registry! {
         "The `username` and `password` templates of a `basic` method use no secret variable.";
     PB722 "unchecked-callback-capture", Error, Semantic(unchecked_callback_capture),
         "A value captured from the authorization callback is used in a token, refresh or revocation request without a valid allow-list `pattern`.";
+    PB723 "revoke-url-written-twice", Error, Semantic(revoke_url_written_twice),
+        "A method has both `revoke_url` and a revocation request written out in full (`revoke_request.url`).";
 }
 
 // What the parse and schema stages use to report their rules, and the
