@@ -21,6 +21,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
     ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
+    ("ZENDESK_API_TOKEN", "zendesk/SENTINEL \"f6"),
+    ("MAGENTO_ADMIN_PASSWORD", "magento+SENTINEL\\g7ä"),
 ];
 
 #[test]
