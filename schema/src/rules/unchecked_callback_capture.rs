@@ -87,3 +87,60 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::SourceFile;
+
+    fn pb722(capture: &str, token_url: &str) -> Vec<(String, String)> {
+        let text = format!(
+            "format = 1\n[connector]\nid = \"x\"\nname = \"X\"\nversion = \"1.0.0\"\n\
+             [auth.oauth]\ntype = \"oauth2_authorization_code\"\n\
+             authorize_url = \"https://accounts.example.com/auth\"\ntoken_url = \"{token_url}\"\n\
+             [auth.oauth.authorize_response.capture]\n{capture}\n\
+             [endpoints.me]\nurl = \"https://api.example.com/me\"\n"
+        );
+        crate::lint(&SourceFile::new("x.toml", text))
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "PB722")
+            .map(|d| (d.pointer, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_pattern_allows_a_callback_value_in_the_token_and_refresh_requests() {
+        let checked = r#"server = { param = "accounts-server", pattern = "^https://accounts\\.example\\.(com|eu)$" }"#;
+        assert!(pb722(checked, "{{ server }}/token").is_empty());
+    }
+
+    #[test]
+    fn a_bare_capture_in_the_token_url_is_reported_once() {
+        // token_url serves the token and the refresh request alike.
+        let found = pb722(r#"server = "accounts-server""#, "{{ server }}/token");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "/auth/oauth/token_url");
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_reported_at_the_pattern() {
+        let found = pb722(
+            r#"server = { param = "accounts-server", pattern = "^(https://" }"#,
+            "{{ server }}/token",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].0,
+            "/auth/oauth/authorize_response/capture/server/pattern"
+        );
+    }
+
+    #[test]
+    fn a_bare_capture_that_only_endpoints_use_is_fine() {
+        let found = pb722(
+            r#"realm_id = "realmId""#,
+            "https://accounts.example.com/token",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
