@@ -27,6 +27,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("SENDGRID_API_KEY", "SG.SENTINEL_sg-f6.key_SENTINEL-g7"),
     ("NOTION_TOKEN", "ntn_SENTINEL \"h8\\ü"),
     ("INTERCOM_ACCESS_TOKEN", "dG9r+SENTINEL/i9=:%"),
+    ("ZENDESK_API_TOKEN", "zendesk/SENTINEL \"f6"),
+    ("MAGENTO_ADMIN_PASSWORD", "magento+SENTINEL\\g7ä"),
 ];
 
 #[test]

@@ -114,6 +114,10 @@ pub struct MethodPlan {
     /// `requests.discover`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryPlan>,
+    /// The allow-list each checked callback value must match (whole)
+    /// before any request uses it: name → pattern.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub authorize_capture_patterns: IndexMap<String, String>,
     /// What the method adds to every endpoint request.
     pub apply: ApplyPlan,
     /// Every endpoint enabled for this method, as it is sent with it.
@@ -375,8 +379,13 @@ pub enum ComputedValue {
         /// Form-encoded (RFC) or raw id and secret.
         encoding: BasicEncoding,
     },
-    /// `Basic base64(username:password)`.
-    UserBasicAuth,
+    /// `Basic base64(username:password)` of a `basic` method.
+    UserBasicAuth {
+        /// Template of the user name (default `{{ username }}`).
+        username: String,
+        /// Template of the password (default `{{ password }}`).
+        password: String,
+    },
 }
 
 /// A request body.
@@ -427,7 +436,7 @@ pub struct JsonField {
 /// with `/`, dotted paths otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TokenResponsePlan {
-    /// Path of the access token.
+    /// Path of the access token (`""`: the whole body, a JSON string).
     pub access_token: Sourced<String>,
     /// Path of the lifetime in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]

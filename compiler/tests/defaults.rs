@@ -28,7 +28,9 @@ fn entries(entries: &[PlanEntry]) -> Vec<String> {
                 EntryValue::Computed(ComputedValue::ClientBasicAuth { encoding }) => {
                     format!("<client basic, {encoding:?}>")
                 }
-                EntryValue::Computed(ComputedValue::UserBasicAuth) => "<user basic>".to_owned(),
+                EntryValue::Computed(ComputedValue::UserBasicAuth { .. }) => {
+                    "<user basic>".to_owned()
+                }
             };
             let provenance = match e.provenance {
                 EntrySource::Default => "default",

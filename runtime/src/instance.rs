@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{Input, InputSource, MethodPlan};
+use patchbay_compiler::plan::{ComputedValue, EntryValue, Input, InputSource, MethodPlan};
 use patchbay_schema::VariableType;
 use patchbay_schema::instance::{
     ValueError, check_value as schema_check_value, joined_list, missing_message,
@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::render::{Context, Renderer};
 use crate::secret::{Redactor, Secret};
 
 /// An instance file as written: which connector and auth method, and
@@ -305,6 +306,7 @@ impl Instance {
                 redactor.add_basic(user, password);
             }
         }
+        add_templated_basic(method, &values, &mut redactor);
         Ok(Instance {
             connector: plan.connector.id.clone(),
             method: method_key.to_owned(),
@@ -423,6 +425,41 @@ impl Patterns {
         match self.0.get(pattern) {
             Some(compiled) => compiled.as_ref().map(Cow::Borrowed).map_err(Clone::clone),
             None => compile_pattern(pattern).map(Cow::Owned),
+        }
+    }
+}
+
+/// Adds the credential of a `basic` method whose user name or password is
+/// a template (Zendesk's `{{ email }}/token`): the Basic header is then
+/// made of rendered text that no instance value equals, so the redactor
+/// learns its base64 here. Both sides render from the instance's values
+/// alone (lint gives them the scope of the method and the connector); a
+/// side that does not render leaves nothing to learn.
+fn add_templated_basic(
+    method: &MethodPlan,
+    values: &IndexMap<String, Value>,
+    redactor: &mut Redactor,
+) {
+    let mut context = None;
+    for entry in &method.apply.headers {
+        let EntryValue::Computed(ComputedValue::UserBasicAuth { username, password }) =
+            &entry.value
+        else {
+            continue;
+        };
+        let context = context.get_or_insert_with(|| {
+            let mut context = Context::default();
+            for (key, value) in values {
+                context.set(key.clone(), value.clone());
+            }
+            context.into_base()
+        });
+        let renderer = Renderer::new();
+        if let (Ok(user), Ok(password)) = (
+            renderer.text(username, context),
+            renderer.text(password, context),
+        ) {
+            redactor.add_basic(&user, &password);
         }
     }
 }

@@ -115,10 +115,20 @@ fn entry_value(
             &text_of(context, "client_secret"),
             *encoding,
         )),
-        EntryValue::Computed(ComputedValue::UserBasicAuth) => Ok(basic(
-            &text_of(context, "username"),
-            &text_of(context, "password"),
-        )),
+        EntryValue::Computed(ComputedValue::UserBasicAuth { username, password }) => {
+            let side = |template: &str, side: &str| {
+                renderer
+                    .text(template, context)
+                    .map_err(|message| Error::Render {
+                        what: what(&format!("{} (Basic {side})", entry.name)),
+                        message,
+                    })
+            };
+            Ok(basic(
+                &side(username, "user name")?,
+                &side(password, "password")?,
+            ))
+        }
     }
 }
 

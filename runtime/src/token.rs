@@ -130,6 +130,30 @@ pub(crate) fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
         })
 }
 
+/// A field of a token response: the whole document when `path` is empty
+/// (RFC 6901's empty pointer; Magento answers a login with the token as a
+/// bare JSON string), else [`at_path`].
+fn token_field<'v>(body: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.is_empty() {
+        Some(body)
+    } else {
+        at_path(body, path)
+    }
+}
+
+/// What kind of JSON value this is, for messages that must not quote it.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(s) if s.is_empty() => "an empty string",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The longest a token is taken to live. Longer lifetimes (a hostile or
 /// broken server's `expires_in` of 2^63 or 1e30, a tampered store) are cut
 /// to it: `SystemTime` cannot hold every `u64` of seconds, and a century is
@@ -318,8 +342,16 @@ pub fn read_token_response(
         return Err(error);
     }
     let path = &plan.access_token.value;
-    let access_token = match at_path(&body, path) {
+    let access_token = match token_field(&body, path) {
         Some(Value::String(token)) if !token.is_empty() => Secret::new(token.as_str()),
+        // The kind of value only: a body that is not a string may still
+        // hold a credential.
+        Some(other) if path.is_empty() => {
+            return Err(Error::TokenResponse(format!(
+                "{request}: the token is the whole response body, which must be a non-empty JSON string; it is {}",
+                json_kind(other)
+            )));
+        }
         Some(_) => {
             return Err(Error::TokenResponse(format!(
                 "{request}: the value at `{path}` is not a non-empty string"

@@ -552,6 +552,100 @@ async fn a_captured_value_is_encoded_in_the_path() {
     assert_eq!(company.url.path(), "/v3/company/..%2Fadmin/info");
 }
 
+/// A method whose token and revocation requests go to the accounts server
+/// the callback names (Zoho's multi-DC `accounts-server`), allowed by a
+/// pattern: here any loopback port, so that a wiremock server can be one.
+const MULTI_DC: &str = r#"
+[auth.code]
+type = "oauth2_authorization_code"
+use = ["base"]
+authorize_url = "{{ base }}/authorize"
+token_url = "{{ accounts_server }}/token"
+revoke_url = "{{ accounts_server }}/revoke"
+
+[auth.code.authorize_response.capture]
+accounts_server = { param = "accounts-server", pattern = "^http://127\\.0\\.0\\.1:[0-9]+$" }
+"#;
+
+fn accounts_server(server: &MockServer) -> String {
+    let uri: String = url::form_urlencoded::byte_serialize(server.uri().as_bytes()).collect();
+    format!("&accounts-server={uri}")
+}
+
+#[tokio::test]
+async fn the_callbacks_accounts_server_receives_the_token_refresh_and_revoke_requests() {
+    let dir = TempDir::new("multi-dc");
+    let base = MockServer::start().await;
+    let dc = MockServer::start().await;
+    // Expired at once: the first call refreshes, at the same server.
+    let refreshes = token_endpoint(
+        &dc,
+        0,
+        200,
+        json!({ "access_token": "AT-sentinel-2", "expires_in": 3600 }),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&dc)
+        .await;
+    ok_at(&base, "/orders").await;
+    let text = format!("{MULTI_DC}\n{ENDPOINT}");
+    let (connection, store) = with_store(connect(&base, &text, confidential()), &dir);
+    let (_, pending) = connection.start_login(REDIRECT).unwrap();
+    connection
+        .complete_login(pending.clone(), &callback(&pending, &accounts_server(&dc)))
+        .await
+        .unwrap();
+    assert_eq!(received_at(&dc, "/token").await.len(), 1);
+    // Stored with the tokens, for refreshes and revocation in later runs.
+    let stored = store.load(KEY).unwrap().unwrap();
+    assert_eq!(
+        stored.captures.get("accounts_server"),
+        Some(&json!(dc.uri()))
+    );
+    connection.call("orders", &Call::default()).await.unwrap();
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+    connection.logout().await.unwrap();
+    assert_eq!(received_at(&dc, "/revoke").await.len(), 1);
+    assert!(received_at(&base, "/token").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_forged_accounts_server_is_refused_before_any_request() {
+    let base = MockServer::start().await;
+    let dc = MockServer::start().await;
+    tokens_ok(&dc).await;
+    let text = format!("{MULTI_DC}\n{ENDPOINT}");
+    let connection = connect(&base, &text, confidential());
+    for forged in [
+        "&accounts-server=https%3A%2F%2Faccounts.evil.example",
+        // Matching a prefix is not enough: the whole value must match.
+        &format!("{}%2Fsteal", accounts_server(&dc)),
+        // Not given at all.
+        "",
+    ] {
+        let (_, pending) = connection.start_login(REDIRECT).unwrap();
+        let error = expect_err(
+            connection
+                .complete_login(pending.clone(), &callback(&pending, forged))
+                .await,
+        );
+        assert!(matches!(error, Error::Callback(_)), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("accounts-server"), "{message}");
+        assert!(
+            !message.contains("evil") && !message.contains("steal"),
+            "{message}"
+        );
+        assert_clean(&error, Some(&pending));
+    }
+    assert!(received(&dc).await.is_empty());
+    assert!(received(&base).await.is_empty());
+    assert!(connection.stored_token().unwrap().is_none());
+}
+
 // ---- refresh with a file store ---------------------------------------------
 
 #[tokio::test]

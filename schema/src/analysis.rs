@@ -502,7 +502,26 @@ impl<'a> Analysis<'a> {
         let authorize_captures = method.authorize_captures();
         token_captures
             .into_iter()
-            .chain(authorize_captures)
+            .flat_map(|captures| captures.keys())
+            .chain(authorize_captures.into_iter().flat_map(|c| c.keys()))
+            .map(|name| Declaration {
+                name,
+                origin: Origin::Capture(method_key),
+                kind: VariableType::String,
+            })
+            .collect()
+    }
+
+    /// The values captured from the authorization callback, which the
+    /// token, refresh and revocation requests also see (each use there
+    /// needs an allow-list pattern, PB722).
+    fn callback_capture_declarations(
+        method_key: &'a str,
+        method: &'a AuthMethod,
+    ) -> Vec<Declaration<'a>> {
+        method
+            .authorize_captures()
+            .into_iter()
             .flat_map(|captures| captures.keys())
             .map(|name| Declaration {
                 name,
@@ -538,6 +557,8 @@ impl<'a> Analysis<'a> {
         let captures = self.add_layer(captures);
         let discovered = Self::discovered_declarations(key, method);
         let discovered = self.add_layer(discovered);
+        let callback = Self::callback_capture_declarations(key, method);
+        let callback = self.add_layer(callback);
         for part in catalog::parts(method) {
             let runtime = self.runtime_layer(catalog::runtime_values(method.auth_type(), part));
             let layers = match part {
@@ -558,7 +579,15 @@ impl<'a> Analysis<'a> {
                     Rc::clone(&captures),
                     runtime,
                 ],
-                _ => vec![Rc::clone(&auth), Rc::clone(&used), runtime],
+                AuthPart::Authorize => vec![Rc::clone(&auth), Rc::clone(&used), runtime],
+                // Token, refresh and revocation requests also see the
+                // callback values checked against their allow-list.
+                _ => vec![
+                    Rc::clone(&auth),
+                    Rc::clone(&used),
+                    Rc::clone(&callback),
+                    runtime,
+                ],
             };
             let scope = self.add_scope(Scope {
                 owner: Owner::Auth { method: key, part },
@@ -586,6 +615,22 @@ impl<'a> Analysis<'a> {
         let table = pointer_push(pointer, part.table());
         match part {
             AuthPart::Apply => {
+                // The sides of a Basic credential are rendered where it is
+                // applied, with the endpoint request's scope.
+                if let AuthMethod::Basic(basic) = method {
+                    for (key, text) in
+                        [("username", &basic.username), ("password", &basic.password)]
+                    {
+                        if let Some(text) = text {
+                            self.add_site(
+                                pointer_push(pointer, key),
+                                text,
+                                Field::Header,
+                                &[scope],
+                            );
+                        }
+                    }
+                }
                 if let Some(apply) = method.apply() {
                     for (name, text) in &apply.headers {
                         self.add_site(

@@ -126,7 +126,7 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
             if oauth.discover.is_some() {
                 parts.push(AuthPart::Discover);
             }
-            if oauth.revoke_url.is_some() {
+            if oauth.revokes() {
                 parts.push(AuthPart::Revoke);
             }
             parts.push(AuthPart::Apply);
@@ -155,7 +155,7 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
             &["code", "redirect_uri", "code_verifier"]
         }
         (AuthType::OAuth2AuthorizationCode, AuthPart::Refresh) => &["refresh_token"],
-        (_, AuthPart::Revoke) => &["token", "token_type_hint"],
+        (_, AuthPart::Revoke) => &["token", "token_type_hint", "access_token", "refresh_token"],
         (t, AuthPart::Apply | AuthPart::Discover) if t.acquires_token() => &["access_token"],
         _ => &[],
     }
@@ -227,8 +227,14 @@ pub enum DefaultValue {
     /// `Basic base64(id:secret)` of the OAuth client (RFC 6749 §2.3.1),
     /// computed by the runtime.
     ClientBasicAuth,
-    /// `Basic base64(username:password)` of a `basic` method.
-    UserBasicAuth,
+    /// `Basic base64(username:password)` of a `basic` method, each side a
+    /// template (default `{{ username }}` and `{{ password }}`).
+    UserBasicAuth {
+        /// Template of the user name.
+        username: String,
+        /// Template of the password.
+        password: String,
+    },
 }
 
 impl DefaultValue {
@@ -238,7 +244,11 @@ impl DefaultValue {
             DefaultValue::Literal(_) => vec![],
             DefaultValue::Template(t) => crate::template::simple_names(t),
             DefaultValue::ClientBasicAuth => vec!["client_id".into(), "client_secret".into()],
-            DefaultValue::UserBasicAuth => vec!["username".into(), "password".into()],
+            DefaultValue::UserBasicAuth { username, password } => {
+                let mut names = crate::template::simple_names(username);
+                names.extend(crate::template::simple_names(password));
+                names
+            }
         }
     }
 }
@@ -389,6 +399,12 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
             entries.push(template(Body, "refresh_token"));
             entries.extend(client_entries(method));
         }
+        // A revocation written out in full has no defaults.
+        (_, AuthPart::Revoke)
+            if method
+                .oauth()
+                .and_then(|o| o.full_revoke_request())
+                .is_some() => {}
         (
             AuthMethod::OAuth2ClientCredentials(_) | AuthMethod::OAuth2AuthorizationCode(_),
             AuthPart::Revoke,
@@ -515,9 +531,14 @@ pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
         (method, AuthPart::Token) => {
             Overrides::of(method.oauth().and_then(|o| o.token_request.as_ref()))
         }
-        (method, AuthPart::Revoke) => {
-            Overrides::of(method.oauth().and_then(|o| o.revoke_request.as_ref()))
-        }
+        (method, AuthPart::Revoke) => method
+            .oauth()
+            .and_then(|o| o.revoke_request.as_ref())
+            .map_or_else(Overrides::default, |r| Overrides {
+                query: Some(&r.query),
+                headers: Some(&r.headers),
+                body: r.body.as_ref(),
+            }),
         (method, AuthPart::Discover) => {
             method
                 .discover()
@@ -559,7 +580,13 @@ pub fn url(method: &AuthMethod, part: AuthPart) -> Option<PartUrl<'_>> {
             at(&["token_request", "url"], &m.token_request.url)
         }
         (method, AuthPart::Token) => at(&["token_url"], &method.oauth()?.token_url),
-        (method, AuthPart::Revoke) => at(&["revoke_url"], method.oauth()?.revoke_url.as_ref()?),
+        (method, AuthPart::Revoke) => {
+            let oauth = method.oauth()?;
+            match oauth.full_revoke_request().and_then(|r| r.url.as_ref()) {
+                Some(url) => at(&["revoke_request", "url"], url),
+                None => at(&["revoke_url"], oauth.revoke_url.as_ref()?),
+            }
+        }
         (method, AuthPart::Discover) => at(&["discover", "url"], &method.discover()?.url),
         _ => None,
     }
@@ -571,7 +598,17 @@ fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
     use EntryPlace::{Header, Query};
     match method {
         AuthMethod::None(_) => vec![],
-        AuthMethod::Basic(_) => vec![entry(Header, "Authorization", DefaultValue::UserBasicAuth)],
+        AuthMethod::Basic(m) => {
+            let (username, password) = m.templates();
+            vec![entry(
+                Header,
+                "Authorization",
+                DefaultValue::UserBasicAuth {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                },
+            )]
+        }
         AuthMethod::ApiKey(m) => {
             let place = match m.location.unwrap_or(ApiKeyLocation::Header) {
                 ApiKeyLocation::Header => Header,

@@ -250,6 +250,28 @@ mod tests {
     }
 
     #[test]
+    fn basic_templates_use_their_own_names_instead_of_the_defaults() {
+        let zendesk = json!({
+            "type": "basic",
+            "username": "{{ email }}/token",
+            "password": "{{ api_token }}",
+        });
+        let me = json!({ "url": "https://acme.zendesk.com/api/v2/users/me.json" });
+        let spec = spec(zendesk, me);
+        assert!(!live(&spec, "username"));
+        assert!(!live(&spec, "password"));
+        let used = names_used(&spec, "m", &spec.auth["m"], &mut |text| {
+            referenced_names(text).unwrap_or_default()
+        });
+        assert!(used.contains("email") && used.contains("api_token"));
+        let plain = self::spec(
+            json!({ "type": "basic" }),
+            json!({ "url": "https://x.example.com" }),
+        );
+        assert!(live(&plain, "username") && live(&plain, "password"));
+    }
+
+    #[test]
     fn a_credential_no_request_carries_is_dropped() {
         let bearer = json!({ "type": "bearer" });
         let own_header = json!({

@@ -54,7 +54,12 @@ fn plan_value(value: &DefaultValue, method: &AuthMethod) -> EntryValue {
         DefaultValue::ClientBasicAuth => EntryValue::Computed(ComputedValue::ClientBasicAuth {
             encoding: basic_encoding(method),
         }),
-        DefaultValue::UserBasicAuth => EntryValue::Computed(ComputedValue::UserBasicAuth),
+        DefaultValue::UserBasicAuth { username, password } => {
+            EntryValue::Computed(ComputedValue::UserBasicAuth {
+                username: username.clone(),
+                password: password.clone(),
+            })
+        }
     }
 }
 
@@ -91,6 +96,13 @@ pub(super) fn auth_request(
             sourced(method.discover().and_then(|d| d.method), HttpMethod::Get)
         }
         (AuthMethod::TokenRequest(m), _) => sourced(m.token_request.method, HttpMethod::Post),
+        (_, AuthPart::Revoke) => sourced(
+            method
+                .oauth()
+                .and_then(|o| o.revoke_request.as_ref())
+                .and_then(|r| r.method),
+            HttpMethod::Post,
+        ),
         (_, AuthPart::Authorize) => sourced(None, HttpMethod::Get),
         _ => sourced(None, HttpMethod::Post),
     };
@@ -176,10 +188,13 @@ pub(super) fn token_response(method: &AuthMethod) -> Option<TokenResponsePlan> {
     }
     let written = method.token_response().cloned().unwrap_or_default();
     let is_oauth = !matches!(method, AuthMethod::TokenRequest(_));
-    // `expires_at` replaces the default `expires_in`.
+    // `expires_at` replaces the default `expires_in`; a token that is the
+    // whole body (`access_token = ""`) leaves nothing else to read.
+    let whole_body = written.access_token.as_deref() == Some("");
     let expires_in = match (&written.expires_in, &written.expires_at) {
         (Some(path), _) => Some(sourced(Some(path.clone()), String::new())),
         (None, Some(_)) => None,
+        (None, None) if whole_body => None,
         (None, None) => Some(sourced(None, "expires_in".to_owned())),
     };
     Some(TokenResponsePlan {

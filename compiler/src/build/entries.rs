@@ -192,8 +192,9 @@ pub(super) fn request_plan(
             EntryValue::Computed(ComputedValue::ClientBasicAuth { .. }) => {
                 variables.extend(["client_id".to_owned(), "client_secret".to_owned()]);
             }
-            EntryValue::Computed(ComputedValue::UserBasicAuth) => {
-                variables.extend(["username".to_owned(), "password".to_owned()]);
+            EntryValue::Computed(ComputedValue::UserBasicAuth { username, password }) => {
+                add_text(username, &mut variables);
+                add_text(password, &mut variables);
             }
         }
     }

@@ -121,7 +121,12 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
             method
                 .authorize_captures()
                 .and_then(|captures| captures.get(name))
-                .map(|param| format!("captured from the authorization callback's `{param}`"))
+                .map(|capture| {
+                    format!(
+                        "captured from the authorization callback's `{}`",
+                        capture.param()
+                    )
+                })
         })
         .or_else(|| {
             let discover = method.discover()?;

@@ -131,7 +131,18 @@ fn method_plan(
         },
         requests,
         token_response: token_response(method),
-        authorize_captures: method.authorize_captures().cloned().unwrap_or_default(),
+        authorize_captures: method
+            .authorize_captures()
+            .into_iter()
+            .flatten()
+            .map(|(name, capture)| (name.clone(), capture.param().to_owned()))
+            .collect(),
+        authorize_capture_patterns: method
+            .authorize_captures()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, capture)| Some((name.clone(), capture.pattern()?.to_owned())))
+            .collect(),
         discovery: method.discover().map(|d| DiscoveryPlan {
             records: d.records.clone(),
             matches: d.matches.as_ref().map(|m| DiscoveryMatch {

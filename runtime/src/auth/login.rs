@@ -196,6 +196,9 @@ impl Logins {
             })?;
             captures.insert(name.clone(), Value::String(value.clone()));
         }
+        // Before the code is spent: a forged value must not pick where the
+        // code and the client secret go.
+        auth.check_captures(&captures)?;
         let mut runtime = vec![
             ("code", code.as_str()),
             ("redirect_uri", pending.redirect_uri.as_str()),
@@ -206,7 +209,7 @@ impl Logins {
                 .as_deref()
                 .map(|v| ("code_verifier", v)),
         );
-        let request = auth.request(AuthPart::Token, &runtime)?;
+        let request = auth.request_with(AuthPart::Token, &runtime, &captures)?;
         let mut redactor = tokens.secrets().clone();
         redactor.add(&Secret::new(code.as_str()));
         if let Some(verifier) = &pending.code_verifier {

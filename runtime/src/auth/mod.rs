@@ -10,8 +10,10 @@ mod discover;
 mod login;
 mod tokens;
 
+use indexmap::IndexMap;
 use patchbay_compiler::plan::{MethodPlan, TokenResponsePlan};
 use patchbay_schema::catalog::AuthPart;
+use patchbay_schema::pattern::compile_pattern;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -97,6 +99,49 @@ impl<'c> Auth<'c> {
     /// Renders one of the method's own requests with the instance's values
     /// and that request's runtime values.
     pub(crate) fn request(&self, part: AuthPart, runtime: &[(&str, &str)]) -> Result<HttpRequest> {
+        self.request_with(part, runtime, &IndexMap::new())
+    }
+
+    /// Refuses a callback value that does not match its allow-list
+    /// pattern, naming the parameter but never the value (a forged one
+    /// may be built to mislead whoever reads the message).
+    pub(crate) fn check_captures(&self, captures: &IndexMap<String, Value>) -> Result<()> {
+        for (name, pattern) in &self.plan.authorize_capture_patterns {
+            let Some(value) = captures.get(name) else {
+                continue;
+            };
+            let parameter = self
+                .plan
+                .authorize_captures
+                .get(name)
+                .map_or(name.as_str(), String::as_str);
+            let regex = compile_pattern(pattern).map_err(|message| {
+                Error::Callback(format!(
+                    "the allow-list pattern of `{parameter}` is not valid: {message}"
+                ))
+            })?;
+            let allowed = value.as_str().is_some_and(|text| regex.is_match(text));
+            if !allowed {
+                return Err(Error::Callback(format!(
+                    "its `{parameter}` (captured as `{name}`) is not one of the values {} allows; the callback may be forged, so nothing was sent",
+                    self.describe()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Auth::request`] that also sees the values captured from the
+    /// authorization callback (Zoho's accounts server), each checked
+    /// against its allow-list first. A captured value may start the URL,
+    /// validated there like a `url` variable.
+    pub(crate) fn request_with(
+        &self,
+        part: AuthPart,
+        runtime: &[(&str, &str)],
+        captures: &IndexMap<String, Value>,
+    ) -> Result<HttpRequest> {
+        self.check_captures(captures)?;
         let requests = &self.plan.requests;
         let (plan, missing) = match part {
             AuthPart::Authorize => (&requests.authorize, "has no authorization-code login"),
@@ -110,6 +155,13 @@ impl<'c> Auth<'c> {
             .as_ref()
             .ok_or_else(|| Error::NotFound(format!("{} {missing}", self.describe())))?;
         let mut context = self.base.clone();
+        for (name, value) in captures
+            .iter()
+            .filter(|(name, _)| self.plan.authorize_captures.contains_key(*name))
+        {
+            context.set(name.clone(), value.clone());
+            context.mark_url(name.clone());
+        }
         for (name, value) in runtime {
             context.set(*name, Value::String((*value).to_owned()));
         }

@@ -282,9 +282,10 @@ impl TokenCache {
                 "the token expired and no refresh token was issued",
             ));
         };
-        let request = auth.request(
+        let request = auth.request_with(
             AuthPart::Refresh,
             &[("refresh_token", refresh_token.expose())],
+            &candidate.captures,
         )?;
         let mut redactor = self.secrets.clone();
         redactor.add(&refresh_token);
@@ -358,10 +359,18 @@ impl TokenCache {
                 Some(refresh) => (refresh.expose(), "refresh_token"),
                 None => (token.access_token.expose(), "access_token"),
             };
-            let request = auth.request(
-                AuthPart::Revoke,
-                &[("token", value), ("token_type_hint", hint)],
-            )?;
+            // A revocation written out in full names the token it sends
+            // (HubSpot's refresh token in the path, Dropbox's access token
+            // as its own credential); RFC 7009 sends `token`.
+            let mut runtime = vec![
+                ("token", value),
+                ("token_type_hint", hint),
+                ("access_token", token.access_token.expose()),
+            ];
+            if let Some(refresh) = &token.refresh_token {
+                runtime.push(("refresh_token", refresh.expose()));
+            }
+            let request = auth.request_with(AuthPart::Revoke, &runtime, &token.captures)?;
             self.remember(token);
             let response = auth
                 .http

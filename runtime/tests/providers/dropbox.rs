@@ -208,3 +208,31 @@ async fn search_continues_until_the_cursor_is_gone() {
     assert_eq!(records[2]["metadata"]["metadata"]["name"], "invoice-3.pdf");
     server.verify().await;
 }
+
+/// Dropbox revokes with the access token as the request's own credential
+/// (https://www.dropbox.com/developers/documentation/http/documentation#auth-token-revoke):
+/// `POST /2/auth/token/revoke`, no body, `Authorization: Bearer <token>`.
+#[tokio::test]
+async fn logout_revokes_with_the_access_token_as_its_credential() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/2/auth/token/revoke"))
+        .and(header("authorization", "Bearer dbx-access-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("null"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("dropbox", "https://api.dropboxapi.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "dbx-key", "client_secret": "dbx-secret-1" }),
+        "dbx-access-1",
+        json!({}),
+    );
+    let outcome = connection.logout().await.unwrap();
+    assert!(matches!(outcome, patchbay_runtime::Logout::Revoked));
+    let requests = server.received_requests().await.unwrap();
+    // Not RFC 7009: no form, no client credentials.
+    assert!(requests[0].body.is_empty());
+}

@@ -88,3 +88,56 @@ async fn search_contacts_reads_every_page_with_the_cursor_in_the_body() {
     assert_eq!(bodies[2]["after"], "MjAw");
     server.verify().await;
 }
+
+/// HubSpot's revocation is not RFC 7009
+/// (https://developers.hubspot.com/docs/api/oauth/tokens): `DELETE
+/// /oauth/v1/refresh-tokens/{token}`, answered 204, with the refresh token
+/// in the path and no body.
+#[tokio::test]
+async fn logout_deletes_the_refresh_token_by_its_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/oauth/v1/refresh-tokens/refresh"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("hubspot", "https://api.hubapi.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "hub-client", "client_secret": "hub-secret-1" }),
+        "hub-access-1",
+        json!({}),
+    );
+    let outcome = connection.logout().await.unwrap();
+    assert!(matches!(outcome, patchbay_runtime::Logout::Revoked));
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].body.is_empty());
+    assert!(requests[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn a_refused_revocation_is_an_error_without_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("hubspot", "https://api.hubapi.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "hub-client", "client_secret": "hub-secret-1" }),
+        "hub-access-1",
+        json!({}),
+    );
+    let error = connection.logout().await.unwrap_err();
+    let shown = connection.redactor().redact(&format!("{error} {error:?}"));
+    assert!(!shown.contains("refresh-tokens/refresh"), "{shown}");
+    assert!(
+        !format!("{error} {error:?}").contains("refresh-tokens/refresh"),
+        "{error:?}"
+    );
+}

@@ -6,12 +6,16 @@
 
 use patchbay_runtime::{Call, Checkpoint, Connection};
 use serde_json::{Value, json};
-use wiremock::matchers::{header_exists, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    header, header_exists, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::basic;
 use crate::fixture;
 
 const EXPORT: &str = "/api/v2/incremental/tickets/cursor.json";
+const API_TOKEN: &str = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv";
 
 /// The fixture with its host pointed at `server`, connected with the API
 /// token method.
@@ -25,7 +29,7 @@ fn connect(server: &MockServer) -> Connection {
     fixture::connection(
         &connector,
         "api_token",
-        json!({ "username": "jdoe@example.com/token", "password": "api-token-1" }),
+        json!({ "email": "jdoe@example.com", "api_token": API_TOKEN }),
     )
 }
 
@@ -181,4 +185,38 @@ async fn a_dry_run_shows_the_first_or_the_resumed_export() {
         .dry_run_from("export_tickets", &Call::default(), None)
         .unwrap();
     assert_eq!(everything.last().unwrap().url.query(), Some("start_time=0"));
+}
+
+/// Zendesk's API token credential
+/// (https://developer.zendesk.com/api-reference/introduction/security-and-auth/#api-token):
+/// Basic with `{email_address}/token` as the user and the token as the
+/// password, built by the method's `username` template from the email.
+#[tokio::test]
+async fn the_api_token_user_is_the_email_followed_by_token() {
+    let server = MockServer::start().await;
+    let expected = basic(&format!("jdoe@example.com/token:{API_TOKEN}"));
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/me.json"))
+        .and(header("authorization", expected.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "user": { "id": 1 } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connection = connect(&server);
+    let response = connection.call("get_me", &Call::default()).await.unwrap();
+    assert_eq!(response.status, 200);
+    // The credential is masked by position in a dry run, and known to the
+    // redactor in every other text.
+    let dry_run = connection.dry_run("get_me", &Call::default()).unwrap();
+    let curl = dry_run[0].to_curl(&connection.redactor());
+    assert!(curl.contains("Authorization: Basic ********"), "{curl}");
+    let credential = expected.trim_start_matches("Basic ");
+    assert!(
+        !curl.contains(credential) && !curl.contains(API_TOKEN),
+        "{curl}"
+    );
+    let redacted = connection
+        .redactor()
+        .redact(&format!("echo {credential} and {API_TOKEN}"));
+    assert_eq!(redacted, "echo ******** and ********");
 }

@@ -7,7 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
-use super::oauth::{AuthorizationCodeAuth, ClientCredentialsAuth, Discover, OAuthCommon};
+use super::oauth::{
+    AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover, OAuthCommon,
+};
 use super::request::{Body, Entry, HttpMethod};
 use super::variable::Variable;
 
@@ -180,7 +182,7 @@ impl AuthMethod {
 
     /// Values captured from the authorization callback (authorization-code
     /// methods only).
-    pub fn authorize_captures(&self) -> Option<&IndexMap<String, String>> {
+    pub fn authorize_captures(&self) -> Option<&IndexMap<String, CallbackCapture>> {
         match self {
             AuthMethod::OAuth2AuthorizationCode(m) => {
                 m.authorize_response.as_ref().map(|r| &r.capture)
@@ -228,6 +230,28 @@ pub struct BasicAuth {
     /// The fields every authenticating method has.
     #[serde(flatten)]
     pub common: AuthCommon,
+    /// Template of the user name (default `{{ username }}`), e.g. Zendesk's
+    /// `{{ email }}/token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Template of the password (default `{{ password }}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl BasicAuth {
+    /// The default user name template.
+    pub const DEFAULT_USERNAME: &'static str = "{{ username }}";
+    /// The default password template.
+    pub const DEFAULT_PASSWORD: &'static str = "{{ password }}";
+
+    /// The user name and password templates, with their defaults.
+    pub fn templates(&self) -> (&str, &str) {
+        (
+            self.username.as_deref().unwrap_or(Self::DEFAULT_USERNAME),
+            self.password.as_deref().unwrap_or(Self::DEFAULT_PASSWORD),
+        )
+    }
 }
 
 /// `type = "api_key"`.
@@ -315,7 +339,8 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenResponse {
-    /// Path of the access token (default `access_token`).
+    /// Path of the access token (default `access_token`); `""`, the empty
+    /// JSON pointer, when the whole body is the token as a JSON string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Path of the lifetime in seconds (default `expires_in`).

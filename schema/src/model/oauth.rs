@@ -33,9 +33,10 @@ pub struct OAuthCommon {
     /// Overrides of the token request's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_request: Option<RequestParts>,
-    /// Overrides of the revocation request's defaults.
+    /// Overrides of the revocation request's defaults, or, with a `url`,
+    /// a revocation request written out in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoke_request: Option<RequestParts>,
+    pub revoke_request: Option<RevokeRequest>,
     /// How the token response is read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_response: Option<TokenResponse>,
@@ -49,6 +50,17 @@ pub struct OAuthCommon {
 }
 
 impl OAuthCommon {
+    /// The revocation request written out in full, if it is.
+    pub fn full_revoke_request(&self) -> Option<&RevokeRequest> {
+        self.revoke_request.as_ref().filter(|r| r.is_full())
+    }
+
+    /// Whether the method revokes tokens: a `revoke_url`, or a revocation
+    /// request written out in full.
+    pub fn revokes(&self) -> bool {
+        self.revoke_url.is_some() || self.full_revoke_request().is_some()
+    }
+
     /// Settings with this token URL and every other field unset.
     pub fn new(token_url: impl Into<String>) -> Self {
         OAuthCommon {
@@ -170,6 +182,37 @@ pub struct RequestParts {
     pub body: Option<Body>,
 }
 
+/// The revocation request: overrides of the RFC 7009 defaults, or, when it
+/// has a `url`, a request written out in full with no defaults (HubSpot's
+/// `DELETE …/refresh-tokens/{{ refresh_token }}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// URL (template) of a revocation written out in full, instead of
+    /// `revoke_url` and the RFC 7009 defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// HTTP method (default `POST`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<HttpMethod>,
+    /// Query parameters: name → template, or `false` to remove a default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, Entry>,
+    /// Headers: name → template, or `false` to remove a default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, Entry>,
+    /// Body (the RFC 7009 request defaults to `type = "form"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}
+
+impl RevokeRequest {
+    /// Whether it is written out in full (it has a `url`).
+    pub fn is_full(&self) -> bool {
+        self.url.is_some()
+    }
+}
+
 /// Overrides of the authorize request: the user's browser is redirected
 /// there, so it has only a query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -184,10 +227,53 @@ pub struct AuthorizeRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeResponse {
-    /// Runtime value name → callback query parameter.
+    /// Runtime value name → callback query parameter, or `{ param,
+    /// pattern }` for a value the auth requests may use.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER_PATTERN }))]
-    pub capture: IndexMap<String, String>,
+    pub capture: IndexMap<String, CallbackCapture>,
+}
+
+/// A value captured from the authorization callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CallbackCapture {
+    /// The callback query parameter; the value reaches endpoint requests
+    /// only.
+    Param(String),
+    /// A parameter whose value must match an allow-list pattern before
+    /// any request uses it; only such a value may reach the token, refresh
+    /// and revocation requests (Zoho's `accounts-server`).
+    Checked(CheckedCapture),
+}
+
+/// A callback value checked against an allow-list before it is used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckedCapture {
+    /// The callback query parameter.
+    pub param: String,
+    /// Regular expression (Rust syntax) the whole value must match, e.g.
+    /// `^https://accounts\.zoho\.(com|eu)$`.
+    pub pattern: String,
+}
+
+impl CallbackCapture {
+    /// The callback query parameter.
+    pub fn param(&self) -> &str {
+        match self {
+            CallbackCapture::Param(param) => param,
+            CallbackCapture::Checked(checked) => &checked.param,
+        }
+    }
+
+    /// The allow-list pattern, if one is declared.
+    pub fn pattern(&self) -> Option<&str> {
+        match self {
+            CallbackCapture::Param(_) => None,
+            CallbackCapture::Checked(checked) => Some(&checked.pattern),
+        }
+    }
 }
 
 /// A request run once after the method obtains a token (a login, a token

@@ -2,6 +2,7 @@
 
 use super::{Context, PB303};
 use crate::analysis::{Field, Owner, Scope};
+use crate::catalog::AuthPart;
 use crate::diagnostic::{Finding, Reporter};
 use crate::model::{ApiKeyLocation, AuthMethod};
 use crate::template::expressions;
@@ -29,6 +30,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
                     let scope = &analysis.scopes[s];
                     scope.find(name).is_some_and(|d| d.is_secret())
                         && !demanded_in_query(context, scope, name)
+                        && !revoked_in_query(scope, name)
                 })
             });
             let Some(name) = secret else { continue };
@@ -37,6 +39,19 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             context.report_in_template(reporter, &site.pointer, Some(expression.range), finding);
         }
     }
+}
+
+/// The token a revocation request revokes (Zoho's `/oauth/v2/token/revoke?
+/// token=…`): that request ends its life, so a log of it holds a dead
+/// credential, and patchbay masks it in everything it writes.
+fn revoked_in_query(scope: &Scope<'_>, name: &str) -> bool {
+    matches!(
+        scope.owner,
+        Owner::Auth {
+            part: AuthPart::Revoke,
+            ..
+        }
+    ) && matches!(name, "token" | "refresh_token" | "access_token")
 }
 
 /// `api_key` of an `api_key` method with `in = "query"`: the API demands it.
