@@ -179,6 +179,14 @@ registry! {
         "A connector-wide `[request]` entry has the name an auth method puts its credential under.";
     PB703 "endpoint-rate-limit-not-lower", Warning, Semantic(endpoint_rate_limit_not_lower),
         "An endpoint's `rate_limit` allows at least the connector's rate, so it never holds a call back.";
+    PB720 "field-beside-whole-body-token", Error, Semantic(field_beside_whole_body_token),
+        "A token response whose token is the whole body (`access_token = \"\"`) also names a field to read, which a bare string cannot hold.";
+    PB721 "basic-credential-without-secret", Warning, Semantic(basic_credential_without_secret),
+        "The `username` and `password` templates of a `basic` method use no secret variable.";
+    PB722 "unchecked-callback-capture", Error, Semantic(unchecked_callback_capture),
+        "A value captured from the authorization callback is used in a token, refresh or revocation request without a valid allow-list `pattern`.";
+    PB723 "revoke-url-written-twice", Error, Semantic(revoke_url_written_twice),
+        "A method has both `revoke_url` and a revocation request written out in full (`revoke_request.url`).";
     PB730 "discovery-takes-first-unmatched", Warning, Semantic(discovery_takes_first_unmatched),
         "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
     PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),
@@ -213,15 +221,6 @@ registry! {
         "A `limit` template that is not exactly `{{ name }}` of an integer variable with a `maximum`.";
     PB608 "invalid-error-declaration", Error, Semantic(invalid_error_declaration),
         "An `[errors]` or `response.errors` table that cannot work: codes without a `code` path, a code both retried and reauthenticated, a non-scalar `equals`, an empty `path`.";
-
-    PB720 "field-beside-whole-body-token", Error, Semantic(field_beside_whole_body_token),
-        "A token response whose token is the whole body (`access_token = \"\"`) also names a field to read, which a bare string cannot hold.";
-    PB721 "basic-credential-without-secret", Warning, Semantic(basic_credential_without_secret),
-        "The `username` and `password` templates of a `basic` method use no secret variable.";
-    PB722 "unchecked-callback-capture", Error, Semantic(unchecked_callback_capture),
-        "A value captured from the authorization callback is used in a token, refresh or revocation request without a valid allow-list `pattern`.";
-    PB723 "revoke-url-written-twice", Error, Semantic(revoke_url_written_twice),
-        "A method has both `revoke_url` and a revocation request written out in full (`revoke_request.url`).";
 }
 
 // What the parse and schema stages use to report their rules, and the
