@@ -56,6 +56,7 @@ mod auth;
 mod checkpoint;
 mod connection;
 mod error;
+mod filters;
 mod http;
 mod instance;
 mod pagination;

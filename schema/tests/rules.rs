@@ -22,6 +22,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("PB4", "Auth methods"),
     ("PB5", "Instance files"),
     ("PB6", "Pagination, API errors and incremental reads"),
+    ("PB71", "Request filters, runtime values and bodies"),
 ];
 
 fn rules_folder() -> PathBuf {
