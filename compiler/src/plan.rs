@@ -330,6 +330,26 @@ pub struct RequestPlan {
     pub body: Option<BodyPlan>,
     /// Every name the request's templates and computed values use, sorted.
     pub variables: Vec<String>,
+    /// Whether the request is sent again once it may have reached the
+    /// server: given for an endpoint's `POST` and `PATCH` requests only;
+    /// every other request is retried on any retryable failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Sourced<RetryPolicy>>,
+}
+
+/// Which failures a request is sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryPolicy {
+    /// 429, 502, 503, 504 and failures to connect: the request carries an
+    /// idempotency key (`request.idempotency_key`), or its endpoint only
+    /// reads (`direction = "receive"`).
+    AnyFailure,
+    /// Only when the server cannot have acted on it: 429 and failures to
+    /// connect. A 502, 503 or 504 (which a gateway may send after the
+    /// server acted) and a timeout fail the call: a `POST` or `PATCH`
+    /// that writes, without an idempotency key, could be applied twice.
+    NotAfterSending,
 }
 
 /// A query parameter, header or form field.

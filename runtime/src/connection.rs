@@ -24,6 +24,7 @@ use crate::request::{HttpRequest, build};
 use crate::secret::Redactor;
 use crate::store::TokenStore;
 use crate::token::Token;
+use crate::values;
 
 /// Sends requests: one HTTP client (connection pool) for every connection
 /// made through it. Cheap to clone; share one per process.
@@ -379,6 +380,7 @@ impl Connection {
             context.mark_url(name.clone());
         }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
+        values::add_placeholders(&mut context);
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
         let first = first_page(plan, limit, since.is_some());
@@ -447,6 +449,13 @@ impl Connection {
         let mut context = self.endpoint_context(plan, call, false)?;
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         page.add_to(&mut context);
+        // Once per request: its retries, and its renewal after a 401, keep
+        // the same key and time.
+        let uses_key = page.request.variables.iter().any(|v| v == "request");
+        values::add_fresh(&mut context, uses_key).map_err(|message| Error::Render {
+            what: format!("endpoint `{endpoint}`"),
+            message,
+        })?;
         let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
             let mut context = context.clone();
             if let Some(token) = token {

@@ -66,6 +66,7 @@ mod request;
 mod secret;
 mod store;
 mod token;
+mod values;
 
 pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
 pub use checkpoint::Checkpoint;

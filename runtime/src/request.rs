@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use base64::Engine;
-use patchbay_compiler::plan::{BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan};
+use patchbay_compiler::plan::{
+    BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan, RetryPolicy,
+};
 use patchbay_schema::{BasicEncoding, HttpMethod};
 use serde_json::Value;
 
@@ -25,6 +27,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Option<RequestBody>,
+    /// Which failures it is sent again after: the plan's policy, else
+    /// every retryable one.
+    pub retry: RetryPolicy,
 }
 
 /// A rendered body.
@@ -227,6 +232,10 @@ pub fn build(
         url,
         headers,
         body,
+        retry: plan
+            .retry
+            .as_ref()
+            .map_or(RetryPolicy::AnyFailure, |retry| retry.value),
     })
 }
 

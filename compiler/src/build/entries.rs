@@ -216,6 +216,7 @@ pub(super) fn request_plan(
         headers,
         body,
         variables: variables.into_iter().collect(),
+        retry: None,
     }
 }
 
