@@ -10,7 +10,9 @@ mod fixture;
 
 mod r#box;
 mod dropbox;
+mod dropbox_content;
 mod hubspot;
+mod mailchimp;
 mod quickbooks;
 mod shopify_errors;
 mod shopify_paging;
