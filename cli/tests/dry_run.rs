@@ -21,6 +21,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("TWILIO_API_KEY_SECRET", "twilio:SENTINEL é c3"),
     ("GRAPH_CLIENT_SECRET", "graph+SENTINEL\"d4ü"),
     ("NETSUITE_CLIENT_SECRET", "netsuite%20SENTINEL:e5"),
+    ("ASANA_TOKEN", "asana/SENTINEL\"f6 ö"),
+    ("AIRTABLE_TOKEN", "pat+SENTINEL\\g7%"),
 ];
 
 #[test]

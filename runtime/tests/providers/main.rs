@@ -8,6 +8,8 @@ mod common;
 
 mod fixture;
 
+mod airtable;
+mod asana;
 mod r#box;
 mod dropbox;
 mod dropbox_content;
