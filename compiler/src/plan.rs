@@ -419,6 +419,40 @@ pub enum BodyPlan {
         /// Its content type.
         content_type: Sourced<String>,
     },
+    /// `multipart/form-data` (RFC 7578); the runtime adds the boundary to
+    /// the `Content-Type` header.
+    Multipart {
+        /// The parts, in the order sent.
+        parts: Vec<PartPlan>,
+    },
+}
+
+/// A part of a multipart body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PartPlan {
+    /// A text part.
+    Text {
+        /// The part's name.
+        name: String,
+        /// Its value.
+        value: EntryValue,
+    },
+    /// A file part, whose bytes the caller passes under its name.
+    File {
+        /// The part's name, and the name the caller passes the file by.
+        name: String,
+        /// The filename sent; absent: the caller's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<EntryValue>,
+        /// The part's content type; absent: the caller's, else
+        /// `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<EntryValue>,
+        /// Whether a call must pass it; an optional one not passed is left
+        /// out.
+        required: Sourced<bool>,
+    },
 }
 
 /// A top-level field of a JSON body.

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{EndpointPlan, ErrorsPlan, MethodPlan, RequestPlan, ResponsePlan};
+use patchbay_compiler::plan::{
+    BodyPlan, EndpointPlan, ErrorsPlan, MethodPlan, PartPlan, RequestPlan, ResponsePlan,
+};
 use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
@@ -18,9 +20,10 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
+use crate::multipart::Upload;
 use crate::pagination::{Pages, first_page, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
-use crate::request::{HttpRequest, build};
+use crate::request::{HttpRequest, build_with_files};
 use crate::secret::Redactor;
 use crate::store::TokenStore;
 use crate::token::Token;
@@ -101,6 +104,8 @@ pub struct Call {
     pub variables: IndexMap<String, Value>,
     /// The payload templates see as `payload`.
     pub payload: Option<Value>,
+    /// Files for a multipart body's file parts, by part name.
+    pub files: IndexMap<String, Upload>,
 }
 
 /// One instance of a connector: its values, its method, its token. Cheap to
@@ -115,7 +120,7 @@ pub struct Call {
 /// let instance = Instance::bind(connector.plan(), &file, ".".as_ref(), &|k| std::env::var(k).ok())?;
 /// let connection = Connection::new(&runtime, &connector, instance)?;
 ///
-/// let call = Call { variables: [("order_id".to_owned(), json!("4711"))].into(), payload: None };
+/// let call = Call { variables: [("order_id".to_owned(), json!("4711"))].into(), ..Call::default() };
 /// let response = connection.call("get_order", &call).await?;
 /// println!("{}", response.json()?);
 /// # Ok(()) }
@@ -327,13 +332,48 @@ impl Connection {
         name: &str,
         request: &RequestPlan,
         context: &Context,
+        files: &IndexMap<String, Upload>,
     ) -> Result<HttpRequest> {
-        build(
+        build_with_files(
             &format!("endpoint `{name}`"),
             request,
             &self.connector.renderer,
             context,
+            files,
         )
+    }
+
+    /// Refuses files no part of the endpoint takes, and more bytes than
+    /// [`Options::max_upload_bytes`] in all.
+    fn check_files(&self, name: &str, endpoint: &EndpointPlan, call: &Call) -> Result<()> {
+        let takes = |key: &str| {
+            let parts = |request: &RequestPlan| match &request.body {
+                Some(BodyPlan::Multipart { parts }) => parts
+                    .iter()
+                    .any(|p| matches!(p, PartPlan::File { name, .. } if name == key)),
+                _ => false,
+            };
+            parts(&endpoint.request)
+        };
+        for key in call.files.keys() {
+            if !takes(key) {
+                return Err(Error::EndpointVariable {
+                    key: key.clone(),
+                    message: format!("endpoint `{name}` has no file part of this name"),
+                });
+            }
+        }
+        let total: u64 = call.files.values().map(|f| f.bytes.len() as u64).sum();
+        let limit = self.options().max_upload_bytes;
+        if total > limit {
+            return Err(Error::Render {
+                what: format!("endpoint `{name}`: files"),
+                message: format!(
+                    "{total} bytes exceed the {limit} bytes a request uploads at most (`Options::max_upload_bytes`)"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The requests a call would send, without sending anything: the token
@@ -385,7 +425,8 @@ impl Connection {
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
         let first = first_page(plan, limit, since.is_some());
         first.add_to(&mut context);
-        let mut request = self.render_endpoint(endpoint, first.request, &context)?;
+        self.check_files(endpoint, plan, call)?;
+        let mut request = self.render_endpoint(endpoint, first.request, &context, &call.files)?;
         prepare_first(&plan.pagination, limit, &mut request);
         requests.push(request);
         Ok(requests)
@@ -447,6 +488,7 @@ impl Connection {
         // The call's variables are checked before any token is fetched.
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, false)?;
+        self.check_files(endpoint, plan, call)?;
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         page.add_to(&mut context);
         // Once per request: its retries, and its renewal after a 401, keep
@@ -465,6 +507,7 @@ impl Connection {
                 endpoint,
                 page.request,
                 &context,
+                &call.files,
             )?))
         };
         let token = if self.uses_tokens() {

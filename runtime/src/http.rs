@@ -20,6 +20,9 @@ pub struct Options {
     pub timeout: Duration,
     /// Connection timeout.
     pub connect_timeout: Duration,
+    /// Most bytes of files one request uploads (a multipart body's file
+    /// parts, all together); more fail the call before anything is sent.
+    pub max_upload_bytes: u64,
     /// Retries after the first attempt, on 429, 502, 503, 504 and
     /// failures to connect; on 429 and failures to connect only for a
     /// request whose plan says
@@ -79,6 +82,7 @@ impl Default for Options {
         Options {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            max_upload_bytes: 100 * 1024 * 1024,
             max_retries: 3,
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(30),

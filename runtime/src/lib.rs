@@ -59,6 +59,7 @@ mod error;
 mod filters;
 mod http;
 mod instance;
+mod multipart;
 mod pagination;
 mod private_file;
 mod render;
@@ -77,6 +78,7 @@ pub use http::{
     Response,
 };
 pub use instance::{Instance, InstanceFile, ValueSource};
+pub use multipart::{MultipartPart, Upload};
 pub use pagination::{Page, Pages};
 pub use private_file::{lock_private_file, read_private_file, write_private_file};
 pub use request::{HttpRequest, RequestBody};

@@ -440,7 +440,7 @@ fn describe(error: &minijinja::Error) -> String {
 }
 
 /// What makes text unfit for a header value, if anything.
-fn header_problem(value: &str) -> Option<&'static str> {
+pub(crate) fn header_problem(value: &str) -> Option<&'static str> {
     if value.contains(['\r', '\n']) {
         Some("contains a line break (CR or LF), which would add headers")
     } else if value.chars().any(|c| c.is_ascii_control() && c != '\t') {

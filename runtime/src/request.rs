@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use base64::Engine;
+use indexmap::IndexMap;
 use patchbay_compiler::plan::{
     BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan, RetryPolicy,
 };
@@ -10,6 +11,7 @@ use patchbay_schema::{BasicEncoding, HttpMethod};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::multipart::{self, MultipartPart, Upload};
 use crate::render::{Context, Renderer, form_encode, lacks_optional};
 use crate::secret::{REDACTED, Redactor};
 
@@ -41,6 +43,13 @@ pub enum RequestBody {
     Json(Value),
     /// Raw text.
     Raw(String),
+    /// `multipart/form-data` parts, written between `boundary` lines.
+    Multipart {
+        /// The boundary, also in the `Content-Type` header.
+        boundary: String,
+        /// The parts, in order.
+        parts: Vec<MultipartPart>,
+    },
 }
 
 impl RequestBody {
@@ -49,6 +58,7 @@ impl RequestBody {
         match self {
             RequestBody::Form(text) | RequestBody::Raw(text) => text.clone().into_bytes(),
             RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            RequestBody::Multipart { boundary, parts } => multipart::encode(boundary, parts),
         }
     }
 }
@@ -135,6 +145,17 @@ pub fn build(
     plan: &RequestPlan,
     renderer: &Renderer,
     context: &Context,
+) -> Result<HttpRequest> {
+    build_with_files(label, plan, renderer, context, &IndexMap::new())
+}
+
+/// Renders a plan's request, a multipart body's file parts from `files`.
+pub(crate) fn build_with_files(
+    label: &str,
+    plan: &RequestPlan,
+    renderer: &Renderer,
+    context: &Context,
+    files: &IndexMap<String, Upload>,
 ) -> Result<HttpRequest> {
     let what = |part: &str| format!("{label}: {part}");
     let mut url = renderer
@@ -225,6 +246,26 @@ pub fn build(
                 },
             )?))
         }
+        Some(BodyPlan::Multipart { parts }) => {
+            let parts =
+                multipart::parts(parts, renderer, context, files).map_err(|(part, message)| {
+                    Error::Render {
+                        what: what(&part),
+                        message,
+                    }
+                })?;
+            let boundary = multipart::boundary().ok_or_else(|| Error::Render {
+                what: what("body"),
+                message: "the system gave no randomness for a multipart boundary".to_owned(),
+            })?;
+            // The header must name this body's boundary, whoever wrote it.
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+            headers.push((
+                "Content-Type".to_owned(),
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+            Some(RequestBody::Multipart { boundary, parts })
+        }
     };
     Ok(HttpRequest {
         label: label.to_owned(),
@@ -274,7 +315,12 @@ impl HttpRequest {
             self.method_name(),
             quote(&self.shown_url(redactor))
         );
+        let multipart = matches!(self.body, Some(RequestBody::Multipart { .. }));
         for (name, value) in &self.headers {
+            // curl -F writes its own Content-Type with its own boundary.
+            if multipart && name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
             let value = if is_credential_header(name) {
                 // The scheme stays readable; the credential never does.
                 match value.split_once(' ') {
@@ -297,6 +343,29 @@ impl HttpRequest {
                 RequestBody::Form(text) => text.clone(),
                 RequestBody::Json(value) => masked_json(value, redactor).to_string(),
                 RequestBody::Raw(text) => text.clone(),
+                RequestBody::Multipart { parts, .. } => {
+                    // curl writes the boundary; a file's bytes are never
+                    // printed, only their size.
+                    for part in parts {
+                        let field = if part.is_file {
+                            format!(
+                                "{}=@{};type={} ({} bytes)",
+                                part.name,
+                                part.filename.as_deref().unwrap_or("-"),
+                                part.content_type.as_deref().unwrap_or(""),
+                                part.data.len()
+                            )
+                        } else {
+                            format!(
+                                "{}={}",
+                                part.name,
+                                redactor.mask_words(&String::from_utf8_lossy(&part.data))
+                            )
+                        };
+                        let _ = write!(command, " \\\n  -F {}", quote(&redactor.redact(&field)));
+                    }
+                    return command;
+                }
             };
             let _ = write!(
                 command,

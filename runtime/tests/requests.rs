@@ -277,6 +277,7 @@ body = { type = "json", content = { email_address = "{{ payload.email }}", hash 
     let call = Call {
         variables: Default::default(),
         payload: Some(json!({ "email": "Urist@Example.com", "name": "Zoë" })),
+        files: Default::default(),
     };
     connection.call("upsert", &call).await.unwrap();
     let request = &received(&server).await[0];

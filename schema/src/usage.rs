@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::{self, AuthPart, DefaultValue, EntryPlace, Overrides};
-use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec};
+use crate::model::{AuthMethod, Body, Endpoint, Entry, Part, Spec};
 
 /// Every name the templates of a method's requests use: variables, runtime
 /// values and captured fields alike. `names` returns the names one template
@@ -136,6 +136,7 @@ fn default_is_kept(overrides: &Overrides<'_>, place: EntryPlace, name: &str) -> 
     let body_written_whole = match overrides.body {
         Some(Body::Raw { .. }) => true,
         Some(Body::Json { content }) => !content.is_object(),
+        Some(Body::Multipart { .. }) => true,
         Some(Body::Form { .. }) | None => false,
     };
     if place == EntryPlace::Body && body_written_whole {
@@ -176,6 +177,17 @@ impl Used<'_> {
             Body::Form { content } => content.values().for_each(|entry| self.entry(entry)),
             Body::Json { content } => self.json(content),
             Body::Raw { content, .. } => self.text(content),
+            Body::Multipart { parts } => {
+                for part in parts.values() {
+                    match part {
+                        Part::Text(text) => self.text(text),
+                        Part::File(file) => {
+                            file.filename.iter().for_each(|t| self.text(t));
+                            file.content_type.iter().for_each(|t| self.text(t));
+                        }
+                    }
+                }
+            }
         }
     }
 

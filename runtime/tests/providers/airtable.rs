@@ -78,6 +78,7 @@ async fn create_records_sends_the_payload_records_with_typecast() {
     let create = patchbay_runtime::Call {
         variables: values(json!({ "table": "Tasks" })),
         payload: Some(json!({ "records": sent })),
+        files: Default::default(),
     };
     let response = connection(&server)
         .call("create_records", &create)

@@ -93,6 +93,7 @@ async fn create_task_wraps_its_fields_in_data_and_is_not_repeated_after_a_503() 
     let create = patchbay_runtime::Call {
         variables: values(json!({ "project": "1337" })),
         payload: Some(json!({ "name": "Ship it" })),
+        files: Default::default(),
     };
     // The 503 may come after Asana made the task: no second POST.
     let error = connection.call("create_task", &create).await.unwrap_err();

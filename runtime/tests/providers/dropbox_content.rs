@@ -45,12 +45,14 @@ async fn uploads_and_downloads_send_their_arguments_as_ascii_json_in_a_header() 
     let upload = patchbay_runtime::Call {
         variables: values(json!({ "path": "/Notes/Résumé 📝.txt" })),
         payload: Some(json!({ "content": "ça va" })),
+        files: Default::default(),
     };
     let response = connection.call("upload_text", &upload).await.unwrap();
     assert_eq!(response.json().unwrap()["id"], "id:a4ayc_80_OEAAAAAAAAAXw");
     let download = patchbay_runtime::Call {
         variables: values(json!({ "path": "id:a4ayc_80_OEAAAAAAAAAXw" })),
         payload: None,
+        files: Default::default(),
     };
     let response = connection.call("download_text", &download).await.unwrap();
     assert_eq!(&response.body[..], "ça va".as_bytes());

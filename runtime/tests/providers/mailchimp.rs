@@ -44,6 +44,7 @@ async fn upsert_addresses_the_member_by_the_md5_of_the_lowercased_email() {
             "email": "Urist.McVankab@FreddiesJokes.com",
         })),
         payload,
+        files: Default::default(),
     };
     let response = connection
         .call(

@@ -160,6 +160,7 @@ async fn a_create_is_retried_with_its_idempotency_key() {
     let create = patchbay_runtime::Call {
         variables: Default::default(),
         payload: Some(json!({ "email": "jenny@example.com", "name": "Jenny", "description": "" })),
+        files: Default::default(),
     };
     let response = connection.call("create_customer", &create).await.unwrap();
     assert_eq!(response.json().unwrap()["id"], "cus_1");
