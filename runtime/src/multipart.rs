@@ -132,8 +132,12 @@ pub(crate) fn boundary() -> Option<String> {
 /// A name or filename as a quoted string: `"`, CR and LF (and the other
 /// control characters) percent-encoded, as browsers send them.
 pub(crate) fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
+    format!("\"{}\"", escaped(value))
+}
+
+/// A name or filename with `"` and control characters percent-encoded.
+pub(crate) fn escaped(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
             '"' => out.push_str("%22"),
@@ -143,7 +147,6 @@ pub(crate) fn quoted(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
     out
 }
 

@@ -350,15 +350,15 @@ impl HttpRequest {
                         let field = if part.is_file {
                             format!(
                                 "{}=@{};type={} ({} bytes)",
-                                part.name,
-                                part.filename.as_deref().unwrap_or("-"),
+                                multipart::escaped(&part.name),
+                                multipart::escaped(part.filename.as_deref().unwrap_or("-")),
                                 part.content_type.as_deref().unwrap_or(""),
                                 part.data.len()
                             )
                         } else {
                             format!(
                                 "{}={}",
-                                part.name,
+                                multipart::escaped(&part.name),
                                 redactor.mask_words(&String::from_utf8_lossy(&part.data))
                             )
                         };

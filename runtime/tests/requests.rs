@@ -294,3 +294,60 @@ body = { type = "json", content = { email_address = "{{ payload.email }}", hash 
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["hash"].as_str().unwrap().len(), 64);
 }
+
+#[tokio::test]
+async fn files_past_the_upload_limit_fail_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    let options = patchbay_runtime::Options {
+        max_upload_bytes: 4,
+        ..fast()
+    };
+    let connection = common::connect_with(
+        &server,
+        &spec(
+            r#"
+[endpoints.upload]
+method = "POST"
+url = "{{ base }}/upload"
+body = { type = "multipart", parts = { file = { type = "file" } } }
+"#,
+        ),
+        key(),
+        options,
+    );
+    let call = Call {
+        variables: Default::default(),
+        payload: None,
+        files: [(
+            "file".to_owned(),
+            patchbay_runtime::Upload {
+                bytes: "12345".into(),
+                ..Default::default()
+            },
+        )]
+        .into(),
+    };
+    let error = expect_err(connection.call("upload", &call).await);
+    assert!(error.to_string().contains("max_upload_bytes"), "{error}");
+    assert!(received(&server).await.is_empty());
+    // The dry run shows the parts, never the bytes.
+    let small = Call {
+        files: [(
+            "file".to_owned(),
+            patchbay_runtime::Upload {
+                filename: Some("a\r\nb.bin".to_owned()),
+                content_type: None,
+                bytes: "\u{0}ab".into(),
+            },
+        )]
+        .into(),
+        ..call
+    };
+    let requests = connection.dry_run("upload", &small).unwrap();
+    let curl = requests[0].to_curl(&connection.redactor());
+    assert!(
+        curl.contains("-F 'file=@a%0D%0Ab.bin;type=application/octet-stream (3 bytes)'"),
+        "{curl}"
+    );
+    assert!(!curl.to_lowercase().contains("content-type"), "{curl}");
+}

@@ -111,3 +111,47 @@ async fn create_task_wraps_its_fields_in_data_and_is_not_repeated_after_a_503() 
         json!({ "data": { "name": "Ship it", "notes": "", "projects": ["1337"] } })
     );
 }
+
+/// An attachment upload as Asana documents it: multipart with `parent`
+/// (the task) and `file`, the filename the caller's.
+#[tokio::test]
+async fn attach_file_uploads_parent_and_file_as_multipart() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/1.0/attachments"))
+        .and(header("authorization", "Bearer asana-pat"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({ "data": { "gid": "9", "resource_type": "attachment", "name": "notes.txt" } }),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("asana", ORIGIN, &server.uri());
+    let connection = fixture::connection(&connector, "pat", json!({ "token": "asana-pat" }));
+    let call = patchbay_runtime::Call {
+        variables: values(json!({ "task": "1337" })),
+        payload: None,
+        files: [(
+            "file".to_owned(),
+            patchbay_runtime::Upload {
+                filename: Some("notes.txt".to_owned()),
+                content_type: None,
+                bytes: "hello".into(),
+            },
+        )]
+        .into(),
+    };
+    let response = connection.call("attach_file", &call).await.unwrap();
+    assert_eq!(response.json().unwrap()["data"]["gid"], "9");
+    let sent = &received(&server).await[0];
+    let body = String::from_utf8(sent.body.clone()).unwrap();
+    assert!(
+        body.contains("Content-Disposition: form-data; name=\"parent\"\r\n\r\n1337\r\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Content-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n"),
+        "{body}"
+    );
+    server.verify().await;
+}
