@@ -425,6 +425,15 @@ pub enum BodyPlan {
         /// The parts, in the order sent.
         parts: Vec<PartPlan>,
     },
+    /// The bytes of the file the caller passes under `name`.
+    File {
+        /// The name the caller passes the file by.
+        name: String,
+        /// The spec's content type; absent: the caller's, else the
+        /// `Content-Type` header's default, `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<EntryValue>,
+    },
 }
 
 /// A part of a multipart body.

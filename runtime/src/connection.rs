@@ -104,7 +104,8 @@ pub struct Call {
     pub variables: IndexMap<String, Value>,
     /// The payload templates see as `payload`.
     pub payload: Option<Value>,
-    /// Files for a multipart body's file parts, by part name.
+    /// Files for a multipart body's file parts (by part name) or a file
+    /// body (by its `name`).
     pub files: IndexMap<String, Upload>,
 }
 
@@ -346,14 +347,12 @@ impl Connection {
     /// Refuses files no part of the endpoint takes, and more bytes than
     /// [`Options::max_upload_bytes`] in all.
     fn check_files(&self, name: &str, endpoint: &EndpointPlan, call: &Call) -> Result<()> {
-        let takes = |key: &str| {
-            let parts = |request: &RequestPlan| match &request.body {
-                Some(BodyPlan::Multipart { parts }) => parts
-                    .iter()
-                    .any(|p| matches!(p, PartPlan::File { name, .. } if name == key)),
-                _ => false,
-            };
-            parts(&endpoint.request)
+        let takes = |key: &str| match &endpoint.request.body {
+            Some(BodyPlan::Multipart { parts }) => parts
+                .iter()
+                .any(|p| matches!(p, PartPlan::File { name, .. } if name == key)),
+            Some(BodyPlan::File { name, .. }) => name == key,
+            _ => false,
         };
         for key in call.files.keys() {
             if !takes(key) {

@@ -50,6 +50,13 @@ pub enum RequestBody {
         /// The parts, in order.
         parts: Vec<MultipartPart>,
     },
+    /// A file's bytes, as the caller passed them.
+    File {
+        /// The caller's filename, for display.
+        filename: Option<String>,
+        /// The bytes.
+        bytes: bytes::Bytes,
+    },
 }
 
 impl RequestBody {
@@ -59,6 +66,7 @@ impl RequestBody {
             RequestBody::Form(text) | RequestBody::Raw(text) => text.clone().into_bytes(),
             RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
             RequestBody::Multipart { boundary, parts } => multipart::encode(boundary, parts),
+            RequestBody::File { bytes, .. } => bytes.to_vec(),
         }
     }
 }
@@ -266,6 +274,38 @@ pub(crate) fn build_with_files(
             ));
             Some(RequestBody::Multipart { boundary, parts })
         }
+        Some(BodyPlan::File { name, content_type }) => {
+            let upload = files.get(name).ok_or_else(|| Error::Render {
+                what: what(&format!("file `{name}`")),
+                message: "missing: pass the file under this name (`--file NAME=PATH`, or the call's `files`)".to_owned(),
+            })?;
+            let content_type = match content_type {
+                Some(EntryValue::Template(template)) => Some(
+                    renderer
+                        .header(template, context)
+                        .map_err(|message| Error::Render {
+                            what: what("body content type"),
+                            message,
+                        })?,
+                ),
+                Some(EntryValue::Literal(text)) => Some(text.clone()),
+                Some(EntryValue::Computed(_)) | None => upload.content_type.clone(),
+            };
+            if let Some(content_type) = content_type {
+                if let Some(problem) = crate::render::header_problem(&content_type) {
+                    return Err(Error::Render {
+                        what: what(&format!("file `{name}`")),
+                        message: format!("the content type {problem}"),
+                    });
+                }
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+                headers.push(("Content-Type".to_owned(), content_type));
+            }
+            Some(RequestBody::File {
+                filename: upload.filename.clone(),
+                bytes: upload.bytes.clone(),
+            })
+        }
     };
     Ok(HttpRequest {
         label: label.to_owned(),
@@ -364,6 +404,19 @@ impl HttpRequest {
                         };
                         let _ = write!(command, " \\\n  -F {}", quote(&redactor.redact(&field)));
                     }
+                    return command;
+                }
+                RequestBody::File { filename, bytes } => {
+                    let shown = format!(
+                        "@{} ({} bytes)",
+                        multipart::escaped(filename.as_deref().unwrap_or("-")),
+                        bytes.len()
+                    );
+                    let _ = write!(
+                        command,
+                        " \\\n  --data-binary {}",
+                        quote(&redactor.redact(&shown))
+                    );
                     return command;
                 }
             };

@@ -351,3 +351,51 @@ body = { type = "multipart", parts = { file = { type = "file" } } }
     );
     assert!(!curl.to_lowercase().contains("content-type"), "{curl}");
 }
+
+#[tokio::test]
+async fn a_file_body_sends_the_callers_bytes_and_needs_them() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let connection = connect(
+        &server,
+        &spec(
+            r#"
+[endpoints.put_object]
+method = "PUT"
+url = "{{ base }}/objects/{{ key }}"
+body = { type = "file", name = "object" }
+
+[endpoints.put_object.variables.key]
+required = true
+"#,
+        ),
+        key(),
+    );
+    let without = Call {
+        variables: common::values(json!({ "key": "a" })),
+        ..Default::default()
+    };
+    let error = expect_err(connection.call("put_object", &without).await);
+    assert!(error.to_string().contains("file `object`"), "{error}");
+    let with = Call {
+        files: [(
+            "object".to_owned(),
+            patchbay_runtime::Upload {
+                filename: Some("a.png".to_owned()),
+                content_type: Some("image/png".to_owned()),
+                bytes: bytes::Bytes::from_static(b"\x89PNG\r\n"),
+            },
+        )]
+        .into(),
+        ..without
+    };
+    let curl = connection.dry_run("put_object", &with).unwrap()[0].to_curl(&connection.redactor());
+    assert!(curl.contains("--data-binary '@a.png (6 bytes)'"), "{curl}");
+    connection.call("put_object", &with).await.unwrap();
+    let sent = &received(&server).await[0];
+    assert_eq!(&sent.body[..], b"\x89PNG\r\n");
+    assert_eq!(header(sent, "content-type"), Some("image/png"));
+}

@@ -602,6 +602,14 @@ impl<'a> Analysis<'a> {
             Some(Body::Raw { content: text, .. }) => {
                 self.add_site(content, text, Field::Body, scopes)
             }
+            Some(Body::File {
+                content_type: Some(text),
+                ..
+            }) => {
+                let pointer = pointer_push(&pointer_push(table, "body"), "content_type");
+                self.add_site(pointer, text, Field::Header, scopes);
+            }
+            Some(Body::File { .. }) => {}
             Some(Body::Multipart { parts }) => {
                 let parts_pointer = pointer_push(&pointer_push(table, "body"), "parts");
                 for (name, part) in parts {

@@ -136,7 +136,7 @@ fn default_is_kept(overrides: &Overrides<'_>, place: EntryPlace, name: &str) -> 
     let body_written_whole = match overrides.body {
         Some(Body::Raw { .. }) => true,
         Some(Body::Json { content }) => !content.is_object(),
-        Some(Body::Multipart { .. }) => true,
+        Some(Body::Multipart { .. } | Body::File { .. }) => true,
         Some(Body::Form { .. }) | None => false,
     };
     if place == EntryPlace::Body && body_written_whole {
@@ -177,6 +177,7 @@ impl Used<'_> {
             Body::Form { content } => content.values().for_each(|entry| self.entry(entry)),
             Body::Json { content } => self.json(content),
             Body::Raw { content, .. } => self.text(content),
+            Body::File { content_type, .. } => content_type.iter().for_each(|t| self.text(t)),
             Body::Multipart { parts } => {
                 for part in parts.values() {
                     match part {

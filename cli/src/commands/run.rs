@@ -35,8 +35,8 @@ pub(crate) struct RunArgs {
     /// A JSON file whose content templates see as `payload`.
     #[arg(long, value_name = "FILE")]
     payload: Option<PathBuf>,
-    /// A file for the endpoint's multipart file part NAME, `NAME=PATH`
-    /// (repeatable)
+    /// A file for the endpoint's multipart file part NAME, or its
+    /// `type = "file"` body named NAME: `NAME=PATH` (repeatable)
     ///
     /// The part's filename is the file's own name unless the spec writes
     /// one; its content type is the spec's, else application/octet-stream.

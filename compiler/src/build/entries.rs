@@ -112,6 +112,8 @@ pub(super) const JSON: &str = "application/json";
 const TEXT: &str = "text/plain";
 /// The runtime adds `; boundary=…` when it writes the body.
 const MULTIPART: &str = "multipart/form-data";
+/// A file body's, unless the spec or the caller gives one.
+const OCTET_STREAM: &str = "application/octet-stream";
 
 /// Sets the default `Content-Type` of a body, unless the spec wrote one.
 pub(super) fn set_content_type(headers: &mut Vec<PlanEntry>, content_type: &str) {
@@ -165,6 +167,13 @@ pub(super) fn body_plan(body: &Body, headers: &mut Vec<PlanEntry>) -> Option<Bod
             BodyPlan::Raw {
                 content: content.clone(),
                 content_type,
+            }
+        }
+        Body::File { name, content_type } => {
+            set_content_type(headers, OCTET_STREAM);
+            BodyPlan::File {
+                name: name.clone(),
+                content_type: content_type.as_deref().map(written_value),
             }
         }
         Body::Multipart { parts } => {
@@ -226,6 +235,11 @@ pub(super) fn request_plan(
             .for_each(|f| json_strings(&f.value, &mut strings)),
         Some(BodyPlan::Json { content, .. }) => json_strings(content, &mut strings),
         Some(BodyPlan::Raw { content, .. }) => strings.push(content.as_str()),
+        Some(BodyPlan::File {
+            content_type: Some(EntryValue::Template(text)),
+            ..
+        }) => strings.push(text.as_str()),
+        Some(BodyPlan::File { .. }) => {}
         Some(BodyPlan::Multipart { parts }) => {
             for part in parts {
                 let values = match part {

@@ -44,17 +44,25 @@ async fn uploads_and_downloads_send_their_arguments_as_ascii_json_in_a_header() 
     );
     let upload = patchbay_runtime::Call {
         variables: values(json!({ "path": "/Notes/Résumé 📝.txt" })),
-        payload: Some(json!({ "content": "ça va" })),
-        files: Default::default(),
+        payload: None,
+        files: [(
+            "content".to_owned(),
+            patchbay_runtime::Upload {
+                filename: Some("local.txt".to_owned()),
+                content_type: Some("text/plain".to_owned()),
+                bytes: bytes::Bytes::from_static(b"\xff\x00 binary"),
+            },
+        )]
+        .into(),
     };
-    let response = connection.call("upload_text", &upload).await.unwrap();
+    let response = connection.call("upload_file", &upload).await.unwrap();
     assert_eq!(response.json().unwrap()["id"], "id:a4ayc_80_OEAAAAAAAAAXw");
     let download = patchbay_runtime::Call {
         variables: values(json!({ "path": "id:a4ayc_80_OEAAAAAAAAAXw" })),
         payload: None,
         files: Default::default(),
     };
-    let response = connection.call("download_text", &download).await.unwrap();
+    let response = connection.call("download_file", &download).await.unwrap();
     assert_eq!(&response.body[..], "ça va".as_bytes());
     let sent = received(&server).await;
     // wiremock's header matcher splits values at commas: compare whole.
@@ -71,6 +79,7 @@ async fn uploads_and_downloads_send_their_arguments_as_ascii_json_in_a_header() 
         r#"{"path":"/Notes/R\u00e9sum\u00e9 \ud83d\udcdd.txt","mode":"add","autorename":true}"#
     );
     assert_eq!(arg(1), r#"{"path":"id:a4ayc_80_OEAAAAAAAAAXw"}"#);
-    assert_eq!(&sent[0].body[..], "ça va".as_bytes());
+    // The spec's content type wins over the caller's.
+    assert_eq!(&sent[0].body[..], b"\xff\x00 binary");
     server.verify().await;
 }

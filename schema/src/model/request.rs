@@ -57,6 +57,17 @@ pub enum Body {
         #[serde(default)]
         parts: IndexMap<String, Part>,
     },
+    /// The whole body is a file's bytes, passed by the caller under
+    /// `name` (endpoints only), as APIs that upload a file as the body
+    /// want (Dropbox).
+    File {
+        /// The name the caller passes the file by (`--file NAME=PATH`).
+        name: String,
+        /// `Content-Type` of the body (a template); default: the caller's,
+        /// else `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+    },
 }
 
 /// A part of a `multipart/form-data` body.

@@ -210,7 +210,7 @@ registry! {
     PB712 "unknown-runtime-field", Error, Semantic(unknown_runtime_field),
         "A template uses a field of `now` or `request` that the runtime does not provide.";
     PB713 "multipart-in-auth-request", Error, Semantic(multipart_in_auth_request),
-        "An auth method's own request (token, refresh, revocation, login) has a `multipart` body, whose file parts only an endpoint call can give.";
+        "An auth method's own request (token, refresh, revocation, login) has a `multipart` or `file` body, whose bytes only an endpoint call can give.";
 }
 
 // What the parse and schema stages use to report their rules, and the

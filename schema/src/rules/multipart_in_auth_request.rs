@@ -1,4 +1,4 @@
-//! PB713: a `multipart` body in an auth method's own request.
+//! PB713: a `multipart` or `file` body in an auth method's own request.
 
 use super::{Context, PB713};
 use crate::catalog::{self, AuthPart};
@@ -12,8 +12,10 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             if part == AuthPart::Apply {
                 continue;
             }
-            let Some(Body::Multipart { .. }) = catalog::overrides(method, part).body else {
-                continue;
+            let kind = match catalog::overrides(method, part).body {
+                Some(Body::Multipart { .. }) => "a `multipart` body, whose file parts",
+                Some(Body::File { .. }) => "a `file` body, whose bytes",
+                _ => continue,
             };
             let pointer = pointer_push(
                 &pointer_push(&pointer_push(&pointer_push("/auth", key), part.table()), "body"),
@@ -22,7 +24,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             let finding = Finding::new(
                 &PB713,
                 format!(
-                    "the {} of auth method `{key}` has a `multipart` body, whose file parts only a call can give",
+                    "the {} of auth method `{key}` has {kind} only a call can give",
                     part.describe()
                 ),
             )
