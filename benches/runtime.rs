@@ -134,6 +134,7 @@ fn main() {
         let call = Call {
             variables: [("order_id".to_owned(), json!("4711"))].into(),
             payload: None,
+            files: Default::default(),
         };
         let client = reqwest::Client::new();
         let url = format!("{base}/orders/4711?expand=lines&locale=de-DE");

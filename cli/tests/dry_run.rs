@@ -29,6 +29,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("INTERCOM_ACCESS_TOKEN", "dG9r+SENTINEL/i9=:%"),
     ("ZENDESK_API_TOKEN", "zendesk/SENTINEL \"f6"),
     ("MAGENTO_ADMIN_PASSWORD", "magento+SENTINEL\\g7ä"),
+    ("ASANA_TOKEN", "asana/SENTINEL\"f6 ö"),
+    ("AIRTABLE_TOKEN", "pat+SENTINEL\\g7%"),
 ];
 
 #[test]
@@ -86,4 +88,74 @@ fn dry_runs_of_every_instance_fixture() {
         }
         insta::assert_snapshot!(shown);
     });
+}
+
+/// `--file NAME=PATH` fills a multipart file part: the dry run names the
+/// file and its size, never its bytes, and the file's own name is the
+/// filename.
+#[test]
+fn a_file_part_is_shown_by_name_and_size() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let folder = std::env::temp_dir().join(format!("patchbay-dry-run-file-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("notes é.bin");
+    std::fs::write(&file, b"\x00\xffSECRET-BYTES").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args([
+            "run",
+            "fixtures/connectors/asana.toml",
+            "--instance",
+            "fixtures/instances/asana.toml",
+            "--endpoint",
+            "attach_file",
+            "--var",
+            "task=1337",
+            "--file",
+            &format!("file={}", file.display()),
+            "--dry-run",
+        ])
+        .current_dir(&workspace)
+        .envs(SECRETS.iter().copied())
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&folder).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shown = String::from_utf8(output.stdout).unwrap();
+    assert!(!shown.contains("SECRET-BYTES"), "{shown}");
+    insta::assert_snapshot!(shown, @r"
+    # endpoint `attach_file`
+    curl -X POST 'https://app.asana.com/api/1.0/attachments' \
+      -H 'Authorization: Bearer ********' \
+      -F 'parent=1337' \
+      -F 'file=@notes é.bin;type=application/octet-stream (14 bytes)'
+    ");
+}
+
+#[test]
+fn a_file_for_no_part_is_refused() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args([
+            "run",
+            "fixtures/connectors/asana.toml",
+            "--instance",
+            "fixtures/instances/asana.toml",
+            "--endpoint",
+            "get_me",
+            "--file",
+            "file=Cargo.toml",
+            "--dry-run",
+        ])
+        .current_dir(&workspace)
+        .envs(SECRETS.iter().copied())
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("no file part"), "{errors}");
 }

@@ -342,6 +342,26 @@ pub struct RequestPlan {
     pub body: Option<BodyPlan>,
     /// Every name the request's templates and computed values use, sorted.
     pub variables: Vec<String>,
+    /// Whether the request is sent again once it may have reached the
+    /// server: given for an endpoint's `POST` and `PATCH` requests only;
+    /// every other request is retried on any retryable failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Sourced<RetryPolicy>>,
+}
+
+/// Which failures a request is sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryPolicy {
+    /// 429, 502, 503, 504 and failures to connect: the request carries an
+    /// idempotency key (`request.idempotency_key`), or its endpoint only
+    /// reads (`direction = "receive"`).
+    AnyFailure,
+    /// Only when the server cannot have acted on it: 429 and failures to
+    /// connect. A 502, 503 or 504 (which a gateway may send after the
+    /// server acted) and a timeout fail the call: a `POST` or `PATCH`
+    /// that writes, without an idempotency key, could be applied twice.
+    NotAfterSending,
 }
 
 /// A query parameter, header or form field.
@@ -415,6 +435,49 @@ pub enum BodyPlan {
         content: String,
         /// Its content type.
         content_type: Sourced<String>,
+    },
+    /// `multipart/form-data` (RFC 7578); the runtime adds the boundary to
+    /// the `Content-Type` header.
+    Multipart {
+        /// The parts, in the order sent.
+        parts: Vec<PartPlan>,
+    },
+    /// The bytes of the file the caller passes under `name`.
+    File {
+        /// The name the caller passes the file by.
+        name: String,
+        /// The spec's content type; absent: the caller's, else the
+        /// `Content-Type` header's default, `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<EntryValue>,
+    },
+}
+
+/// A part of a multipart body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PartPlan {
+    /// A text part.
+    Text {
+        /// The part's name.
+        name: String,
+        /// Its value.
+        value: EntryValue,
+    },
+    /// A file part, whose bytes the caller passes under its name.
+    File {
+        /// The part's name, and the name the caller passes the file by.
+        name: String,
+        /// The filename sent; absent: the caller's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<EntryValue>,
+        /// The part's content type; absent: the caller's, else
+        /// `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<EntryValue>,
+        /// Whether a call must pass it; an optional one not passed is left
+        /// out.
+        required: Sourced<bool>,
     },
 }
 

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{EndpointPlan, ErrorsPlan, MethodPlan, RequestPlan, ResponsePlan};
+use patchbay_compiler::plan::{
+    BodyPlan, EndpointPlan, ErrorsPlan, MethodPlan, PartPlan, RequestPlan, ResponsePlan,
+};
 use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
@@ -19,12 +21,14 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, RateLimiter, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
+use crate::multipart::Upload;
 use crate::pagination::{Pages, first_page, prepare_first, resolve_limit};
 use crate::render::{Context, Renderer};
-use crate::request::{HttpRequest, build};
+use crate::request::{HttpRequest, build_with_files};
 use crate::secret::Redactor;
 use crate::store::TokenStore;
 use crate::token::Token;
+use crate::values;
 
 /// Sends requests: one HTTP client (connection pool) for every connection
 /// made through it. Cheap to clone; share one per process.
@@ -101,6 +105,9 @@ pub struct Call {
     pub variables: IndexMap<String, Value>,
     /// The payload templates see as `payload`.
     pub payload: Option<Value>,
+    /// Files for a multipart body's file parts (by part name) or a file
+    /// body (by its `name`).
+    pub files: IndexMap<String, Upload>,
 }
 
 /// One instance of a connector: its values, its method, its token. Cheap to
@@ -115,7 +122,7 @@ pub struct Call {
 /// let instance = Instance::bind(connector.plan(), &file, ".".as_ref(), &|k| std::env::var(k).ok())?;
 /// let connection = Connection::new(&runtime, &connector, instance)?;
 ///
-/// let call = Call { variables: [("order_id".to_owned(), json!("4711"))].into(), payload: None };
+/// let call = Call { variables: [("order_id".to_owned(), json!("4711"))].into(), ..Call::default() };
 /// let response = connection.call("get_order", &call).await?;
 /// println!("{}", response.json()?);
 /// # Ok(()) }
@@ -365,13 +372,46 @@ impl Connection {
         name: &str,
         request: &RequestPlan,
         context: &Context,
+        files: &IndexMap<String, Upload>,
     ) -> Result<HttpRequest> {
-        build(
+        build_with_files(
             &format!("endpoint `{name}`"),
             request,
             &self.connector.renderer,
             context,
+            files,
         )
+    }
+
+    /// Refuses files no part of the endpoint takes, and more bytes than
+    /// [`Options::max_upload_bytes`] in all.
+    fn check_files(&self, name: &str, endpoint: &EndpointPlan, call: &Call) -> Result<()> {
+        let takes = |key: &str| match &endpoint.request.body {
+            Some(BodyPlan::Multipart { parts }) => parts
+                .iter()
+                .any(|p| matches!(p, PartPlan::File { name, .. } if name == key)),
+            Some(BodyPlan::File { name, .. }) => name == key,
+            _ => false,
+        };
+        for key in call.files.keys() {
+            if !takes(key) {
+                return Err(Error::EndpointVariable {
+                    key: key.clone(),
+                    message: format!("endpoint `{name}` has no file part of this name"),
+                });
+            }
+        }
+        let total: u64 = call.files.values().map(|f| f.bytes.len() as u64).sum();
+        let limit = self.options().max_upload_bytes;
+        if total > limit {
+            return Err(Error::Render {
+                what: format!("endpoint `{name}`: files"),
+                message: format!(
+                    "{total} bytes exceed the {limit} bytes a request uploads at most (`Options::max_upload_bytes`)"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The requests a call would send, without sending anything: the token
@@ -449,11 +489,13 @@ impl Connection {
             }
         }
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
+        values::add_placeholders(&mut context);
         // Exactly what the first page sends.
         let limit = resolve_limit(endpoint, &plan.pagination, || Ok(context.clone()))?;
         let first = first_page(plan, limit, since.is_some());
         first.add_to(&mut context);
-        let mut request = self.render_endpoint(endpoint, first.request, &context)?;
+        self.check_files(endpoint, plan, call)?;
+        let mut request = self.render_endpoint(endpoint, first.request, &context, &call.files)?;
         prepare_first(&plan.pagination, limit, &mut request);
         requests.push(request);
         Ok(requests)
@@ -515,8 +557,16 @@ impl Connection {
         // The call's variables are checked before any token is fetched.
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, false)?;
+        self.check_files(endpoint, plan, call)?;
         self.set_checkpoint(endpoint, plan, since, &mut context)?;
         page.add_to(&mut context);
+        // Once per request: its retries, and its renewal after a 401, keep
+        // the same key and time.
+        let uses_key = page.request.variables.iter().any(|v| v == "request");
+        values::add_fresh(&mut context, uses_key).map_err(|message| Error::Render {
+            what: format!("endpoint `{endpoint}`"),
+            message,
+        })?;
         let with_token = |token: Option<&Token>| -> Result<HttpRequest> {
             let mut context = context.clone();
             if let Some(token) = token {
@@ -526,6 +576,7 @@ impl Connection {
                 endpoint,
                 page.request,
                 &context,
+                &call.files,
             )?))
         };
         let token = if self.uses_tokens() {

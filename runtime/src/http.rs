@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use patchbay_compiler::plan::RetryPolicy;
 use patchbay_schema::RatePeriod;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -19,8 +20,14 @@ pub struct Options {
     pub timeout: Duration,
     /// Connection timeout.
     pub connect_timeout: Duration,
+    /// Most bytes of files one request uploads (a multipart body's file
+    /// parts, all together); more fail the call before anything is sent.
+    pub max_upload_bytes: u64,
     /// Retries after the first attempt, on 429, 502, 503, 504 and
-    /// connection errors.
+    /// failures to connect; on 429 and failures to connect only for a
+    /// request whose plan says
+    /// [`NotAfterSending`](patchbay_compiler::plan::RetryPolicy::NotAfterSending)
+    /// (a `POST` or `PATCH` that writes without an idempotency key).
     pub max_retries: u32,
     /// First backoff; doubles with each retry, with full jitter.
     pub backoff_base: Duration,
@@ -75,6 +82,7 @@ impl Default for Options {
         Options {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            max_upload_bytes: 100 * 1024 * 1024,
             max_retries: 3,
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(30),
@@ -511,8 +519,8 @@ impl Http {
         }
     }
 
-    /// Sends a request, retrying on 429, 502, 503, 504 and connection
-    /// errors, and following redirects as what it `carries` allows. Every
+    /// Sends a request, retrying on 429, 502, 503, 504 and failures to
+    /// connect (as the request's [`RetryPolicy`] allows), and following redirects as what it `carries` allows. Every
     /// error is redacted. An auth request's response is read up to
     /// [`Options::max_auth_response_bytes`], an endpoint request's up to
     /// the runtime's ceiling (see [`Http::send_limited`]).
@@ -590,7 +598,13 @@ impl Http {
                         return next.map(Sent::Redirect);
                     }
                     let status = response.status().as_u16();
-                    let retryable = matches!(status, 429 | 502 | 503 | 504);
+                    // A gateway's 502, 503 or 504 may come after the server
+                    // acted; a 429 says it did not.
+                    let retryable = match status {
+                        429 => true,
+                        502..=504 => request.retry == RetryPolicy::AnyFailure,
+                        _ => false,
+                    };
                     if retryable && attempt == self.options.max_retries && attempt > 0 {
                         return Err(Error::RetriesExhausted {
                             request: request.label.clone(),

@@ -56,8 +56,10 @@ mod auth;
 mod checkpoint;
 mod connection;
 mod error;
+mod filters;
 mod http;
 mod instance;
+mod multipart;
 mod pagination;
 mod private_file;
 mod render;
@@ -65,6 +67,7 @@ mod request;
 mod secret;
 mod store;
 mod token;
+mod values;
 
 pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
 pub use checkpoint::Checkpoint;
@@ -75,6 +78,7 @@ pub use http::{
     Response,
 };
 pub use instance::{Instance, InstanceFile, ValueSource};
+pub use multipart::{MultipartPart, Upload};
 pub use pagination::{Page, Pages};
 pub use private_file::{lock_private_file, read_private_file, write_private_file};
 pub use request::{HttpRequest, RequestBody};

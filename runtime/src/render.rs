@@ -235,6 +235,7 @@ impl Renderer {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         // Templates come from specs; keep them from looping forever.
         env.set_recursion_limit(64);
+        crate::filters::register(&mut env);
         Renderer { env }
     }
 
@@ -458,7 +459,7 @@ fn describe(error: &minijinja::Error) -> String {
 }
 
 /// What makes text unfit for a header value, if anything.
-fn header_problem(value: &str) -> Option<&'static str> {
+pub(crate) fn header_problem(value: &str) -> Option<&'static str> {
     if value.contains(['\r', '\n']) {
         Some("contains a line break (CR or LF), which would add headers")
     } else if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
@@ -668,6 +669,41 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"zeta":1,"alpha":2,"mid":{"b":1,"a":2}}"#
+        );
+    }
+
+    #[test]
+    fn every_filter_lint_knows_is_registered() {
+        let r = Renderer::new();
+        let mut c = Context::default();
+        c.set("v", json!("x"));
+        for name in patchbay_schema::catalog::PATCHBAY_FILTERS {
+            let template = if *name == "hmac_sha256" {
+                "{{ v | hmac_sha256('k') }}".to_owned()
+            } else {
+                format!("{{{{ v | {name} }}}}")
+            };
+            assert!(r.text(&template, &c).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn filter_output_is_still_encoded_for_its_place() {
+        let r = Renderer::new();
+        let mut c = Context::default();
+        c.set("v", json!("a/b"));
+        c.set("doc", json!({ "path": "/é\r\n" }));
+        // base64 of "a/b" has no `/`, but `+` and `=` must stay data.
+        c.set("w", json!("\u{fb}\u{ff}"));
+        let url = r.url("https://x.example/{{ w | base64 }}", &c).unwrap();
+        assert_eq!(url.as_str(), "https://x.example/w7vDvw%3D%3D");
+        assert_eq!(
+            r.header("{{ doc | json_ascii }}", &c).unwrap(),
+            r#"{"path":"/\u00e9\r\n"}"#
+        );
+        assert_eq!(
+            r.json(&json!({ "h": "{{ v | md5 }}" }), &c).unwrap(),
+            json!({ "h": "a7e86136543b019d72468ceebf71fb8e" })
         );
     }
 

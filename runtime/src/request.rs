@@ -3,11 +3,15 @@
 use std::fmt::Write;
 
 use base64::Engine;
-use patchbay_compiler::plan::{BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan};
+use indexmap::IndexMap;
+use patchbay_compiler::plan::{
+    BodyPlan, ComputedValue, EntryValue, PlanEntry, RequestPlan, RetryPolicy,
+};
 use patchbay_schema::{BasicEncoding, HttpMethod};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::multipart::{self, MultipartPart, Upload};
 use crate::render::{Context, Renderer, form_encode, lacks_optional};
 use crate::secret::{REDACTED, Redactor};
 
@@ -30,6 +34,9 @@ pub struct HttpRequest {
     /// `header on-behalf-of`, `query cursor`, `body /filter/status`: dry
     /// runs show them.
     pub left_out: Vec<String>,
+    /// Which failures it is sent again after: the plan's policy, else
+    /// every retryable one.
+    pub retry: RetryPolicy,
 }
 
 /// A rendered body.
@@ -41,6 +48,20 @@ pub enum RequestBody {
     Json(Value),
     /// Raw text.
     Raw(String),
+    /// `multipart/form-data` parts, written between `boundary` lines.
+    Multipart {
+        /// The boundary, also in the `Content-Type` header.
+        boundary: String,
+        /// The parts, in order.
+        parts: Vec<MultipartPart>,
+    },
+    /// A file's bytes, as the caller passed them.
+    File {
+        /// The caller's filename, for display.
+        filename: Option<String>,
+        /// The bytes.
+        bytes: bytes::Bytes,
+    },
 }
 
 impl RequestBody {
@@ -49,6 +70,8 @@ impl RequestBody {
         match self {
             RequestBody::Form(text) | RequestBody::Raw(text) => text.clone().into_bytes(),
             RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            RequestBody::Multipart { boundary, parts } => multipart::encode(boundary, parts),
+            RequestBody::File { bytes, .. } => bytes.to_vec(),
         }
     }
 }
@@ -145,6 +168,17 @@ pub fn build(
     plan: &RequestPlan,
     renderer: &Renderer,
     context: &Context,
+) -> Result<HttpRequest> {
+    build_with_files(label, plan, renderer, context, &IndexMap::new())
+}
+
+/// Renders a plan's request, a multipart body's file parts from `files`.
+pub(crate) fn build_with_files(
+    label: &str,
+    plan: &RequestPlan,
+    renderer: &Renderer,
+    context: &Context,
+    files: &IndexMap<String, Upload>,
 ) -> Result<HttpRequest> {
     let what = |part: &str| format!("{label}: {part}");
     let mut left_out = Vec::new();
@@ -251,6 +285,58 @@ pub fn build(
                 },
             )?))
         }
+        Some(BodyPlan::Multipart { parts }) => {
+            let parts =
+                multipart::parts(parts, renderer, context, files).map_err(|(part, message)| {
+                    Error::Render {
+                        what: what(&part),
+                        message,
+                    }
+                })?;
+            let boundary = multipart::boundary().ok_or_else(|| Error::Render {
+                what: what("body"),
+                message: "the system gave no randomness for a multipart boundary".to_owned(),
+            })?;
+            // The header must name this body's boundary, whoever wrote it.
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+            headers.push((
+                "Content-Type".to_owned(),
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+            Some(RequestBody::Multipart { boundary, parts })
+        }
+        Some(BodyPlan::File { name, content_type }) => {
+            let upload = files.get(name).ok_or_else(|| Error::Render {
+                what: what(&format!("file `{name}`")),
+                message: "missing: pass the file under this name (`--file NAME=PATH`, or the call's `files`)".to_owned(),
+            })?;
+            let content_type = match content_type {
+                Some(EntryValue::Template(template)) => Some(
+                    renderer
+                        .header(template, context)
+                        .map_err(|message| Error::Render {
+                            what: what("body content type"),
+                            message,
+                        })?,
+                ),
+                Some(EntryValue::Literal(text)) => Some(text.clone()),
+                Some(EntryValue::Computed(_)) | None => upload.content_type.clone(),
+            };
+            if let Some(content_type) = content_type {
+                if let Some(problem) = crate::render::header_problem(&content_type) {
+                    return Err(Error::Render {
+                        what: what(&format!("file `{name}`")),
+                        message: format!("the content type {problem}"),
+                    });
+                }
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+                headers.push(("Content-Type".to_owned(), content_type));
+            }
+            Some(RequestBody::File {
+                filename: upload.filename.clone(),
+                bytes: upload.bytes.clone(),
+            })
+        }
     };
     Ok(HttpRequest {
         label: label.to_owned(),
@@ -259,6 +345,10 @@ pub fn build(
         headers,
         body,
         left_out,
+        retry: plan
+            .retry
+            .as_ref()
+            .map_or(RetryPolicy::AnyFailure, |retry| retry.value),
     })
 }
 
@@ -319,7 +409,12 @@ impl HttpRequest {
             self.method_name(),
             quote(&self.shown_url(redactor))
         );
+        let multipart = matches!(self.body, Some(RequestBody::Multipart { .. }));
         for (name, value) in &self.headers {
+            // curl -F writes its own Content-Type with its own boundary.
+            if multipart && name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
             let value = if is_credential_header(name) {
                 // The scheme stays readable; the credential never does.
                 match value.split_once(' ') {
@@ -342,6 +437,42 @@ impl HttpRequest {
                 RequestBody::Form(text) => text.clone(),
                 RequestBody::Json(value) => masked_json(value, redactor).to_string(),
                 RequestBody::Raw(text) => text.clone(),
+                RequestBody::Multipart { parts, .. } => {
+                    // curl writes the boundary; a file's bytes are never
+                    // printed, only their size.
+                    for part in parts {
+                        let field = if part.is_file {
+                            format!(
+                                "{}=@{};type={} ({} bytes)",
+                                multipart::escaped(&part.name),
+                                multipart::escaped(part.filename.as_deref().unwrap_or("-")),
+                                part.content_type.as_deref().unwrap_or(""),
+                                part.data.len()
+                            )
+                        } else {
+                            format!(
+                                "{}={}",
+                                multipart::escaped(&part.name),
+                                redactor.mask_words(&String::from_utf8_lossy(&part.data))
+                            )
+                        };
+                        let _ = write!(command, " \\\n  -F {}", quote(&redactor.redact(&field)));
+                    }
+                    return command;
+                }
+                RequestBody::File { filename, bytes } => {
+                    let shown = format!(
+                        "@{} ({} bytes)",
+                        multipart::escaped(filename.as_deref().unwrap_or("-")),
+                        bytes.len()
+                    );
+                    let _ = write!(
+                        command,
+                        " \\\n  --data-binary {}",
+                        quote(&redactor.redact(&shown))
+                    );
+                    return command;
+                }
             };
             let _ = write!(
                 command,

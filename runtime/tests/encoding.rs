@@ -322,6 +322,7 @@ async fn the_payload_is_sent_as_the_body() {
     let payload = json!({ "name": "Ann {{ api_key }}", "tags": [1, 2], "nested": { "ok": true } });
     let call = Call {
         payload: Some(payload.clone()),
+        files: Default::default(),
         ..Call::default()
     };
     connection(&server).call("send", &call).await.unwrap();

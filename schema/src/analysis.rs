@@ -12,8 +12,8 @@ use crate::catalog::{
 };
 use crate::document::pointer_push;
 use crate::model::{
-    AuthMethod, Body, Endpoint, Entry, Incremental, PageLimit, Pagination, RequestOverride, Spec,
-    Variable, VariableType,
+    AuthMethod, Body, Endpoint, Entry, Incremental, PageLimit, Pagination, Part, RequestOverride,
+    Spec, Variable, VariableType,
 };
 use crate::template::{PathReference, TemplateError, referenced_names, referenced_paths};
 
@@ -707,6 +707,41 @@ impl<'a> Analysis<'a> {
             }
             Some(Body::Raw { content: text, .. }) => {
                 self.add_site(content, text, Field::Body, scopes)
+            }
+            Some(Body::File {
+                content_type: Some(text),
+                ..
+            }) => {
+                let pointer = pointer_push(&pointer_push(table, "body"), "content_type");
+                self.add_site(pointer, text, Field::Header, scopes);
+            }
+            Some(Body::File { .. }) => {}
+            Some(Body::Multipart { parts }) => {
+                let parts_pointer = pointer_push(&pointer_push(table, "body"), "parts");
+                for (name, part) in parts {
+                    let pointer = pointer_push(&parts_pointer, name);
+                    match part {
+                        Part::Text(text) => self.add_site(pointer, text, Field::Body, scopes),
+                        Part::File(file) => {
+                            if let Some(text) = &file.filename {
+                                self.add_site(
+                                    pointer_push(&pointer, "filename"),
+                                    text,
+                                    Field::Header,
+                                    scopes,
+                                );
+                            }
+                            if let Some(text) = &file.content_type {
+                                self.add_site(
+                                    pointer_push(&pointer, "content_type"),
+                                    text,
+                                    Field::Header,
+                                    scopes,
+                                );
+                            }
+                        }
+                    }
+                }
             }
             None => {}
         }

@@ -161,14 +161,61 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
     }
 }
 
-/// Runtime values of endpoint requests for every method.
-pub const ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload"];
+/// Runtime values of endpoint requests for every method: the caller's
+/// `payload`, the time the request is made (`now`, see [`NOW_FIELDS`]) and
+/// the request's own values (`request`, see [`REQUEST_FIELDS`]).
+pub const ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload", "now", "request"];
+
+/// The fields of `now`, the time a request is rendered, each in a format
+/// APIs ask for: `rfc3339` (`2026-01-02T03:04:05Z`, UTC, whole seconds),
+/// `rfc3339_ms` (with milliseconds), `unix` (seconds), `unix_ms`
+/// (milliseconds) and `http_date` (RFC 9110's IMF-fixdate, as in
+/// `Date`).
+pub const NOW_FIELDS: &[&str] = &["rfc3339", "rfc3339_ms", "unix", "unix_ms", "http_date"];
+
+/// The fields of `request`: `idempotency_key`, a random UUID (version 4)
+/// new for each request sent and the same for that request's retries.
+/// A POST or PATCH whose templates use it is retried like any other
+/// request (see the runtime's retry policy).
+pub const REQUEST_FIELDS: &[&str] = &["idempotency_key"];
+
+/// The runtime values that are objects with a fixed set of fields, and
+/// those fields: lint reports any other field (PB712).
+pub const RUNTIME_OBJECTS: &[(&str, &[&str])] = &[("now", NOW_FIELDS), ("request", REQUEST_FIELDS)];
+
+/// The template filters patchbay adds to MiniJinja's built-in ones. Each
+/// is pure (its output depends on its arguments only):
+///
+/// - `md5`, `sha256`: the lowercase hex digest of the value's UTF-8 text;
+/// - `hmac_sha256(key)`, `hmac_sha256(key, "base64")`: HMAC-SHA-256 of
+///   the value with `key`, lowercase hex or standard base64;
+/// - `base64`: standard base64 with padding (RFC 4648 §4); `base64url`:
+///   the URL-safe alphabet without padding (§5, as in JWTs);
+/// - `json_ascii`: the value as compact JSON with every character outside
+///   printable ASCII escaped as `\uXXXX`, for JSON carried in a header
+///   (Dropbox-API-Arg).
+///
+/// Their output is still encoded for where it lands, like any value.
+pub const PATCHBAY_FILTERS: &[&str] = &[
+    "md5",
+    "sha256",
+    "hmac_sha256",
+    "base64",
+    "base64url",
+    "json_ascii",
+];
+
+/// Filters whose output gives their input away: an encoding anyone can
+/// reverse, or a digest without a key that a guess can be checked against.
+/// A secret passed through one would be written where redaction cannot
+/// see it (PB711); `hmac_sha256`'s key may be a secret.
+pub const REVEALING_FILTERS: &[&str] = &["md5", "sha256", "base64", "base64url", "json_ascii"];
 
 /// Runtime values of the requests of an endpoint with `incremental`.
 pub const INCREMENTAL_RUNTIME_VALUES: &[&str] = &["checkpoint"];
 /// Runtime values of the requests of an endpoint that paginates: `page`
 /// holds the position of the page being fetched.
-pub const PAGINATED_ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload", "page"];
+pub const PAGINATED_ENDPOINT_RUNTIME_VALUES: &[&str] = &["payload", "page", "now", "request"];
 
 /// Runtime values that some requests lack (`page.cursor` on the first
 /// page, `checkpoint` on an incremental endpoint's first run without

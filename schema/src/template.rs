@@ -37,6 +37,20 @@ fn is_builtin(name: &str) -> bool {
         .any(|builtin| builtin == name)
 }
 
+/// Whether `name` is one of MiniJinja's built-in filters (`lower`,
+/// `join`…). MiniJinja looks a filter up only when it applies it, so this
+/// applies it once to an undefined value: only an unknown filter fails
+/// with `UnknownFilter`.
+pub fn is_builtin_filter(name: &str) -> bool {
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || name.is_empty() {
+        return false;
+    }
+    let Ok(expression) = environment().compile_expression_owned(format!("none | {name}")) else {
+        return false;
+    };
+    !matches!(expression.eval(()), Err(e) if e.kind() == minijinja::ErrorKind::UnknownFilter)
+}
+
 /// The variables a template refers to, sorted; or why it does not parse.
 ///
 /// ```
@@ -203,6 +217,100 @@ pub fn optional_reference(text: &str) -> Option<&'static str> {
         .find(|value| *value == path)
 }
 
+/// A filter a template applies (`{{ email | lower | md5 }}` applies
+/// `lower` and `md5`), with the byte range of its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterUse<'a> {
+    /// The filter's name.
+    pub name: &'a str,
+    /// Byte range of the name in the template.
+    pub range: Range<usize>,
+}
+
+/// The filters a template applies, in order: each name after a `|` in a
+/// `{{ … }}` or `{% … %}` (outside string literals), and the name of a
+/// `{% filter … %}` block. MiniJinja looks filters up only when it
+/// renders, so lint finds them here.
+///
+/// ```
+/// use patchbay_schema::template::filter_uses;
+/// let found = filter_uses("{{ email | lower | md5 }}/{{ a ~ '|x' }}");
+/// let names: Vec<&str> = found.iter().map(|f| f.name).collect();
+/// assert_eq!(names, ["lower", "md5"]);
+/// ```
+pub fn filter_uses(text: &str) -> Vec<FilterUse<'_>> {
+    let mut found = Vec::new();
+    if !text.contains('|') && !text.contains("filter") {
+        return found;
+    }
+    let bytes = text.as_bytes();
+    let identifier = |start: usize| -> Option<Range<usize>> {
+        let mut i = start;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let begin = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        (i > begin && !bytes[begin].is_ascii_digit()).then_some(begin..i)
+    };
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let close = match &bytes[i..i + 2] {
+            b"{{" => "}}",
+            b"{%" => "%}",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let start = i + 2;
+        let mut j = start;
+        let mut quote: Option<u8> = None;
+        // `{% filter name %}` applies `name` to the block.
+        if close == "%}" {
+            let inner = text[start..].trim_start_matches(['-', '+']).trim_start();
+            if let Some(rest) = inner.strip_prefix("filter")
+                && rest.starts_with(|c: char| c.is_ascii_whitespace())
+            {
+                let offset = text.len() - rest.len();
+                if let Some(range) = identifier(offset) {
+                    found.push(FilterUse {
+                        name: &text[range.clone()],
+                        range,
+                    });
+                }
+            }
+        }
+        while j < bytes.len() {
+            let b = bytes[j];
+            match quote {
+                Some(_) if b == b'\\' => {
+                    j += 2;
+                    continue;
+                }
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'\'' || b == b'"' => quote = Some(b),
+                None if bytes[j..].starts_with(close.as_bytes()) => break,
+                None if b == b'|' => {
+                    if let Some(range) = identifier(j + 1) {
+                        found.push(FilterUse {
+                            name: &text[range.clone()],
+                            range,
+                        });
+                    }
+                }
+                None => {}
+            }
+            j += 1;
+        }
+        i = j + 2;
+    }
+    found
+}
+
 /// One `{{ … }}` expression of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expression<'a> {
@@ -317,6 +425,27 @@ mod tests {
         let error = referenced_names("abc {{ url }/x").unwrap_err();
         assert!(!error.message.is_empty());
         assert!(error.range.is_some());
+    }
+
+    #[test]
+    fn filters_are_found_outside_strings() {
+        let names = |text| -> Vec<&str> { filter_uses(text).into_iter().map(|f| f.name).collect() };
+        assert_eq!(names("{{ a | lower|md5 }}"), ["lower", "md5"]);
+        assert_eq!(names("x | y {{ a }}"), Vec::<&str>::new());
+        assert_eq!(names("{{ 'a|b' ~ \"c|d\" | upper }}"), ["upper"]);
+        assert_eq!(names("{{ 'it\\'s|x' }}"), Vec::<&str>::new());
+        assert_eq!(
+            names("{% for i in x | sort %}{% endfor %}{% filter upper %}a{% endfilter %}"),
+            ["sort", "upper"]
+        );
+        assert_eq!(
+            names("{{ a | hmac_sha256(key, 'base64') }}"),
+            ["hmac_sha256"]
+        );
+        let found = filter_uses("{{ a | md5 }}");
+        assert_eq!(found[0].range, 7..10);
+        assert_eq!(names("{{ a |"), Vec::<&str>::new());
+        assert_eq!(names("{{ 'é|' | é }}é{{ b|md5 }}"), ["md5"]);
     }
 
     #[test]

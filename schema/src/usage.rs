@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::{self, AuthPart, DefaultValue, EntryPlace, Overrides};
-use crate::model::{AuthMethod, Body, Endpoint, Entry, Spec};
+use crate::model::{AuthMethod, Body, Endpoint, Entry, Part, Spec};
 
 /// Every name the templates of a method's requests use: variables, runtime
 /// values and captured fields alike. `names` returns the names one template
@@ -151,6 +151,7 @@ fn default_is_kept(overrides: &Overrides<'_>, place: EntryPlace, name: &str) -> 
     let body_written_whole = match overrides.body {
         Some(Body::Raw { .. }) => true,
         Some(Body::Json { content }) => !content.is_object(),
+        Some(Body::Multipart { .. } | Body::File { .. }) => true,
         Some(Body::Form { .. }) | None => false,
     };
     if place == EntryPlace::Body && body_written_whole {
@@ -191,6 +192,18 @@ impl Used<'_> {
             Body::Form { content } => content.values().for_each(|entry| self.entry(entry)),
             Body::Json { content } => self.json(content),
             Body::Raw { content, .. } => self.text(content),
+            Body::File { content_type, .. } => content_type.iter().for_each(|t| self.text(t)),
+            Body::Multipart { parts } => {
+                for part in parts.values() {
+                    match part {
+                        Part::Text(text) => self.text(text),
+                        Part::File(file) => {
+                            file.filename.iter().for_each(|t| self.text(t));
+                            file.content_type.iter().for_each(|t| self.text(t));
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -22,7 +22,10 @@ const SECTIONS: &[(&str, &str)] = &[
     ("PB4", "Auth methods"),
     ("PB5", "Instance files"),
     ("PB6", "Pagination, API errors and incremental reads"),
-    ("PB7", "Requests, auth requests and discovery"),
+    (
+        "PB7",
+        "Requests, bodies, filters, auth requests and discovery",
+    ),
 ];
 
 fn rules_folder() -> PathBuf {

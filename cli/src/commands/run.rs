@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use indexmap::{IndexMap, IndexSet};
 use patchbay_compiler::plan::PaginationPlan;
-use patchbay_runtime::{Call, Connection, DEFAULT_MAX_PAGES, InstanceFile, Options};
+use patchbay_runtime::{Call, Connection, DEFAULT_MAX_PAGES, InstanceFile, Options, Upload};
 use patchbay_schema::VariableType;
 use patchbay_schema::did_you_mean;
 use serde_json::Value;
@@ -35,6 +35,13 @@ pub(crate) struct RunArgs {
     /// A JSON file whose content templates see as `payload`.
     #[arg(long, value_name = "FILE")]
     payload: Option<PathBuf>,
+    /// A file for the endpoint's multipart file part NAME, or its
+    /// `type = "file"` body named NAME: `NAME=PATH` (repeatable)
+    ///
+    /// The part's filename is the file's own name unless the spec writes
+    /// one; its content type is the spec's, else application/octet-stream.
+    #[arg(long = "file", value_name = "NAME=PATH")]
+    files: Vec<String>,
     /// Follow pagination and print every record as NDJSON.
     #[arg(long)]
     all_pages: bool,
@@ -71,6 +78,38 @@ pub(crate) struct RunArgs {
     /// checkpoint and FILE is not written.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+}
+
+/// `NAME=PATH` arguments, each file read whole (none larger than
+/// `limit`, checked before reading).
+fn read_files(args: &[String], limit: u64) -> anyhow::Result<IndexMap<String, Upload>> {
+    let mut files = IndexMap::new();
+    for arg in args {
+        let Some((name, path)) = arg.split_once('=') else {
+            bail!("--file takes NAME=PATH, got `{arg}`");
+        };
+        let path = Path::new(path);
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        if size > limit {
+            bail!(
+                "{} has {size} bytes, more than the {limit} a request uploads at most",
+                path.display()
+            );
+        }
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let upload = Upload {
+            filename: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            content_type: None,
+            bytes: bytes.into(),
+        };
+        if files.insert(name.to_owned(), upload).is_some() {
+            bail!("--file {name}=… is given twice");
+        }
+    }
+    Ok(files)
 }
 
 /// `key=value`, the value read as the endpoint variable's type.
@@ -208,6 +247,7 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
     let call = Call {
         variables: parse_vars(&connection, &args.endpoint, &args.vars)?,
         payload,
+        files: read_files(&args.files, Options::default().max_upload_bytes)?,
     };
     let (state, since) = match load_state(args, &connection)? {
         Some((state, since)) => (Some(state), since),

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry};
 use patchbay_schema::{
-    ApiErrors, Boundary, ConnectorRequest, Endpoint, Entry, HttpMethod, Incremental, OffsetStep,
-    PageLimit, Pagination, RequestOverride, ResponseErrors, ResponseType, Spec,
+    ApiErrors, Boundary, ConnectorRequest, Direction, Endpoint, Entry, HttpMethod, Incremental,
+    OffsetStep, PageLimit, Pagination, RequestOverride, ResponseErrors, ResponseType, Spec,
 };
 
 use super::entries::{body_plan, merge, request_plan, written_value};
@@ -75,14 +75,38 @@ pub(super) fn endpoint_request(
     add_applied(EntryPlace::Query, &mut query, &apply.query);
     add_applied(EntryPlace::Header, &mut headers, &apply.headers);
     let url = over.url.as_ref().unwrap_or(&endpoint.url);
-    request_plan(
+    let mut request = request_plan(
         sourced(over.method.or(endpoint.method), HttpMethod::Get),
         sourced(Some(url.clone()), String::new()),
         query,
         headers,
         body,
         templates,
-    )
+    );
+    request.retry = retry_policy(endpoint, &request);
+    request
+}
+
+/// A `POST` or `PATCH` that writes is not sent again once the server may
+/// have acted on it, unless it carries an idempotency key; other methods
+/// are idempotent (RFC 9110 §9.2.2) and have no policy in the plan.
+fn retry_policy(endpoint: &Endpoint, request: &RequestPlan) -> Option<Sourced<RetryPolicy>> {
+    if !matches!(request.method.value, HttpMethod::Post | HttpMethod::Patch) {
+        return None;
+    }
+    let keyed = request.variables.iter().any(|name| name == "request");
+    let reads = endpoint.direction == Some(Direction::Receive);
+    Some(if keyed || reads {
+        Sourced {
+            value: RetryPolicy::AnyFailure,
+            provenance: EntrySource::Spec,
+        }
+    } else {
+        Sourced {
+            value: RetryPolicy::NotAfterSending,
+            provenance: EntrySource::Default,
+        }
+    })
 }
 
 pub(super) fn endpoint_plan(

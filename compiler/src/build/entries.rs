@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry};
-use patchbay_schema::{Body, Entry, HttpMethod};
+use patchbay_schema::{Body, Entry, HttpMethod, Part};
 use serde_json::Value;
 
 use super::{Templates, sourced};
@@ -110,6 +110,10 @@ pub(super) fn written_value(text: &str) -> EntryValue {
 pub(super) const FORM: &str = "application/x-www-form-urlencoded";
 pub(super) const JSON: &str = "application/json";
 const TEXT: &str = "text/plain";
+/// The runtime adds `; boundary=…` when it writes the body.
+const MULTIPART: &str = "multipart/form-data";
+/// A file body's, unless the spec or the caller gives one.
+const OCTET_STREAM: &str = "application/octet-stream";
 
 /// Sets the default `Content-Type` of a body, unless the spec wrote one.
 pub(super) fn set_content_type(headers: &mut Vec<PlanEntry>, content_type: &str) {
@@ -165,6 +169,33 @@ pub(super) fn body_plan(body: &Body, headers: &mut Vec<PlanEntry>) -> Option<Bod
                 content_type,
             }
         }
+        Body::File { name, content_type } => {
+            set_content_type(headers, OCTET_STREAM);
+            BodyPlan::File {
+                name: name.clone(),
+                content_type: content_type.as_deref().map(written_value),
+            }
+        }
+        Body::Multipart { parts } => {
+            set_content_type(headers, MULTIPART);
+            BodyPlan::Multipart {
+                parts: parts
+                    .iter()
+                    .map(|(name, part)| match part {
+                        Part::Text(text) => PartPlan::Text {
+                            name: name.clone(),
+                            value: written_value(text),
+                        },
+                        Part::File(file) => PartPlan::File {
+                            name: name.clone(),
+                            filename: file.filename.as_deref().map(written_value),
+                            content_type: file.content_type.as_deref().map(written_value),
+                            required: sourced(file.required, true),
+                        },
+                    })
+                    .collect(),
+            }
+        }
     })
 }
 
@@ -205,6 +236,28 @@ pub(super) fn request_plan(
             .for_each(|f| json_strings(&f.value, &mut strings)),
         Some(BodyPlan::Json { content, .. }) => json_strings(content, &mut strings),
         Some(BodyPlan::Raw { content, .. }) => strings.push(content.as_str()),
+        Some(BodyPlan::File {
+            content_type: Some(EntryValue::Template(text)),
+            ..
+        }) => strings.push(text.as_str()),
+        Some(BodyPlan::File { .. }) => {}
+        Some(BodyPlan::Multipart { parts }) => {
+            for part in parts {
+                let values = match part {
+                    PartPlan::Text { value, .. } => vec![Some(value)],
+                    PartPlan::File {
+                        filename,
+                        content_type,
+                        ..
+                    } => vec![filename.as_ref(), content_type.as_ref()],
+                };
+                for value in values.into_iter().flatten() {
+                    if let EntryValue::Template(text) = value {
+                        strings.push(text.as_str());
+                    }
+                }
+            }
+        }
         Some(BodyPlan::Form { .. }) | None => {}
     }
     for text in strings {
@@ -217,6 +270,7 @@ pub(super) fn request_plan(
         headers,
         body,
         variables: variables.into_iter().collect(),
+        retry: None,
     }
 }
 

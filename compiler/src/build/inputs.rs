@@ -151,6 +151,8 @@ fn runtime_input(name: &str, method: &AuthMethod) -> Input {
             "checkpoint" => {
                 "the endpoint's incremental checkpoint: the one passed back, else `initial`"
             }
+            "now" => "the time the request is rendered (`now.rfc3339`, `now.rfc3339_ms`, `now.unix`, `now.unix_ms`, `now.http_date`)",
+            "request" => "the request's own values: `request.idempotency_key`, a random UUID new per request and kept across its retries",
             "page" => "the position of the page being fetched (`page.number`, `page.offset`, `page.cursor`, `page.size`)",
             _ => "provided by the runtime",
         }

@@ -52,6 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let task = Call {
         variables: [("task_id".to_owned(), json!("tsk_1"))].into(),
         payload: None,
+        files: Default::default(),
     };
     let response = connection.call("get_task", &task).await?; // a non-2xx answer is an Error
     println!("task tsk_1: {}", response.json()?["data"]["title"]);
@@ -59,6 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project = Call {
         variables: [("project_id".to_owned(), json!("prj_1"))].into(),
         payload: None,
+        files: Default::default(),
     };
     let mut pages = connection.pages("list_tasks", project)?;
     while let Some(page) = pages.next().await {

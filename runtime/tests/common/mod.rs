@@ -122,6 +122,7 @@ pub(crate) fn call(variables: Value) -> Call {
     Call {
         variables: values(variables),
         payload: None,
+        files: Default::default(),
     }
 }
 

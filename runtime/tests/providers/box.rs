@@ -56,3 +56,86 @@ async fn search_steps_by_the_limit_past_short_and_empty_pages_until_total_count(
     );
     server.verify().await;
 }
+
+/// An upload as Box documents it
+/// (https://developer.box.com/reference/post-files-content/): a
+/// multipart body whose `attributes` part (JSON) comes before the `file`
+/// part, which carries the caller's bytes as they are.
+#[tokio::test]
+async fn upload_sends_attributes_then_the_file_bytes_as_multipart() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/files/content"))
+        .and(header("authorization", "Bearer box-token"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "total_count": 1,
+            "entries": [{ "id": "12345", "type": "file", "name": "Q3 \"final\".pdf" }],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("box", "https://upload.box.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "id", "client_secret": "secret" }),
+        "box-token",
+        json!({}),
+    );
+    let bytes: Vec<u8> = vec![0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0x0d, 0x0a];
+    let call = patchbay_runtime::Call {
+        variables: crate::common::values(json!({ "name": "Q3 \"final\".pdf", "folder_id": "678" })),
+        payload: None,
+        files: [(
+            "file".to_owned(),
+            patchbay_runtime::Upload {
+                filename: Some("local.pdf".to_owned()),
+                content_type: Some("application/pdf".to_owned()),
+                bytes: bytes.clone().into(),
+            },
+        )]
+        .into(),
+    };
+    let (records, _) = fixture::read_all(&connection, "upload_file", call).await;
+    assert_eq!(records[0]["id"], "12345");
+    let sent = &received(&server).await[0];
+    let content_type = sent.headers.get("content-type").unwrap().to_str().unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap();
+    let mut expected = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"attributes\"\r\n\r\n{{\"name\":\"Q3 \\\"final\\\".pdf\",\"parent\":{{\"id\":\"678\"}}}}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"Q3 %22final%22.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    expected.extend_from_slice(&bytes);
+    expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    assert_eq!(sent.body, expected);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn an_upload_without_its_file_or_with_an_unknown_one_sends_nothing() {
+    let server = MockServer::start().await;
+    let connector = fixture::connector("box", "https://upload.box.com", &server.uri());
+    let connection = fixture::logged_in(
+        &connector,
+        "oauth",
+        json!({ "client_id": "id", "client_secret": "secret" }),
+        "box-token",
+        json!({}),
+    );
+    let without = patchbay_runtime::Call {
+        variables: crate::common::values(json!({ "name": "a.txt" })),
+        ..Default::default()
+    };
+    let error = connection.call("upload_file", &without).await.unwrap_err();
+    assert!(error.to_string().contains("file part `file`"), "{error}");
+    let unknown = patchbay_runtime::Call {
+        variables: crate::common::values(json!({ "name": "a.txt" })),
+        payload: None,
+        files: [("attachment".to_owned(), patchbay_runtime::Upload::default())].into(),
+    };
+    let error = connection.call("upload_file", &unknown).await.unwrap_err();
+    assert!(error.to_string().contains("no file part"), "{error}");
+    assert!(received(&server).await.is_empty());
+}

@@ -102,6 +102,7 @@ pub(crate) fn call_with(key: &str, value: &str) -> Call {
     Call {
         variables: [(key.to_owned(), Value::String(value.to_owned()))].into(),
         payload: None,
+        files: Default::default(),
     }
 }
 

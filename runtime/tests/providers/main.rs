@@ -8,12 +8,16 @@ mod common;
 
 mod fixture;
 
+mod airtable;
+mod asana;
 mod r#box;
 mod dropbox;
+mod dropbox_content;
 mod hubspot;
 mod intercom;
 mod linear;
 mod magento;
+mod mailchimp;
 mod notion;
 mod quickbooks;
 mod shopify_errors;

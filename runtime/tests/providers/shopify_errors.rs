@@ -30,6 +30,7 @@ fn shopify(server: &MockServer) -> Connection {
 fn query() -> Call {
     Call {
         payload: Some(json!({ "query": "{ shop { name } }" })),
+        files: Default::default(),
         ..Call::default()
     }
 }

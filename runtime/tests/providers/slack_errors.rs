@@ -106,6 +106,7 @@ async fn a_posted_message_that_fails_is_an_error_not_data() {
         .await;
     let call = Call {
         payload: Some(json!({ "channel": "C0123456789", "text": "hello" })),
+        files: Default::default(),
         ..Call::default()
     };
     let error = slack(&server)

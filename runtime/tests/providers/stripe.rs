@@ -130,3 +130,53 @@ async fn search_customers_follows_next_page_until_has_more_is_false() {
     assert_eq!(ids, ["cus_1", "cus_2"]);
     server.verify().await;
 }
+
+/// A create as Stripe documents idempotent requests
+/// (https://docs.stripe.com/api/idempotent_requests): the retry after a
+/// 503 carries the same Idempotency-Key, so Stripe can answer it with the
+/// first result; another call has another key.
+#[tokio::test]
+async fn a_create_is_retried_with_its_idempotency_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .and(header("authorization", "Bearer sk_test_x"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "id": "cus_1", "object": "customer" })),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let connector = fixture::connector("stripe", "https://api.stripe.com", &server.uri());
+    let connection = fixture::connection(&connector, "secret_key", json!({ "token": "sk_test_x" }));
+    let create = patchbay_runtime::Call {
+        variables: Default::default(),
+        payload: Some(json!({ "email": "jenny@example.com", "name": "Jenny", "description": "" })),
+        files: Default::default(),
+    };
+    let response = connection.call("create_customer", &create).await.unwrap();
+    assert_eq!(response.json().unwrap()["id"], "cus_1");
+    connection.call("create_customer", &create).await.unwrap();
+    let sent = received(&server).await;
+    assert_eq!(sent.len(), 3);
+    let key = |i: usize| {
+        sent[i]
+            .headers
+            .get("idempotency-key")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(key(0), key(1));
+    assert_ne!(key(1), key(2));
+    assert_eq!(key(0).len(), 36);
+}

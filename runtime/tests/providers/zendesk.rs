@@ -74,6 +74,7 @@ async fn export(
         Call {
             variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
             payload: None,
+            files: Default::default(),
         }
     };
     let mut pages = connection
@@ -150,6 +151,7 @@ async fn an_export_that_fails_midway_keeps_the_previous_cursor() {
     let call = Call {
         variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
         payload: None,
+        files: Default::default(),
     };
     let mut pages = connection
         .pages_from("export_tickets", call, Some(since))
@@ -167,6 +169,7 @@ async fn a_dry_run_shows_the_first_or_the_resumed_export() {
     let call = Call {
         variables: [("start_time".to_owned(), json!(1_764_547_200))].into(),
         payload: None,
+        files: Default::default(),
     };
     let query = |since: Option<&Checkpoint>| {
         let requests = connection

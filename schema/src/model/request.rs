@@ -47,6 +47,67 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content_type: Option<String>,
     },
+    /// `multipart/form-data` (RFC 7578), endpoints only: text parts are
+    /// templates; a file part's bytes come from the caller (a library
+    /// call's files, the CLI's `--file NAME=PATH`), never from a path in
+    /// a spec or instance.
+    Multipart {
+        /// Part name → a template (a text part) or `{ type = "file" }`, in
+        /// the order sent.
+        #[serde(default)]
+        parts: IndexMap<String, Part>,
+    },
+    /// The whole body is a file's bytes, passed by the caller under
+    /// `name` (endpoints only), as APIs that upload a file as the body
+    /// want (Dropbox).
+    File {
+        /// The name the caller passes the file by (`--file NAME=PATH`).
+        name: String,
+        /// `Content-Type` of the body (a template); default: the caller's,
+        /// else `application/octet-stream`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+    },
+}
+
+/// A part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Part {
+    /// A text part: a template.
+    Text(String),
+    /// A file part: bytes the caller passes under the part's name.
+    File(FilePart),
+}
+
+/// A file part: the caller passes its bytes (and, usually, a filename and
+/// a content type) under the part's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilePart {
+    /// Always `file`.
+    #[serde(rename = "type")]
+    pub kind: FilePartType,
+    /// Template of the filename sent; default: the caller's (the CLI: the
+    /// file's own name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// Content type of the part; default: the caller's, else
+    /// `application/octet-stream`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Whether a call must pass it (default `true`); an optional file part
+    /// the caller does not pass is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
+/// The tag of a file part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum FilePartType {
+    File,
 }
 
 /// A query, header or form entry: a template, or `false` to remove the

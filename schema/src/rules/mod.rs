@@ -221,6 +221,15 @@ registry! {
         "A `limit` template that is not exactly `{{ name }}` of an integer variable with a `maximum`.";
     PB608 "invalid-error-declaration", Error, Semantic(invalid_error_declaration),
         "An `[errors]` or `response.errors` table that cannot work: codes without a `code` path, a code both retried and reauthenticated, a non-scalar `equals`, an empty `path`.";
+
+    PB710 "unknown-template-filter", Error, Semantic(unknown_template_filter),
+        "A template applies a filter that neither MiniJinja nor patchbay provides.";
+    PB711 "secret-through-revealing-filter", Error, Semantic(secret_through_filter),
+        "A secret goes through a filter whose output gives it away (`base64`, `md5`, `sha256`, `json_ascii`), where redaction cannot recognise it.";
+    PB712 "unknown-runtime-field", Error, Semantic(unknown_runtime_field),
+        "A template uses a field of `now` or `request` that the runtime does not provide.";
+    PB713 "multipart-in-auth-request", Error, Semantic(multipart_in_auth_request),
+        "An auth method's own request (token, refresh, revocation, login) has a `multipart` or `file` body, whose bytes only an endpoint call can give.";
 }
 
 // What the parse and schema stages use to report their rules, and the

@@ -257,6 +257,7 @@ async fn read_task(connection: &Connection, task_id: &str) -> Result<String, Err
     let call = Call {
         variables: [("task_id".to_owned(), json!(task_id))].into(),
         payload: None,
+        files: Default::default(),
     };
     let response = connection.call("get_task", &call).await?;
     // Also there: response.status, .headers, .url and the raw .body.
@@ -274,6 +275,7 @@ async fn create_task(connection: &Connection) -> Result<String, Error> {
     let call = Call {
         variables: [("project_id".to_owned(), json!("prj_2"))].into(),
         payload: Some(json!({ "title": "Order more coffee", "due_on": "2025-07-01" })),
+        files: Default::default(),
     };
     let response = connection.call("create_task", &call).await?;
     // ANCHOR_END: send
@@ -290,6 +292,7 @@ async fn all_tasks(connection: &Connection) -> Result<String, Error> {
         ]
         .into(),
         payload: None,
+        files: Default::default(),
     };
     let mut pages = connection.pages("list_tasks", call)?;
     let mut titles = Vec::new();
@@ -313,6 +316,7 @@ async fn changed_tasks(connection: &Connection) -> Result<String, Error> {
         let call = Call {
             variables: [("project_id".to_owned(), json!("prj_1"))].into(),
             payload: None,
+            files: Default::default(),
         };
         // `None` on the first run; afterwards the checkpoint the last run returned.
         let mut pages = connection.pages_from("sync_tasks", call, stored.clone())?;
@@ -341,6 +345,7 @@ async fn dry_run(connection: &Connection) -> Result<String, Error> {
     let call = Call {
         variables: [("project_id".to_owned(), json!("prj_1"))].into(),
         payload: None,
+        files: Default::default(),
     };
     let requests = connection.dry_run("list_tasks", &call)?;
     let redactor = connection.redactor();
