@@ -36,7 +36,7 @@ async fn upsert_addresses_the_member_by_the_md5_of_the_lowercased_email() {
     let connection = fixture::connection(
         &connector,
         "api_key",
-        json!({ "password": "0123456789abcdef0123456789abcdef-us6" }),
+        json!({ "dc": "us6", "password": "0123456789abcdef0123456789abcdef-us6" }),
     );
     let upsert = |payload| patchbay_runtime::Call {
         variables: crate::common::values(json!({
