@@ -134,6 +134,9 @@ pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
     let Some(path) = patchbay_schema::template::single_reference(template) else {
         return false;
     };
+    if let Some(member) = path.strip_prefix("payload.") {
+        return lacks_payload_member(member, context);
+    }
     if !OPTIONAL_RUNTIME_VALUES.contains(&path) {
         return context.is_absent(path);
     }
@@ -148,6 +151,24 @@ pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
         }
     }
     value.is_null()
+}
+
+/// Whether the caller's payload lacks the member at this dotted path (no
+/// payload, or no such member): an entry that is exactly that member is
+/// then left out, so one endpoint serves calls with and without an
+/// optional member (Notion's `filter`). A member the caller set to `null`
+/// is a value and is sent: a `null` can mean "clear this field".
+fn lacks_payload_member(member: &str, context: &Context) -> bool {
+    let Some(mut value) = context.get("payload") else {
+        return true;
+    };
+    for part in member.split('.') {
+        match value.get(part) {
+            Some(inner) => value = inner,
+            None => return true,
+        }
+    }
+    false
 }
 
 /// A scalar as MiniJinja prints it, or `None` for anything MiniJinja must
@@ -604,6 +625,33 @@ mod tests {
             r.json(&body, &context()).unwrap(),
             json!({ "n": 5, "s": "n=5", "all": { "name": "x", "tags": [1, 2] }, "name": "x", "list": "[1, 2]" })
         );
+    }
+
+    #[test]
+    fn a_payload_member_the_caller_did_not_give_is_lacking() {
+        let mut c = Context::default();
+        c.set(
+            "payload",
+            json!({ "filter": { "status": "done" }, "clear": null }),
+        );
+        assert!(!lacks_optional("{{ payload.filter }}", &c));
+        assert!(!lacks_optional("{{ payload.filter.status }}", &c));
+        // `null` is the caller's value (it may clear a field): it is sent.
+        assert!(!lacks_optional("{{ payload.clear }}", &c));
+        assert!(lacks_optional("{{ payload.sorts }}", &c));
+        assert!(lacks_optional("{{ payload.filter.owner }}", &c));
+        // Only a bare member is left out; the whole payload keeps its rules.
+        assert!(!lacks_optional("{{ payload }}", &c));
+        assert!(!lacks_optional("x {{ payload.sorts }}", &c));
+        let r = Renderer::new();
+        assert_eq!(
+            r.json(&json!({ "filter": "{{ payload.filter }}", "sorts": "{{ payload.sorts }}", "clear": "{{ payload.clear }}" }), &c)
+                .unwrap(),
+            json!({ "filter": { "status": "done" }, "clear": null })
+        );
+        // Without any payload every member is lacking.
+        let none = Context::default();
+        assert!(lacks_optional("{{ payload.filter }}", &none));
     }
 
     #[test]

@@ -150,3 +150,44 @@ async fn users_page_with_the_cursor_in_the_query_and_every_request_has_the_versi
     assert!(!first.url.query().unwrap_or("").contains("start_cursor"));
     server.verify().await;
 }
+
+#[tokio::test]
+async fn a_query_sends_the_payloads_filter_and_sorts_on_every_page() {
+    let server = MockServer::start().await;
+    let query = format!("/v1/databases/{DATABASE}/query");
+    Mock::given(method("POST"))
+        .and(path(query.as_str()))
+        .and(body_partial_json(json!({ "start_cursor": "c-1" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer(1, 1, None)))
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(query.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer(0, 1, Some("c-1"))))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let filter = json!({ "property": "Status", "status": { "equals": "Done" } });
+    let call = patchbay_runtime::Call {
+        payload: Some(json!({ "filter": filter })),
+        ..call(json!({ "database_id": DATABASE }))
+    };
+    let (records, pages) = read_all(&connection(&server), "query_database", call).await;
+    assert_eq!((records.len(), pages), (2, 2));
+    let bodies: Vec<Value> = received(&server)
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    // The filter object is sent as it is, on both pages; `sorts`, which the
+    // payload lacks, is left out.
+    assert_eq!(bodies[0], json!({ "filter": filter, "page_size": 100 }));
+    assert_eq!(
+        bodies[1],
+        json!({ "filter": filter, "start_cursor": "c-1", "page_size": 100 })
+    );
+    server.verify().await;
+}
