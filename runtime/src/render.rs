@@ -24,6 +24,8 @@ use patchbay_schema::template::expressions;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
+use crate::token::at_path;
+
 /// Everything outside RFC 3986's unreserved characters.
 pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -134,41 +136,26 @@ pub(crate) fn lacks_optional(template: &str, context: &Context) -> bool {
     let Some(path) = patchbay_schema::template::single_reference(template) else {
         return false;
     };
-    if let Some(member) = path.strip_prefix("payload.") {
-        return lacks_payload_member(member, context);
+    // A payload member the caller set to `null` is a value and is sent (a
+    // `null` can mean "clear this field"); only an absent one is lacking,
+    // so one endpoint serves calls with and without an optional member
+    // (Notion's `filter`).
+    if path.starts_with("payload.") {
+        return value_at(path, context).is_none();
     }
     if !OPTIONAL_RUNTIME_VALUES.contains(&path) {
         return context.is_absent(path);
     }
-    let mut parts = path.split('.');
-    let Some(mut value) = parts.next().and_then(|first| context.get(first)) else {
-        return true;
-    };
-    for part in parts {
-        match value.get(part) {
-            Some(inner) => value = inner,
-            None => return true,
-        }
-    }
-    value.is_null()
+    value_at(path, context).is_none_or(Value::is_null)
 }
 
-/// Whether the caller's payload lacks the member at this dotted path (no
-/// payload, or no such member): an entry that is exactly that member is
-/// then left out, so one endpoint serves calls with and without an
-/// optional member (Notion's `filter`). A member the caller set to `null`
-/// is a value and is sent: a `null` can mean "clear this field".
-fn lacks_payload_member(member: &str, context: &Context) -> bool {
-    let Some(mut value) = context.get("payload") else {
-        return true;
-    };
-    for part in member.split('.') {
-        match value.get(part) {
-            Some(inner) => value = inner,
-            None => return true,
-        }
+/// The value a dotted reference (`page.cursor`, `payload.filter`) names in
+/// `context`, read as templates read it.
+fn value_at<'c>(path: &str, context: &'c Context) -> Option<&'c Value> {
+    match path.split_once('.') {
+        None => context.get(path),
+        Some((first, rest)) => at_path(context.get(first)?, rest),
     }
-    false
 }
 
 /// A scalar as MiniJinja prints it, or `None` for anything MiniJinja must
