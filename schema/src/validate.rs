@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{Draft, ValidationError, Validator};
+use jsonschema::ValidationError;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,145 +33,17 @@ pub(crate) fn schema() -> &'static Value {
     })
 }
 
-/// The draft of the root that builds the validator: the one of the
-/// meta-schemas that jsonschema builds fastest. The committed schema keeps
-/// its own (2020-12), named by its `$schema`.
-const ROOT_DRAFT: Draft = Draft::Draft4;
-
-/// The root the validator is built from: only a reference to the committed
-/// schema (registered under its `$id`), so that jsonschema's check of the
-/// root against its draft's meta-schema (about half of the cost of a cold
-/// `patchbay lint`) checks this one line. The committed schema is checked
-/// against its meta-schema by a test instead, once, not on every start.
-fn validator_root() -> Value {
-    serde_json::json!({ "$ref": schema_id() })
-}
-
-/// The committed schema without its annotations, which validation never
-/// reads: what the validator is built from. Error messages that quote a
-/// description read the full [`schema`], which only a spec with a mistake
-/// parses.
-fn validation_schema() -> &'static Value {
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let mut deserializer = serde_json::Deserializer::from_str(CONNECTOR_SCHEMA);
-        serde::de::DeserializeSeed::deserialize(
-            WithoutAnnotations { drop_text: false },
-            &mut deserializer,
-        )
-        .map(Option::unwrap_or_default)
-        .unwrap_or_else(|error| panic!("schema/connector.schema.json is not JSON: {error}"))
-    })
-}
-
-/// Parses JSON into a [`Value`], leaving out every `title` and
-/// `description` whose value is text. That test tells annotations from
-/// properties of those names (a spec has a `description` field): a
-/// property's schema is a table, never text.
-struct WithoutAnnotations {
-    /// Whether this value is a `title` or `description` member, left out if
-    /// it is text.
-    drop_text: bool,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for WithoutAnnotations {
-    type Value = Option<Value>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for WithoutAnnotations {
-    type Value = Option<Value>;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Some(Value::Bool(value)))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(value)))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(value)))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok((!self.drop_text).then(|| Value::String(value.to_owned())))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(Value::Null))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut items: A,
-    ) -> Result<Self::Value, A::Error> {
-        let mut list = Vec::new();
-        while let Some(item) = items.next_element_seed(WithoutAnnotations { drop_text: false })? {
-            list.extend(item);
-        }
-        Ok(Some(Value::Array(list)))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut members: A,
-    ) -> Result<Self::Value, A::Error> {
-        let mut map = serde_json::Map::new();
-        while let Some(key) = members.next_key::<String>()? {
-            let drop_text = matches!(key.as_str(), "title" | "description");
-            if let Some(value) = members.next_value_seed(WithoutAnnotations { drop_text })? {
-                map.insert(key, value);
-            }
-        }
-        Ok(Some(Value::Object(map)))
-    }
-}
-
-fn schema_id() -> &'static str {
-    validation_schema()
-        .get("$id")
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("schema/connector.schema.json has no `$id`"))
-}
-
-fn validator() -> &'static Validator {
-    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        let build = || -> Result<Validator, String> {
-            let registry = jsonschema::Registry::new()
-                .add(
-                    schema_id(),
-                    Draft::Draft202012.create_resource_ref(validation_schema()),
-                )
-                .and_then(jsonschema::RegistryBuilder::prepare)
-                .map_err(|error| error.to_string())?;
-            jsonschema::options()
-                .with_draft(ROOT_DRAFT)
-                .with_registry(&registry)
-                .should_validate_formats(false)
-                .build(&validator_root())
-                .map_err(|error| error.to_string())
-        };
-        build().unwrap_or_else(|error| {
-            panic!("schema/connector.schema.json is not a valid schema: {error}")
-        })
-    })
-}
+/// The committed schema as a validator generated at compile time
+/// (jsonschema's `validator` macro): a cold `patchbay lint` neither parses
+/// the schema nor builds a validator from it, which was most of its cost.
+/// The schema is read again (for messages) only when a spec has a mistake.
+/// The committed schema is checked against its meta-schema by a test.
+#[jsonschema::validator(
+    path = "connector.schema.json",
+    draft = Draft202012,
+    validate_formats = false
+)]
+struct ConnectorSchema;
 
 /// Validates a document against the schema and, if it passes, deserializes
 /// it. Every problem becomes a diagnostic.
@@ -195,8 +67,8 @@ pub(crate) fn validate(instance: &Value, reporter: &mut Reporter<'_>) -> Option<
         );
         return None;
     }
-    if !validator().is_valid(instance) {
-        for error in validator().iter_errors(instance) {
+    if !ConnectorSchema::is_valid(instance) {
+        for error in ConnectorSchema::iter_errors(instance) {
             report(&error, instance, reporter);
         }
         return None;
@@ -456,11 +328,6 @@ fn report_tagged(
 fn schema_node(keyword_location: &str) -> Option<&'static Value> {
     let root = schema();
     let mut node = root;
-    // Every location starts with the validator root's reference to the
-    // committed schema.
-    let keyword_location = keyword_location
-        .strip_prefix("/$ref")
-        .unwrap_or(keyword_location);
     for segment in pointer_segments(keyword_location) {
         node = if segment == "$ref" {
             let target = node.get("$ref")?.as_str()?;
@@ -573,8 +440,8 @@ mod tests {
 
     #[test]
     fn the_committed_schema_is_a_valid_2020_12_schema() {
-        // The validator registers it as 2020-12 and leaves this check to
-        // this test (see `validator_root`).
+        // The generated validator reads it as 2020-12 and leaves this
+        // check to this test (see `ConnectorSchema`).
         assert_eq!(
             schema()["$schema"],
             "https://json-schema.org/draft/2020-12/schema"
@@ -582,36 +449,6 @@ mod tests {
         if let Err(error) = jsonschema::meta::validate(schema()) {
             panic!("schema/connector.schema.json: {error}");
         }
-    }
-
-    #[test]
-    fn the_validation_schema_is_the_committed_one_without_text_titles_and_descriptions() {
-        fn strip(value: &Value) -> Value {
-            match value {
-                Value::Object(map) => Value::Object(
-                    map.iter()
-                        .filter(|(key, member)| {
-                            !(matches!(key.as_str(), "title" | "description") && member.is_string())
-                        })
-                        .map(|(key, member)| (key.clone(), strip(member)))
-                        .collect(),
-                ),
-                Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
-                other => other.clone(),
-            }
-        }
-        assert_eq!(validation_schema(), &strip(schema()));
-        assert_ne!(
-            validation_schema(),
-            schema(),
-            "the schema has descriptions to leave out"
-        );
-        // A property named `description` is a schema, not an annotation.
-        assert!(
-            validation_schema()
-                .pointer("/$defs/Endpoint/properties/description")
-                .is_some()
-        );
     }
 
     /// Every spec fixture and the same with a mistake in each top-level
@@ -648,32 +485,32 @@ mod tests {
     }
 
     #[test]
-    fn the_validator_built_by_reference_judges_as_one_built_from_the_schema() {
+    fn the_generated_validator_judges_as_one_built_from_the_schema_at_run_time() {
         let direct = jsonschema::options()
             .should_validate_formats(false)
             .build(schema())
             .unwrap_or_else(|error| panic!("{error}"));
-        let errors = |validator: &Validator, document: &Value, strip: &str| -> Vec<String> {
-            validator
-                .iter_errors(document)
-                .map(|e| {
-                    let location = e.schema_path().as_str().to_owned();
-                    let location = location.strip_prefix(strip).unwrap_or(&location).to_owned();
-                    format!("{} at {} by {location}", e.masked(), e.instance_path())
-                })
-                .collect()
+        let describe = |error: ValidationError<'_>| {
+            format!(
+                "{} at {} by {}",
+                error.masked(),
+                error.instance_path(),
+                error.schema_path()
+            )
         };
         let documents = documents();
         assert!(documents.len() > 100, "{}", documents.len());
         for (name, document) in &documents {
             assert_eq!(
-                validator().is_valid(document),
+                ConnectorSchema::is_valid(document),
                 direct.is_valid(document),
                 "{name}"
             );
             assert_eq!(
-                errors(validator(), document, "/$ref"),
-                errors(&direct, document, ""),
+                ConnectorSchema::iter_errors(document)
+                    .map(describe)
+                    .collect::<Vec<_>>(),
+                direct.iter_errors(document).map(describe).collect::<Vec<_>>(),
                 "{name}"
             );
         }
