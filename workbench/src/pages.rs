@@ -50,6 +50,7 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/static/style.css", get(stylesheet))
+        .route("/favicon.ico", get(StatusCode::NO_CONTENT))
         .route("/rules/{code}", get(rule_page))
         .route("/connectors/{id}", get(connector_page))
         .route(

@@ -47,7 +47,10 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // No referrer to other sites (a callback URL holds a code); to
+        // the workbench itself, so that Chromium sends the real `Origin`
+        // with its forms (`no-referrer` makes it `null`).
+        (header::REFERRER_POLICY, "same-origin"),
         // Pages show tokens' state and responses: never kept by a cache.
         (header::CACHE_CONTROL, "no-store"),
     ] {
