@@ -44,6 +44,9 @@ pub(crate) struct FieldSet {
     /// The index of the first advanced field, where the folded part
     /// starts.
     advanced_from: Option<usize>,
+    /// Drawn again after errors: secret fields, left empty, must be
+    /// filled in again.
+    again: bool,
 }
 
 /// Whether a user is asked for an input on a form.
@@ -109,6 +112,7 @@ pub(crate) fn fields(
     FieldSet {
         fields,
         advanced_from,
+        again: !errors.is_empty(),
     }
 }
 
