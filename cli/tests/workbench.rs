@@ -35,7 +35,11 @@ struct Transcript {
 }
 
 impl Transcript {
-    fn record(&mut self, what: &str, (status, headers, body): &(u16, Vec<(String, String)>, String)) {
+    fn record(
+        &mut self,
+        what: &str,
+        (status, headers, body): &(u16, Vec<(String, String)>, String),
+    ) {
         self.text.push_str(&format!("== {what}: {status}\n"));
         for (name, value) in headers {
             self.text.push_str(&format!("{name}: {value}\n"));
@@ -160,7 +164,12 @@ fn exercise(
     let post = |path: &str, extra: &[(&str, &str)]| {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(extra);
-        http("POST", &format!("{instance}{path}"), &none, Some(&form(&fields)))
+        http(
+            "POST",
+            &format!("{instance}{path}"),
+            &none,
+            Some(&form(&fields)),
+        )
     };
     log.record("test", &post("/test", &[]));
     log.record(
@@ -168,8 +177,14 @@ fn exercise(
         &http("GET", &format!("{instance}/endpoints/me"), &none, None),
     );
     log.record("call me", &post("/endpoints/me", &[]));
-    log.record("call items", &post("/endpoints/items", &[("all_pages", "1")]));
-    log.record("export", &http("GET", &format!("{instance}/export"), &none, None));
+    log.record(
+        "call items",
+        &post("/endpoints/items", &[("all_pages", "1")]),
+    );
+    log.record(
+        "export",
+        &http("GET", &format!("{instance}/export"), &none, None),
+    );
     if method.starts_with("code") {
         log.record("log out", &post("/logout", &[]));
     } else {
@@ -201,12 +216,25 @@ fn a_sentinel_secret_appears_on_no_page_of_the_workbench() {
     };
     let none = BTreeMap::new();
     let origin = workbench.origin().to_owned();
-    for path in ["/", "/static/style.css", "/rules/PB101", "/connectors/oauth-test-server"] {
+    for path in [
+        "/",
+        "/static/style.css",
+        "/rules/PB101",
+        "/connectors/oauth-test-server",
+    ] {
         log.record(path, &http("GET", &format!("{origin}{path}"), &none, None));
     }
     let mut checked: Vec<(&str, &str)> = Vec::new();
     for (i, secret) in sentinels.iter().enumerate() {
-        exercise(&workbench, &server, &format!("cc-{i}"), "cc_post", "cc-post", secret, &mut log);
+        exercise(
+            &workbench,
+            &server,
+            &format!("cc-{i}"),
+            "cc_post",
+            "cc-post",
+            secret,
+            &mut log,
+        );
         exercise(
             &workbench,
             &server,
@@ -219,7 +247,15 @@ fn a_sentinel_secret_appears_on_no_page_of_the_workbench() {
         checked.push((secret, "cc-post"));
         checked.push((secret, "code-confidential"));
     }
-    exercise(&workbench, &server, "cc-real", "cc_post", "cc-post", POST_SECRET, &mut log);
+    exercise(
+        &workbench,
+        &server,
+        "cc-real",
+        "cc_post",
+        "cc-post",
+        POST_SECRET,
+        &mut log,
+    );
     exercise(
         &workbench,
         &server,
@@ -232,14 +268,27 @@ fn a_sentinel_secret_appears_on_no_page_of_the_workbench() {
     checked.push((POST_SECRET, "cc-post"));
     checked.push((CODE_SECRET, "code-confidential"));
     // The real logins worked, the sentinel ones failed at the token request.
-    assert!(log.text.contains("Connected: the provider&#x27;s tokens are stored."), "{}", log.text);
+    assert!(
+        log.text
+            .contains("Connected: the provider&#x27;s tokens are stored."),
+        "{}",
+        log.text
+    );
     assert!(log.text.contains("invalid_client"), "{}", log.text);
-    assert!(log.text.contains("&quot;sub&quot;: &quot;alice&quot;"), "{}", log.text);
+    assert!(
+        log.text.contains("&quot;sub&quot;: &quot;alice&quot;"),
+        "{}",
+        log.text
+    );
     for path in ["/", "/callback?state=forged&code=x", "/nowhere"] {
         log.record(path, &http("GET", &format!("{origin}{path}"), &none, None));
     }
     drop(workbench);
-    let everything = format!("{}{}", log.text, std::fs::read_to_string(&log_file).unwrap());
+    let everything = format!(
+        "{}{}",
+        log.text,
+        std::fs::read_to_string(&log_file).unwrap()
+    );
     for (secret, client_id) in checked {
         let forms = encodings(secret)
             .into_iter()

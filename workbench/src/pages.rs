@@ -2,6 +2,9 @@
 //! instance (connect, test, log out, export), calling an endpoint, the
 //! login callback and the rule pages.
 
+// A handler's error is the page it answers, made once per request.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::Instant;
@@ -147,7 +150,9 @@ async fn index(State(app): Shared) -> Response {
         .instances
         .list()
         .into_iter()
-        .map(|(name, saved)| json!({"name": name, "connector": saved.connector, "auth": saved.auth}))
+        .map(
+            |(name, saved)| json!({"name": name, "connector": saved.connector, "auth": saved.auth}),
+        )
         .collect();
     page(
         &app,
@@ -301,10 +306,10 @@ fn instance_form(
     let chosen = method.and_then(|m| plan.methods.get_key_value(m));
     let fields = match chosen {
         Some((_, method)) => {
-            match app.templates.part(
-                "fields.html",
-                forms::fields(&method.inputs, given, errors),
-            ) {
+            match app
+                .templates
+                .part("fields.html", forms::fields(&method.inputs, given, errors))
+            {
                 Ok(fields) => fields,
                 Err(error) => {
                     return message(app, StatusCode::INTERNAL_SERVER_ERROR, "Page error", &error);
@@ -554,7 +559,10 @@ fn instance_view(app: &App, name: &str, live: &Live, result: Option<CallView>) -
         .iter()
         .map(|(key, e)| json!({"key": key, "label": e.label, "direction": direction(e.direction.value)}))
         .collect();
-    let result = match result.map(|r| app.templates.part("call.html", r)).transpose() {
+    let result = match result
+        .map(|r| app.templates.part("call.html", r))
+        .transpose()
+    {
         Ok(result) => result,
         Err(error) => return message(app, StatusCode::INTERNAL_SERVER_ERROR, "Page error", &error),
     };
@@ -599,7 +607,9 @@ fn status(connection: &Connection) -> (String, bool) {
         }
         Ok(None) => ("Not connected: press Connect to log in.".to_owned(), false),
         Err(error) => (
-            connection.redactor().redact(&format!("Token store: {error}")),
+            connection
+                .redactor()
+                .redact(&format!("Token store: {error}")),
             false,
         ),
     }
@@ -644,7 +654,12 @@ async fn connect(State(app): Shared, Path(name): Path<String>) -> Response {
         }
         Err(error) => {
             let text = live.connection.redactor().redact(&error.to_string());
-            set_flash(&app, &name, false, format!("Cannot start the login: {text}"));
+            set_flash(
+                &app,
+                &name,
+                false,
+                format!("Cannot start the login: {text}"),
+            );
             Redirect::to(&format!("/instances/{name}")).into_response()
         }
     }
@@ -679,7 +694,10 @@ async fn callback(State(app): Shared, RawQuery(query): RawQuery) -> Response {
     };
     let outcome = live.connection.complete_login(pending.login, &query).await;
     let (ok, text) = match outcome {
-        Ok(_) => (true, "Connected: the provider's tokens are stored.".to_owned()),
+        Ok(_) => (
+            true,
+            "Connected: the provider's tokens are stored.".to_owned(),
+        ),
         Err(error) => (false, login_failure(&live.connection.redactor(), &error)),
     };
     set_flash(&app, &name, ok, text);
@@ -723,9 +741,10 @@ async fn logout(State(app): Shared, Path(name): Path<String>) -> Response {
         Err(response) => return response,
     };
     let (ok, text) = match live.connection.logout().await {
-        Ok(patchbay_runtime::Logout::Revoked) => {
-            (true, "Logged out: the token was revoked at the provider and forgotten.".to_owned())
-        }
+        Ok(patchbay_runtime::Logout::Revoked) => (
+            true,
+            "Logged out: the token was revoked at the provider and forgotten.".to_owned(),
+        ),
         Ok(patchbay_runtime::Logout::NoRevokeUrl) => (
             true,
             "Logged out: the tokens were forgotten (the method has no revoke URL).".to_owned(),
@@ -858,7 +877,9 @@ fn endpoint_view(
         "fields.html",
         forms::fields(&plan_endpoint.variables, given, errors),
     );
-    let result = result.map(|r| app.templates.part("call.html", r)).transpose();
+    let result = result
+        .map(|r| app.templates.part("call.html", r))
+        .transpose();
     let (fields, result) = match (fields, result) {
         (Ok(fields), Ok(result)) => (fields, result),
         (Err(error), _) | (_, Err(error)) => {
@@ -872,6 +893,7 @@ fn endpoint_view(
         csrf => app.csrf.as_str(),
         payload => given.get("payload"), payload_error => errors.get("payload"),
         paginated => !matches!(plan_endpoint.pagination, PaginationPlan::None),
+        follow => given.contains_key("all_pages"),
         request_method => format!("{:?}", plan_endpoint.request.method.value).to_uppercase(),
     };
     match app
@@ -947,6 +969,9 @@ async fn call_endpoint(
         );
     }
     let follow = field(&form, "all_pages").is_some();
+    if follow {
+        given.insert("all_pages".into(), "1".into());
+    }
     let call = Call {
         variables,
         payload,

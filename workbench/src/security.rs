@@ -100,7 +100,10 @@ async fn check_then_run(app: &App, request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     if request.method() != Method::POST {
-        return refuse(StatusCode::METHOD_NOT_ALLOWED, "Only GET and POST are served.");
+        return refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Only GET and POST are served.",
+        );
     }
     if !same_origin(app, headers) {
         return refuse(
@@ -124,7 +127,8 @@ async fn check_then_run(app: &App, request: Request, next: Next) -> Response {
             "Refused: the form's CSRF token is missing or out of date (the workbench was restarted?). Reload the page and send it again.",
         );
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Whether `host` (a `Host` header) is one the workbench answers at.

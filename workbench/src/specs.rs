@@ -61,13 +61,16 @@ pub(crate) fn scan(app: &App) -> Result<Vec<Spec>, String> {
 
 /// The spec whose connector has this id (the first, if several do).
 pub(crate) fn find(app: &App, id: &str) -> Option<(PathBuf, Connector, Vec<DiagnosticView>)> {
-    scan(app).ok()?.into_iter().find_map(|spec| match spec.outcome {
-        Outcome::Compiled {
-            connector,
-            warnings,
-        } if connector.plan().connector.id == id => Some((spec.path, connector, warnings)),
-        _ => None,
-    })
+    scan(app)
+        .ok()?
+        .into_iter()
+        .find_map(|spec| match spec.outcome {
+            Outcome::Compiled {
+                connector,
+                warnings,
+            } if connector.plan().connector.id == id => Some((spec.path, connector, warnings)),
+            _ => None,
+        })
 }
 
 fn read(app: &App, path: PathBuf) -> Option<Spec> {

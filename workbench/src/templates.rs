@@ -7,8 +7,14 @@ use serde::Serialize;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
     ("index.html", include_str!("../templates/index.html")),
-    ("connector.html", include_str!("../templates/connector.html")),
-    ("new_instance.html", include_str!("../templates/new_instance.html")),
+    (
+        "connector.html",
+        include_str!("../templates/connector.html"),
+    ),
+    (
+        "new_instance.html",
+        include_str!("../templates/new_instance.html"),
+    ),
     ("instance.html", include_str!("../templates/instance.html")),
     ("endpoint.html", include_str!("../templates/endpoint.html")),
     ("fields.html", include_str!("../templates/fields.html")),

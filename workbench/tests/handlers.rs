@@ -42,7 +42,8 @@ impl Answer {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("patchbay-workbench-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("patchbay-workbench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("specs")).unwrap();
     std::fs::create_dir_all(dir.join("home")).unwrap();
@@ -172,7 +173,11 @@ async fn the_connectors_page_lists_specs_with_their_lint_status_and_follows_edit
     let bench = bench("index");
     let page = bench.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("href=\"/connectors/forms\""), "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/connectors/forms\""),
+        "{}",
+        page.body
+    );
     // The broken spec: its diagnostic as lint writes it, with the rule's page.
     assert!(page.body.contains("broken.toml"), "{}", page.body);
     assert!(page.body.contains("PB101"), "{}", page.body);
@@ -182,14 +187,22 @@ async fn the_connectors_page_lists_specs_with_their_lint_status_and_follows_edit
         .position(|l| l.contains("{{ base }/items"))
         .unwrap()
         + 1;
-    assert!(page.body.contains(&format!(":{line}:")), "the line number: {}", page.body);
+    assert!(
+        page.body.contains(&format!(":{line}:")),
+        "the line number: {}",
+        page.body
+    );
     assert!(!page.body.contains("payload.json"), "{}", page.body);
 
     // Fixed on disk: shown as a connector on reload.
     let fixed = broken_spec().replace("{{ base }/items", "{{ base }}/items");
     std::fs::write(bench.dir.join("specs/broken.toml"), fixed).unwrap();
     let page = bench.get("/").await;
-    assert!(page.body.contains("href=\"/connectors/broken\""), "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/connectors/broken\""),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("PB101"), "{}", page.body);
 }
 
@@ -200,7 +213,10 @@ async fn rule_pages_are_served_by_the_workbench() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("PB101"));
     assert!(page.body.contains("template"), "{}", page.body);
-    assert_eq!(bench.get("/rules/PB999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bench.get("/rules/PB999").await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(bench.get("/nowhere").await.status, StatusCode::NOT_FOUND);
 }
 
@@ -209,7 +225,13 @@ async fn the_connector_page_shows_methods_endpoints_and_plans_with_provenance() 
     let bench = bench("connector");
     let page = bench.get("/connectors/forms").await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in ["api_key", "oauth2_authorization_code", "status", "create", "provenance"] {
+    for text in [
+        "api_key",
+        "oauth2_authorization_code",
+        "status",
+        "create",
+        "provenance",
+    ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
     assert_eq!(
@@ -222,21 +244,40 @@ async fn the_connector_page_shows_methods_endpoints_and_plans_with_provenance() 
 async fn the_instance_form_is_made_from_the_plans_inputs() {
     let bench = bench("form");
     let page = bench.get("/connectors/forms/new").await;
-    assert!(page.body.contains("?method=key"), "a method to pick: {}", page.body);
+    assert!(
+        page.body.contains("?method=key"),
+        "a method to pick: {}",
+        page.body
+    );
     let page = bench.get("/connectors/forms/new?method=key").await;
     let body = &page.body;
     // Label, description, placeholder, required.
-    assert!(body.contains("API base URL <span class=\"required\""), "{body}");
+    assert!(
+        body.contains("API base URL <span class=\"required\""),
+        "{body}"
+    );
     assert!(body.contains("Where the API answers."), "{body}");
-    assert!(body.contains("placeholder=\"https:&#x2f;&#x2f;api.example.com\""), "{body}");
+    assert!(
+        body.contains("placeholder=\"https:&#x2f;&#x2f;api.example.com\""),
+        "{body}"
+    );
     // Options as a select, the default chosen.
     assert!(body.contains("<option value=\"eu\" selected>"), "{body}");
     // The secret: a password field with no value.
-    assert!(body.contains("name=\"v.api_key\" type=\"password\""), "{body}");
+    assert!(
+        body.contains("name=\"v.api_key\" type=\"password\""),
+        "{body}"
+    );
     // Advanced folded away, after the rest; its default filled in.
     let advanced = body.find("<details class=\"advanced\">").unwrap();
-    assert!(body.find("name=\"v.page_size\"").unwrap() > advanced, "{body}");
-    assert!(body.find("name=\"v.account\"").unwrap() < advanced, "{body}");
+    assert!(
+        body.find("name=\"v.page_size\"").unwrap() > advanced,
+        "{body}"
+    );
+    assert!(
+        body.find("name=\"v.account\"").unwrap() < advanced,
+        "{body}"
+    );
     assert!(body.contains("value=\"50\""), "{body}");
     // `visible = false`: not asked.
     assert!(!body.contains("api_version"), "{body}");
@@ -278,17 +319,28 @@ async fn form_errors_are_shown_next_to_their_fields_and_secrets_never_sent_back(
     let page = bench
         .post(
             "/connectors/forms/new",
-            &[("method", "key"), ("name", "ok"), ("v.base", "https://a.example.com")],
+            &[
+                ("method", "key"),
+                ("name", "ok"),
+                ("v.base", "https://a.example.com"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("required: fill it in"), "{}", page.body);
 
     // A name taken.
-    assert_eq!(bench.add("shop", "acct_1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        bench.add("shop", "acct_1").await.status,
+        StatusCode::SEE_OTHER
+    );
     let page = bench.add("shop", "acct_2").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("an instance of this name exists"), "{}", page.body);
+    assert!(
+        page.body.contains("an instance of this name exists"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -312,38 +364,81 @@ async fn an_instance_is_saved_privately_shown_without_secrets_and_exported_with_
     assert!(page.body.contains("acct_7"), "{}", page.body);
     assert!(!page.body.contains("SENTINEL"), "{}", page.body);
     // The message is shown once.
-    assert!(!bench.get("/instances/eu-shop").await.body.contains("Instance added."));
+    assert!(
+        !bench
+            .get("/instances/eu-shop")
+            .await
+            .body
+            .contains("Instance added.")
+    );
 
     let export = bench.get("/instances/eu-shop/export").await;
     assert_eq!(export.status, StatusCode::OK);
-    assert!(export.body.contains("connector = \"forms\""), "{}", export.body);
-    assert!(export.body.contains("\"api_key\" = { env = \"EU_SHOP_API_KEY\" }"), "{}", export.body);
-    assert!(export.body.contains("\"account\" = \"acct_7\""), "{}", export.body);
+    assert!(
+        export.body.contains("connector = \"forms\""),
+        "{}",
+        export.body
+    );
+    assert!(
+        export
+            .body
+            .contains("\"api_key\" = { env = \"EU_SHOP_API_KEY\" }"),
+        "{}",
+        export.body
+    );
+    assert!(
+        export.body.contains("\"account\" = \"acct_7\""),
+        "{}",
+        export.body
+    );
     assert!(!export.body.contains("SENTINEL"), "{}", export.body);
 
     // The test call fails (nothing listens): a clear message, secrets masked.
     let tested = bench.post("/instances/eu-shop/test", &[]).await;
     assert_eq!(tested.status, StatusCode::OK);
-    assert!(tested.body.contains("class=\"message error\""), "{}", tested.body);
-    assert!(tested.body.contains("X-API-Key: ********"), "{}", tested.body);
+    assert!(
+        tested.body.contains("class=\"message error\""),
+        "{}",
+        tested.body
+    );
+    assert!(
+        tested.body.contains("X-API-Key: ********"),
+        "{}",
+        tested.body
+    );
     assert!(!tested.body.contains("SENTINEL"), "{}", tested.body);
 
     // A send endpoint's payload that is not JSON: next to the field.
     let call = bench
-        .post("/instances/eu-shop/endpoints/create", &[("payload", "{\"a\": ")])
+        .post(
+            "/instances/eu-shop/endpoints/create",
+            &[("payload", "{\"a\": ")],
+        )
         .await;
     assert_eq!(call.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(call.body.contains("not JSON: line 1"), "{}", call.body);
-    assert!(bench.get("/instances/eu-shop/endpoints/create").await.body.contains("<textarea"));
+    assert!(
+        bench
+            .get("/instances/eu-shop/endpoints/create")
+            .await
+            .body
+            .contains("<textarea")
+    );
     assert_eq!(
-        bench.get("/instances/eu-shop/endpoints/nothing").await.status,
+        bench
+            .get("/instances/eu-shop/endpoints/nothing")
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
     let deleted = bench.post("/instances/eu-shop/delete", &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert!(!file.exists());
-    assert_eq!(bench.get("/instances/eu-shop").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bench.get("/instances/eu-shop").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -369,13 +464,21 @@ async fn connect_redirects_to_the_provider_and_an_unknown_callback_is_a_clear_me
     assert_eq!(connect.status, StatusCode::SEE_OTHER);
     let to = url::Url::parse(connect.location()).unwrap();
     assert_eq!(to.path(), "/authorize");
-    let redirect = to.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1;
+    let redirect = to
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1;
     assert_eq!(redirect, "http://127.0.0.1:8686/callback");
     assert!(!connect.location().contains("SENTINEL"));
 
     let callback = bench.get("/callback?code=abc&state=forged").await;
     assert_eq!(callback.status, StatusCode::BAD_REQUEST);
-    assert!(callback.body.contains("matches no login started here"), "{}", callback.body);
+    assert!(
+        callback.body.contains("matches no login started here"),
+        "{}",
+        callback.body
+    );
 }
 
 #[tokio::test]
@@ -400,7 +503,11 @@ async fn a_foreign_host_is_refused() {
             .header(header::HOST, host)
             .body(Body::empty())
             .unwrap();
-        assert_eq!(send(&bench.router, request).await.status, StatusCode::OK, "{host}");
+        assert_eq!(
+            send(&bench.router, request).await.status,
+            StatusCode::OK,
+            "{host}"
+        );
     }
 }
 
@@ -409,7 +516,12 @@ async fn a_post_from_another_site_is_refused() {
     let bench = bench("origin");
     let csrf = bench.csrf().await;
     let body = form_body(&[("csrf", &csrf), ("method", "key"), ("name", "x")]);
-    for origin in ["http://evil.example", "null", "https://127.0.0.1:8686", "http://127.0.0.1:9999"] {
+    for origin in [
+        "http://evil.example",
+        "null",
+        "https://127.0.0.1:8686",
+        "http://127.0.0.1:9999",
+    ] {
         let answer = bench.post_raw("/connectors/forms/new", origin, &body).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{origin}");
     }
@@ -420,7 +532,10 @@ async fn a_post_from_another_site_is_refused() {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body.clone()))
         .unwrap();
-    assert_eq!(send(&bench.router, request).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&bench.router, request).await.status,
+        StatusCode::FORBIDDEN
+    );
     // The same form from the workbench's own origin goes through.
     let answer = bench.post_raw("/connectors/forms/new", ORIGIN, &body).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -430,11 +545,18 @@ async fn a_post_from_another_site_is_refused() {
 async fn a_missing_or_wrong_csrf_token_is_refused() {
     let bench = bench("csrf");
     let fields = form_body(&[("method", "key"), ("name", "x")]);
-    let answer = bench.post_raw("/connectors/forms/new", ORIGIN, &fields).await;
+    let answer = bench
+        .post_raw("/connectors/forms/new", ORIGIN, &fields)
+        .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(answer.body.contains("CSRF"), "{}", answer.body);
-    let wrong = form_body(&[("csrf", "0123456789abcdef0123456789abcdef"), ("method", "key")]);
-    let answer = bench.post_raw("/connectors/forms/new", ORIGIN, &wrong).await;
+    let wrong = form_body(&[
+        ("csrf", "0123456789abcdef0123456789abcdef"),
+        ("method", "key"),
+    ]);
+    let answer = bench
+        .post_raw("/connectors/forms/new", ORIGIN, &wrong)
+        .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     // Every form the pages draw carries the token.
     bench.add("shop", "acct_1").await;
@@ -472,7 +594,10 @@ async fn every_response_carries_a_csp_that_allows_no_script() {
         "no csrf".into(),
         bench.post_raw("/instances/shop/test", ORIGIN, "").await,
     ));
-    answers.push(("a test call".into(), bench.post("/instances/shop/test", &[]).await));
+    answers.push((
+        "a test call".into(),
+        bench.post("/instances/shop/test", &[]).await,
+    ));
     for (what, answer) in answers {
         let csp = answer
             .headers
@@ -485,7 +610,10 @@ async fn every_response_carries_a_csp_that_allows_no_script() {
         assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
         assert!(!answer.body.contains("<script"), "{what}");
-        assert!(!answer.body.contains(" style=\""), "{what}: an inline style");
+        assert!(
+            !answer.body.contains(" style=\""),
+            "{what}: an inline style"
+        );
     }
 }
 
@@ -507,17 +635,28 @@ async fn a_non_loopback_bind_needs_an_access_token() {
         }
         request.body(Body::empty()).unwrap()
     };
-    assert_eq!(send(&router, get("/".into(), None)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&router, get("/".into(), None)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let wrong = send(&router, get("/?access_token=nope".into(), None)).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     // The printed URL's token is traded for a cookie and a clean URL.
     let traded = send(&router, get(format!("/?access_token={token}"), None)).await;
     assert_eq!(traded.status, StatusCode::SEE_OTHER);
     assert_eq!(traded.location(), "/");
-    let cookie = traded.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let cookie = traded
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     let pair = cookie.split(';').next().unwrap().to_owned();
-    assert_eq!(send(&router, get("/".into(), Some(pair))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&router, get("/".into(), Some(pair))).await.status,
+        StatusCode::OK
+    );
     let forged = "patchbay_workbench_access=0123456789abcdef0123456789abcdef".to_owned();
     assert_eq!(
         send(&router, get("/".into(), Some(forged))).await.status,
@@ -563,9 +702,29 @@ async fn a_public_url_changes_the_redirect_uri_and_the_accepted_host() {
         ("v.client_id", "workbench"),
         ("v.client_secret", SECRET),
     ]);
-    let refused = send(&router, post("/connectors/forms/new", "http://workbench.example.com", fields.clone())).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "the public URL's scheme");
-    let added = send(&router, post("/connectors/forms/new", "https://workbench.example.com", fields)).await;
+    let refused = send(
+        &router,
+        post(
+            "/connectors/forms/new",
+            "http://workbench.example.com",
+            fields.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "the public URL's scheme"
+    );
+    let added = send(
+        &router,
+        post(
+            "/connectors/forms/new",
+            "https://workbench.example.com",
+            fields,
+        ),
+    )
+    .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let connect = send(
         &router,
@@ -577,7 +736,11 @@ async fn a_public_url_changes_the_redirect_uri_and_the_accepted_host() {
     )
     .await;
     let to = url::Url::parse(connect.location()).unwrap();
-    let redirect = to.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1;
+    let redirect = to
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1;
     assert_eq!(redirect, "https://workbench.example.com/callback");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -28,7 +28,10 @@ impl Workbench {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut url)
             .unwrap();
-        assert!(url.starts_with("http://127.0.0.1:"), "patchbay serve printed {url:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "patchbay serve printed {url:?}"
+        );
         Workbench {
             child,
             url: url.trim().to_owned(),
