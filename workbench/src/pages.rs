@@ -243,7 +243,9 @@ async fn connector_page(State(app): Shared, Path(id): Path<String>) -> Response 
         &plan.connector.name,
         json!({
             "id": id, "name": plan.connector.name, "version": plan.connector.version,
-            "description": plan.connector.description, "docs_url": plan.connector.docs_url,
+            "description": plan.connector.description,
+            // Only a web page is linked (never a `javascript:` URL).
+            "docs_url": plan.connector.docs_url.as_ref().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             "test": plan.connector.test, "path": path.display().to_string(),
             "methods": methods, "endpoints": endpoints, "warnings": warnings, "instances": instances,
         }),
@@ -761,7 +763,14 @@ async fn logout(State(app): Shared, Path(name): Path<String>) -> Response {
     Redirect::to(&format!("/instances/{name}")).into_response()
 }
 
+/// Forgets an instance, its login revoked first (when it has one and the
+/// provider can be reached; the instance goes either way).
 async fn delete(State(app): Shared, Path(name): Path<String>) -> Response {
+    if let Ok(live) = live(&app, &name)
+        && live.connection.has_login()
+    {
+        let _ = live.connection.logout().await;
+    }
     match app.instances.delete(&name) {
         Ok(()) => Redirect::to("/").into_response(),
         Err(error) => message(

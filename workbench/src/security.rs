@@ -131,27 +131,33 @@ async fn check_then_run(app: &App, request: Request, next: Next) -> Response {
         .await
 }
 
-/// Whether `host` (a `Host` header) is one the workbench answers at.
+/// Whether `host` (a `Host` header) is one the workbench answers at: the
+/// public URL's, or a local one.
 fn accepted_host(app: &App, host: &str) -> bool {
-    if let Some(public) = &app.config.public_url
-        && let Some(public_host) = public.host_str()
-    {
-        let with_port = match public.port() {
-            Some(port) => format!("{public_host}:{port}"),
-            None => public_host.to_owned(),
-        };
-        if host.eq_ignore_ascii_case(&with_port) {
-            return true;
-        }
-    }
+    public_host(app).is_some_and(|public| host.eq_ignore_ascii_case(&public))
+        || local_host(app, host)
+}
+
+/// The public URL's host and port, as a `Host` header names them.
+fn public_host(app: &App) -> Option<String> {
+    let public = app.config.public_url.as_ref()?;
+    let host = public.host_str()?;
+    Some(match public.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Whether `host` is an IP literal or `localhost` with the listening
+/// port: names a DNS-rebinding page cannot make a browser send (it can
+/// only send a DNS name it controls).
+fn local_host(app: &App, host: &str) -> bool {
     let Some((name, port)) = host.rsplit_once(':') else {
         return false;
     };
     if port.parse::<u16>().ok() != Some(app.port) {
         return false;
     }
-    // A rebinding page can make a browser send only a DNS name it
-    // controls: IP literals and `localhost` are safe.
     let name = name
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
@@ -160,21 +166,19 @@ fn accepted_host(app: &App, host: &str) -> bool {
 }
 
 /// Whether a POST comes from the workbench's own pages: its `Origin` is
-/// the origin of an accepted host; without `Origin`, `Sec-Fetch-Site`
-/// must not say another site. A client that sends neither is not a
-/// browser a page could drive; the CSRF token still binds it.
+/// the public URL's origin or `http://` and a local host; without
+/// `Origin`, `Sec-Fetch-Site` must not say another site. A client that
+/// sends neither is not a browser a page could drive; the CSRF token
+/// still binds it.
 fn same_origin(app: &App, headers: &HeaderMap) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
-        if origin == app.origin {
-            return true;
-        }
-        return match origin.strip_prefix("http://") {
-            Some(host) => app.config.public_url.is_none() && accepted_host(app, host),
-            None => false,
-        };
+        return origin == app.origin
+            || origin
+                .strip_prefix("http://")
+                .is_some_and(|host| local_host(app, host));
     }
     match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
         Some(site) => site == b"same-origin" || site == b"none",
