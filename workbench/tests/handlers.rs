@@ -744,3 +744,82 @@ async fn a_public_url_changes_the_redirect_uri_and_the_accepted_host() {
     assert_eq!(redirect, "https://workbench.example.com/callback");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A loopback API for the calls: `POST /items` answers what it was sent
+/// (and the key it got, which the page must mask), `GET …/status` 200.
+async fn api() -> String {
+    use axum::routing::{get, post};
+    let app = Router::new()
+        .route(
+            "/api/items",
+            post(|headers: HeaderMap, body: String| async move {
+                let key = headers
+                    .get("x-api-key")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    .unwrap_or_default();
+                axum::Json(serde_json::json!({ "received": body, "echoed_key": key }))
+            }),
+        )
+        .route(
+            "/api/{region}/{account}/status",
+            get(|| async { axum::Json(serde_json::json!({ "ok": true })) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn a_call_sends_the_payload_and_shows_the_answer_with_secrets_masked() {
+    let bench = bench("call");
+    let base = api().await;
+    let added = bench
+        .post(
+            "/connectors/forms/new",
+            &[
+                ("method", "key"),
+                ("name", "live"),
+                ("v.base", &base),
+                ("v.account", "acct_7"),
+                ("v.api_key", SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+
+    let tested = bench.post("/instances/live/test", &[]).await;
+    assert!(tested.body.contains("HTTP 200"), "{}", tested.body);
+    assert!(
+        tested.body.contains("&quot;ok&quot;: true"),
+        "{}",
+        tested.body
+    );
+    assert!(
+        tested.body.contains("&#x2f;eu&#x2f;acct_7&#x2f;status"),
+        "the default region: {}",
+        tested.body
+    );
+
+    let called = bench
+        .post(
+            "/instances/live/endpoints/create",
+            &[("payload", "{\"title\": \"coffee\"}")],
+        )
+        .await;
+    assert_eq!(called.status, StatusCode::OK);
+    let body = &called.body;
+    assert!(body.contains("HTTP 200"), "{body}");
+    assert!(
+        body.contains("coffee"),
+        "the payload sent and echoed: {body}"
+    );
+    assert!(body.contains("curl -X POST"), "{body}");
+    // The API echoed the key: masked in the body as in the curl command.
+    assert!(
+        body.contains("&quot;echoed_key&quot;: &quot;********&quot;"),
+        "{body}"
+    );
+    assert!(!body.contains("SENTINEL"), "{body}");
+    assert!(body.contains(" ms"), "the time taken: {body}");
+}
