@@ -317,3 +317,16 @@ fn html_escaped(text: &str) -> String {
         .replace('\'', "&#x27;")
         .replace('/', "&#x2f;")
 }
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_an_access_token() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(["serve", "--bind", "0.0.0.0", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
+    assert!(stderr.contains("--require-token"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no URL printed");
+}
