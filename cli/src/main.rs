@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::commands::{auth, compile, completions, explain, lint, man, run, schema};
+use crate::commands::{auth, compile, completions, explain, lint, man, run, schema, serve};
 
 /// The command line. Its `about` is the package description in Cargo.toml.
 #[derive(Debug, Parser)]
@@ -97,6 +97,14 @@ enum Command {
         #[command(subcommand)]
         command: auth::AuthCommand,
     },
+    /// Serve the workbench: add instances, log in, test and call endpoints in a browser.
+    ///
+    /// A local web application on http://127.0.0.1:8686 showing every spec
+    /// under PATHS with its lint status; add an instance of one (the form
+    /// is made from the plan's inputs), connect it (authorization code:
+    /// back to /callback), test the connection and call its endpoints,
+    /// secrets masked. Instances are kept under $PATCHBAY_HOME/workbench.
+    Serve(serve::ServeArgs),
     /// Print the JSON Schema of connector specs or plans, or the field reference.
     Schema(schema::SchemaArgs),
     /// Print the documentation of a lint rule (`patchbay explain PB102`), or list every rule.
@@ -132,6 +140,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Compile(args) => compile::run(&args, &mut stdout),
         Command::Run(args) => run::run(&args, &mut stdout),
         Command::Auth { command } => auth::run(&command, &mut stdout),
+        Command::Serve(args) => serve::run(&args, &mut stdout),
         Command::Schema(args) => schema::run(&args, &mut stdout),
         Command::Explain(args) => explain::run(&args, &mut stdout),
         Command::Completions(args) => completions::run(&args, Cli::command(), &mut stdout),

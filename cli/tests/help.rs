@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "compile",
     "run",
     "auth",
+    "serve",
     "schema",
     "explain",
     "completions",

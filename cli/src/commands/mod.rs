@@ -11,3 +11,4 @@ pub(crate) mod lint;
 pub(crate) mod man;
 pub(crate) mod run;
 pub(crate) mod schema;
+pub(crate) mod serve;

@@ -9,6 +9,12 @@ use clap::ValueEnum;
 use patchbay_schema::{Diagnostic, LintReport, RULES, Severity, SourceFile};
 use serde_json::json;
 
+/// One diagnostic as `lint` writes it for people, without colour (the
+/// workbench shows it on its connectors page).
+pub(crate) fn plain_text(source: &SourceFile, diagnostic: &Diagnostic) -> String {
+    human::render(source, diagnostic, false)
+}
+
 /// How `lint` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ReportFormat {
