@@ -788,6 +788,57 @@ mod tests {
     }
 
     #[test]
+    fn a_device_login_is_two_more_requests_with_the_client_of_the_method() {
+        let device = |client_type| {
+            let AuthMethod::OAuth2AuthorizationCode(m) = authorization_code(client_type, None)
+            else {
+                unreachable!()
+            };
+            AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth {
+                device_authorization_url: Some("https://example.com/device".into()),
+                ..m
+            })
+        };
+        let public = device(Some(ClientType::Public));
+        assert_eq!(
+            parts(&public),
+            [
+                AuthPart::Authorize,
+                AuthPart::Token,
+                AuthPart::DeviceAuthorization,
+                AuthPart::DeviceToken,
+                AuthPart::Refresh,
+                AuthPart::Apply
+            ]
+        );
+        assert_eq!(
+            names(&default_entries(&public, AuthPart::DeviceAuthorization)),
+            ["Content-Type", "client_id", "scope"]
+        );
+        let poll = default_entries(&public, AuthPart::DeviceToken);
+        assert_eq!(
+            names(&poll),
+            ["Content-Type", "grant_type", "device_code", "client_id"]
+        );
+        assert_eq!(poll[1].value, DefaultValue::Literal(DEVICE_CODE_GRANT));
+        assert_eq!(
+            url(&public, AuthPart::DeviceToken).map(|u| u.path),
+            Some(&["token_url"][..])
+        );
+        let confidential = device(None);
+        assert_eq!(
+            names(&default_entries(&confidential, AuthPart::DeviceAuthorization)),
+            ["Content-Type", "Authorization", "scope"]
+        );
+        assert!(!parts(&authorization_code(None, None)).contains(&AuthPart::DeviceToken));
+        assert_eq!(
+            runtime_values(AuthType::OAuth2AuthorizationCode, AuthPart::DeviceToken),
+            ["device_code"]
+        );
+        assert!(SECRET_RUNTIME_VALUES.contains(&"device_code"));
+    }
+
+    #[test]
     fn authorization_code_differs_between_client_types() {
         let confidential = authorization_code(None, None);
         assert_eq!(

@@ -24,7 +24,7 @@ pub(crate) fn check(context: &Context<'_>, reporter: &mut Reporter<'_>) {
             Finding::new(
                 &PB761,
                 format!(
-                    "auth method `{key}` offers a device login, which never receives the authorization callback, yet it captures {} from that callback: after a device login the requests that use them could not be made",
+                    "auth method `{key}` offers a device login, which never receives the authorization callback, yet it captures {} from that callback: after a device login they are missing, and every request that uses them fails",
                     names.join(", ")
                 ),
             )
