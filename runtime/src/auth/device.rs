@@ -233,10 +233,13 @@ pub(crate) async fn complete(
             Err(Error::OAuth { error, .. }) if error == "slow_down" => {
                 interval = (interval + SLOW_DOWN_STEP).min(DEVICE_POLL_INTERVAL_LIMIT);
             }
-            Err(Error::OAuth { error, .. }) if error == "access_denied" => {
+            // Microsoft's identity platform says `authorization_declined`.
+            Err(Error::OAuth { error, .. })
+                if error == "access_denied" || error == "authorization_declined" =>
+            {
                 return Err(ended(
                     auth,
-                    "the user denied it at the verification page (the server answered `access_denied`); start a new device login to try again",
+                    format!("the user denied it at the verification page (the server answered `{error}`); start a new device login to try again"),
                 ));
             }
             Err(Error::OAuth { error, .. }) if error == "expired_token" => {
