@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use crate::api_errors::{ApiFailure, FailureClass, classify};
 use crate::auth::{
-    Auth, DeviceLogin, Logins, Logout, PendingLogin, TokenCache, TokenSource, complete_device_login,
-    start_device_login,
+    Auth, DeviceLogin, Logins, Logout, PendingLogin, TokenCache, TokenSource,
+    complete_device_login, start_device_login,
 };
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};

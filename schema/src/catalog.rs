@@ -465,7 +465,11 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
         }
         (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::DeviceToken) => {
             entries.push(form_header());
-            entries.push(entry(Body, "grant_type", DefaultValue::Literal(DEVICE_CODE_GRANT)));
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal(DEVICE_CODE_GRANT),
+            ));
             entries.push(template(Body, "device_code"));
             entries.extend(client_entries(method));
         }
@@ -827,7 +831,10 @@ mod tests {
         );
         let confidential = device(None);
         assert_eq!(
-            names(&default_entries(&confidential, AuthPart::DeviceAuthorization)),
+            names(&default_entries(
+                &confidential,
+                AuthPart::DeviceAuthorization
+            )),
             ["Content-Type", "Authorization", "scope"]
         );
         assert!(!parts(&authorization_code(None, None)).contains(&AuthPart::DeviceToken));

@@ -137,7 +137,9 @@ pub(crate) async fn start(auth: &Auth<'_>, tokens: &TokenCache) -> Result<Device
         Some(Value::String(_)) => {
             return Err(answer_error(
                 label,
-                &format!("its `user_code` is not 1 to {MAX_USER_CODE_CHARS} printable ASCII characters, so it is not shown"),
+                &format!(
+                    "its `user_code` is not 1 to {MAX_USER_CODE_CHARS} printable ASCII characters, so it is not shown"
+                ),
             ));
         }
         _ => return Err(answer_error(label, "it has no `user_code` string")),
@@ -239,7 +241,9 @@ pub(crate) async fn complete(
             {
                 return Err(ended(
                     auth,
-                    format!("the user denied it at the verification page (the server answered `{error}`); start a new device login to try again"),
+                    format!(
+                        "the user denied it at the verification page (the server answered `{error}`); start a new device login to try again"
+                    ),
                 ));
             }
             Err(Error::OAuth { error, .. }) if error == "expired_token" => {
@@ -287,7 +291,9 @@ fn user_url(request: &str, field: &str, value: &Value) -> Result<url::Url> {
         .ok_or_else(|| {
             answer_error(
                 request,
-                &format!("its `{field}` is not an http(s) URL of at most {MAX_URI_CHARS} characters"),
+                &format!(
+                    "its `{field}` is not an http(s) URL of at most {MAX_URI_CHARS} characters"
+                ),
             )
         })?;
     Ok(url)
@@ -347,7 +353,13 @@ mod tests {
         assert!(url("https://example.com/device").is_ok());
         assert!(url("javascript:alert(1)").is_err());
         assert!(url("file:///etc/passwd").is_err());
-        assert!(url(&format!("https://example.com/{}", "a".repeat(MAX_URI_CHARS))).is_err());
+        assert!(
+            url(&format!(
+                "https://example.com/{}",
+                "a".repeat(MAX_URI_CHARS)
+            ))
+            .is_err()
+        );
         let escaped = url("https://example.com/\u{1b}[2J").unwrap();
         assert!(!escaped.as_str().contains('\u{1b}'));
     }
