@@ -250,6 +250,14 @@ if (DEVICE_POLL_INTERVAL !== undefined) {
     body.interval = DEVICE_POLL_INTERVAL;
   });
 }
+// DEVICE_CODE_LOG=FILE appends each device code issued to FILE, one a
+// line: the sentinel tests look for it in everything patchbay wrote.
+if (process.env.DEVICE_CODE_LOG) {
+  const { appendFileSync } = await import('node:fs');
+  provider.on('device_authorization.success', (_ctx, body) => {
+    appendFileSync(process.env.DEVICE_CODE_LOG, `${body.device_code}\n`);
+  });
+}
 // --- end of device authorization grant -----------------------------------
 
 // ---------------------------------------------------------------------------
