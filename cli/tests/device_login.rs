@@ -10,7 +10,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 #[allow(dead_code)] // the browser login's helpers; this file uses its `http`
@@ -56,19 +56,6 @@ fn instance(home: &Path, method: &str, client: &str, base: &str) -> String {
     )
     .unwrap();
     path.to_str().unwrap().to_owned()
-}
-
-/// Waits for the login process; its exit success and stderr.
-fn finish(mut child: Child) -> (bool, String) {
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status.success(), stderr)
 }
 
 /// `GET {base}{target}` with a bearer token: status and body.
@@ -133,7 +120,10 @@ fn a_device_login_then_token_run_refresh_and_logout() {
         login.shown
     );
     answer_on_another_device(&login.verification_uri_complete, Answer::Approve);
-    let (success, stderr_text) = finish(login.child);
+    let ended = login.finish();
+    // Only what the user needs goes to stdout.
+    assert_eq!(ended.stdout.lines().count(), 2, "{}", ended.stdout);
+    let (success, stderr_text) = (ended.success, ended.stderr);
     assert!(success, "{stderr_text}");
     assert!(
         stderr_text.contains("Waiting for the approval") && stderr_text.contains("Logged in"),
@@ -204,7 +194,8 @@ fn a_confidential_client_logs_in_on_another_device() {
         &[("CLIENT_SECRET", CONFIDENTIAL_SECRET)],
     );
     answer_on_another_device(&login.verification_uri_complete, Answer::Approve);
-    let (success, stderr_text) = finish(login.child);
+    let ended = login.finish();
+    let (success, stderr_text) = (ended.success, ended.stderr);
     assert!(success, "{stderr_text}");
     let run = patchbay(
         &home,
@@ -223,7 +214,8 @@ fn a_denied_device_login_says_so() {
     let instance = instance(&home, "device_public", "device-public", &server.base);
     let login = start_device_login(SPEC, &instance, &home, &[]);
     answer_on_another_device(&login.verification_uri_complete, Answer::Deny);
-    let (success, stderr_text) = finish(login.child);
+    let ended = login.finish();
+    let (success, stderr_text) = (ended.success, ended.stderr);
     assert!(!success);
     assert!(
         stderr_text
@@ -242,7 +234,8 @@ fn a_device_code_nobody_approves_expires_with_a_clear_message() {
     let home = home("expired");
     let instance = instance(&home, "device_public", "device-public", &server.base);
     let login = start_device_login(SPEC, &instance, &home, &[]);
-    let (success, stderr_text) = finish(login.child);
+    let ended = login.finish();
+    let (success, stderr_text) = (ended.success, ended.stderr);
     assert!(!success);
     assert!(
         stderr_text.contains("the user did not approve it within 2 s"),

@@ -4,9 +4,10 @@
 //! --device` started beside it.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread::JoinHandle;
 
 use crate::browser::http;
 
@@ -130,8 +131,10 @@ fn location(from: &str, headers: &[(String, String)], status: u16) -> String {
 
 /// What `patchbay auth login --device` printed for the user.
 pub(crate) struct DeviceLoginStarted {
-    /// The process, stderr piped.
-    pub(crate) child: Child,
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    /// Its stderr, read as it comes (trace logs must not fill the pipe).
+    stderr: JoinHandle<String>,
     /// Its stdout up to the verification URIs.
     pub(crate) shown: String,
     /// The user code.
@@ -157,6 +160,12 @@ pub(crate) fn start_device_login(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut shown = String::new();
     for _ in 0..2 {
@@ -177,8 +186,34 @@ pub(crate) fn start_device_login(
         .to_owned();
     DeviceLoginStarted {
         child,
+        stdout,
+        stderr,
         shown,
         user_code,
         verification_uri_complete,
+    }
+}
+
+/// How a device login ended.
+pub(crate) struct DeviceLoginEnded {
+    /// Whether it exited with success.
+    pub(crate) success: bool,
+    /// Everything it wrote to stdout.
+    pub(crate) stdout: String,
+    /// Everything it wrote to stderr.
+    pub(crate) stderr: String,
+}
+
+impl DeviceLoginStarted {
+    /// Waits for the process to end.
+    pub(crate) fn finish(mut self) -> DeviceLoginEnded {
+        let mut stdout = self.shown;
+        self.stdout.read_to_string(&mut stdout).unwrap();
+        let success = self.child.wait().unwrap().success();
+        DeviceLoginEnded {
+            success,
+            stdout,
+            stderr: self.stderr.join().unwrap(),
+        }
     }
 }
