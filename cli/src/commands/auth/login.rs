@@ -136,10 +136,15 @@ fn device_login(
             writeln!(stdout, "Or open {complete} (it carries the code).")?;
         }
         stdout.flush()?;
+        let lifetime = device.expires_in.as_secs();
+        let lifetime = if lifetime >= 60 && lifetime % 60 == 0 {
+            format!("{} minutes", lifetime / 60)
+        } else {
+            format!("{lifetime} s")
+        };
         let _ = writeln!(
             stderr,
-            "Waiting for the approval (the code expires in {} minutes; polling every {} s)...",
-            device.expires_in.as_secs().div_ceil(60),
+            "Waiting for the approval (the code expires in {lifetime}; polling every {} s)...",
             device.interval.as_secs()
         );
         match connection.complete_device_login(&device).await {
