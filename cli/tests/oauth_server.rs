@@ -10,7 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[allow(dead_code)] // the browser login's helpers; the device driver uses its `http`
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
+#[path = "common/device.rs"]
+mod device;
 #[path = "common/encodings.rs"]
 mod encodings;
 
@@ -357,6 +362,109 @@ fn a_sentinel_secret_appears_in_no_output() {
                 "`patchbay {}` wrote the secret as `{form}`:\n{everything}",
                 args.join(" ")
             );
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The device code of a device login (RFC 8628) is a secret, the user code
+/// is not: through an approved login, a denied one and one whose code
+/// expires, then `auth token`, `run` and `auth status` on the stored
+/// tokens, all with trace logs on, no device code the server issued
+/// appears in any output, in any encoding; the user code is shown.
+#[test]
+fn a_device_code_appears_in_no_output_and_the_user_code_does() {
+    let dir = temp_dir("device-sentinel");
+    let issued = dir.join("device-codes.txt");
+    let issued_text = issued.to_str().unwrap();
+    let mut outputs = Vec::new();
+    for (ttl, answer) in [
+        ("600", Some(device::Answer::Deny)),
+        ("2", None),
+        ("600", Some(device::Answer::Approve)),
+    ] {
+        let server = Server::with_env(&[
+            ("DEVICE_POLL_INTERVAL", "1"),
+            ("DEVICE_CODE_TTL", ttl),
+            ("DEVICE_CODE_LOG", issued_text),
+        ]);
+        let home = dir.join(format!("home-{ttl}-{answer:?}"));
+        std::fs::create_dir_all(&home).unwrap();
+        let instance = home.join("instance.toml");
+        std::fs::write(
+            &instance,
+            format!(
+                "connector = \"oauth-test-server\"\nauth = \"device_public\"\n[values]\nbase = \"{}\"\nclient_id = \"device-public\"\n",
+                server.base
+            ),
+        )
+        .unwrap();
+        let instance = instance.to_str().unwrap();
+        let login = device::start_device_login(SPEC, instance, &home, &[("PATCHBAY_LOG", "trace")]);
+        let user_code = login.user_code.clone();
+        if let Some(answer) = answer {
+            device::answer_on_another_device(&login.verification_uri_complete, answer);
+        }
+        let ended = login.finish();
+        assert_eq!(
+            ended.success,
+            answer == Some(device::Answer::Approve),
+            "{}",
+            ended.stderr
+        );
+        assert!(
+            ended.stdout.contains(&user_code),
+            "the user code is shown: {}",
+            ended.stdout
+        );
+        outputs.push((
+            format!("auth login --device ({ttl} s, {answer:?})"),
+            format!("{}{}", ended.stdout, ended.stderr),
+        ));
+        if answer == Some(device::Answer::Approve) {
+            for args in [
+                vec!["auth", "token", SPEC, "--instance", instance],
+                vec!["run", SPEC, "--instance", instance, "--endpoint", "me"],
+                vec!["auth", "status", SPEC, "--instance", instance],
+            ] {
+                let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+                    .args(&args)
+                    .current_dir(workspace())
+                    .env("PATCHBAY_HOME", &home)
+                    .env("PATCHBAY_LOG", "trace")
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                outputs.push((
+                    args.join(" "),
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    ),
+                ));
+            }
+        }
+    }
+    let codes: Vec<String> = std::fs::read_to_string(&issued)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(codes.len(), 3, "one device code per login");
+    for code in &codes {
+        for form in encodings(code) {
+            for (what, everything) in &outputs {
+                assert!(
+                    !everything.contains(&form),
+                    "`patchbay {what}` wrote the device code as `{form}`:\n{everything}"
+                );
+            }
         }
     }
     std::fs::remove_dir_all(dir).unwrap();

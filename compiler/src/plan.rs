@@ -290,6 +290,14 @@ pub struct MethodRequests {
     /// The token or login request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<RequestPlan>,
+    /// The device authorization request (RFC 8628 §3.1), which starts a
+    /// login on another device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization: Option<RequestPlan>,
+    /// The device token request (RFC 8628 §3.4), polled until the user
+    /// approves the device login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<RequestPlan>,
     /// The refresh request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh: Option<RequestPlan>,

@@ -16,7 +16,10 @@ use patchbay_schema::catalog::AuthPart;
 use serde_json::Value;
 
 use crate::api_errors::{ApiFailure, FailureClass, classify};
-use crate::auth::{Auth, Logins, Logout, PendingLogin, TokenCache, TokenSource};
+use crate::auth::{
+    Auth, DeviceLogin, Logins, Logout, PendingLogin, TokenCache, TokenSource,
+    complete_device_login, start_device_login,
+};
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
 use crate::http::{Carries, Http, Options, RateLimiter, Response, RetryHook, period};
@@ -283,6 +286,33 @@ impl Connection {
         self.logins
             .complete(&self.auth()?, &self.tokens, pending, callback_query)
             .await
+    }
+
+    /// Whether the method can also log in on another device (RFC 8628):
+    /// its spec sets a `device_authorization_url`.
+    pub fn has_device_login(&self) -> bool {
+        self.method()
+            .is_ok_and(|m| m.requests.device_authorization.is_some())
+    }
+
+    /// Starts a device login (RFC 8628) for a program without a browser:
+    /// sends the device authorization request and returns what the user
+    /// must see, the verification URI and the user code. Then call
+    /// [`Connection::complete_device_login`].
+    pub async fn start_device_login(&self) -> Result<DeviceLogin> {
+        start_device_login(&self.auth()?, &self.tokens).await
+    }
+
+    /// Polls the token endpoint until the user approves the device login,
+    /// at the server's interval (5 s by default, 5 s more after each
+    /// `slow_down`, at most [`DEVICE_POLL_INTERVAL_LIMIT`]); the tokens are
+    /// then stored and refreshed like those of [`Connection::complete_login`].
+    /// A denial (`access_denied`) or an expired device code (`expired_token`,
+    /// or its `expires_in` passed) is an [`Error::DeviceLogin`].
+    ///
+    /// [`DEVICE_POLL_INTERVAL_LIMIT`]: crate::DEVICE_POLL_INTERVAL_LIMIT
+    pub async fn complete_device_login(&self, login: &DeviceLogin) -> Result<Token> {
+        complete_device_login(&self.auth()?, &self.tokens, login).await
     }
 
     /// The tokens stored for this connection, if any (for `auth status`).

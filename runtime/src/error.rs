@@ -148,6 +148,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A device login (RFC 8628) ended without tokens: the user denied
+    /// it, or its device code expired.
+    #[error("device login of auth method `{method}` ended: {reason}")]
+    DeviceLogin {
+        /// The auth method.
+        method: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// An authorization callback was refused before any code exchange.
     #[error("authorization callback refused: {0}")]
     Callback(String),
@@ -308,6 +317,10 @@ impl Error {
             },
             Error::Store(m) => Error::Store(r(m)),
             Error::LoginRequired { method, reason } => Error::LoginRequired {
+                method,
+                reason: r(reason),
+            },
+            Error::DeviceLogin { method, reason } => Error::DeviceLogin {
                 method,
                 reason: r(reason),
             },

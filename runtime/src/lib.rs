@@ -69,7 +69,7 @@ mod store;
 mod token;
 mod values;
 
-pub use auth::{LOGIN_TIMEOUT, Logout, PendingLogin};
+pub use auth::{DEVICE_POLL_INTERVAL_LIMIT, DeviceLogin, LOGIN_TIMEOUT, Logout, PendingLogin};
 pub use checkpoint::Checkpoint;
 pub use connection::{Call, Connection, Connector, Runtime};
 pub use error::{Error, Result};

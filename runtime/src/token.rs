@@ -276,7 +276,12 @@ fn rfc3339_seconds(text: &str) -> Option<u64> {
     u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds).ok()
 }
 
-fn oauth_error(request: &str, body: &Value, field: &str, status: Option<u16>) -> Option<Error> {
+pub(crate) fn oauth_error(
+    request: &str,
+    body: &Value,
+    field: &str,
+    status: Option<u16>,
+) -> Option<Error> {
     let error = body.get(field)?;
     let error = match error {
         Value::String(code) => code.clone(),

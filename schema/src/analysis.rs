@@ -579,7 +579,10 @@ impl<'a> Analysis<'a> {
                     Rc::clone(&captures),
                     runtime,
                 ],
-                AuthPart::Authorize => vec![Rc::clone(&auth), Rc::clone(&used), runtime],
+                // A device login has no callback, so no callback values.
+                AuthPart::Authorize | AuthPart::DeviceAuthorization | AuthPart::DeviceToken => {
+                    vec![Rc::clone(&auth), Rc::clone(&used), runtime]
+                }
                 // Token, refresh and revocation requests also see the
                 // callback values checked against their allow-list.
                 _ => vec![

@@ -71,6 +71,12 @@ pub enum AuthPart {
     Authorize,
     /// The token (or login) request.
     Token,
+    /// The device authorization request (RFC 8628 §3.1), which starts a
+    /// login on another device.
+    DeviceAuthorization,
+    /// The device token request (RFC 8628 §3.4), polled until the user
+    /// approves.
+    DeviceToken,
     /// The refresh-token request.
     Refresh,
     /// The request run after a new token, whose answer fills discovered
@@ -88,6 +94,8 @@ impl AuthPart {
         match self {
             AuthPart::Authorize => "authorize_request",
             AuthPart::Token => "token_request",
+            AuthPart::DeviceAuthorization => "device_authorization_request",
+            AuthPart::DeviceToken => "device_token_request",
             AuthPart::Refresh => "refresh_request",
             AuthPart::Discover => "discover",
             AuthPart::Revoke => "revoke_request",
@@ -100,6 +108,8 @@ impl AuthPart {
         match self {
             AuthPart::Authorize => "authorize request",
             AuthPart::Token => "token request",
+            AuthPart::DeviceAuthorization => "device authorization request",
+            AuthPart::DeviceToken => "device token request",
             AuthPart::Refresh => "refresh request",
             AuthPart::Discover => "discovery request",
             AuthPart::Revoke => "revocation request",
@@ -118,8 +128,13 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
         AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth { oauth, .. })
         | AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth { oauth, .. }) => {
             let mut parts = match method {
-                AuthMethod::OAuth2AuthorizationCode(_) => {
-                    vec![AuthPart::Authorize, AuthPart::Token, AuthPart::Refresh]
+                AuthMethod::OAuth2AuthorizationCode(m) => {
+                    let mut parts = vec![AuthPart::Authorize, AuthPart::Token];
+                    if m.device_authorization_url.is_some() {
+                        parts.extend([AuthPart::DeviceAuthorization, AuthPart::DeviceToken]);
+                    }
+                    parts.push(AuthPart::Refresh);
+                    parts
                 }
                 _ => vec![AuthPart::Token],
             };
@@ -154,6 +169,7 @@ pub fn runtime_values(auth_type: AuthType, part: AuthPart) -> &'static [&'static
         (AuthType::OAuth2AuthorizationCode, AuthPart::Token) => {
             &["code", "redirect_uri", "code_verifier"]
         }
+        (AuthType::OAuth2AuthorizationCode, AuthPart::DeviceToken) => &["device_code"],
         (AuthType::OAuth2AuthorizationCode, AuthPart::Refresh) => &["refresh_token"],
         (_, AuthPart::Revoke) => &["token", "token_type_hint", "access_token", "refresh_token"],
         (t, AuthPart::Apply | AuthPart::Discover) if t.acquires_token() => &["access_token"],
@@ -232,6 +248,7 @@ pub const SECRET_RUNTIME_VALUES: &[&str] = &[
     "code",
     "code_verifier",
     "token",
+    "device_code",
 ];
 
 /// Where an entry goes in a request.
@@ -339,6 +356,9 @@ fn optional_template(place: EntryPlace, name: &str) -> DefaultEntry {
 
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
+/// The `grant_type` of a device token request (RFC 8628 §3.4).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// How an OAuth client of this type authenticates when its spec sets no
 /// `client_auth`.
 pub fn default_client_auth(auth_type: AuthType) -> ClientAuth {
@@ -434,6 +454,23 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
             if uses_pkce(method) {
                 entries.push(template(Body, "code_verifier"));
             }
+            entries.extend(client_entries(method));
+        }
+        // RFC 8628 §3.1: the client authenticates as at the token
+        // endpoint; a public client names itself.
+        (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::DeviceAuthorization) => {
+            entries.push(form_header());
+            entries.extend(client_entries(method));
+            entries.push(optional_template(Body, "scope"));
+        }
+        (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::DeviceToken) => {
+            entries.push(form_header());
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal(DEVICE_CODE_GRANT),
+            ));
+            entries.push(template(Body, "device_code"));
             entries.extend(client_entries(method));
         }
         (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::Refresh) => {
@@ -570,6 +607,12 @@ pub fn overrides(method: &AuthMethod, part: AuthPart) -> Overrides<'_> {
         (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh) => {
             Overrides::of(m.refresh_request.as_ref())
         }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::DeviceAuthorization) => {
+            Overrides::of(m.device_authorization_request.as_ref())
+        }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::DeviceToken) => {
+            Overrides::of(m.device_token_request.as_ref())
+        }
         (AuthMethod::TokenRequest(m), AuthPart::Token) => Overrides {
             query: Some(&m.token_request.query),
             headers: Some(&m.token_request.headers),
@@ -620,9 +663,13 @@ pub fn url(method: &AuthMethod, part: AuthPart) -> Option<PartUrl<'_>> {
         (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Authorize) => {
             at(&["authorize_url"], &m.authorize_url)
         }
-        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh) => {
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::Refresh | AuthPart::DeviceToken) => {
             at(&["token_url"], &m.oauth.token_url)
         }
+        (AuthMethod::OAuth2AuthorizationCode(m), AuthPart::DeviceAuthorization) => at(
+            &["device_authorization_url"],
+            m.device_authorization_url.as_deref()?,
+        ),
         (AuthMethod::TokenRequest(m), AuthPart::Token) => {
             at(&["token_request", "url"], &m.token_request.url)
         }
@@ -714,6 +761,9 @@ mod tests {
             authorize_request: None,
             refresh_request: None,
             authorize_response: None,
+            device_authorization_url: None,
+            device_authorization_request: None,
+            device_token_request: None,
         })
     }
 
@@ -739,6 +789,60 @@ mod tests {
             names(&basic),
             ["Content-Type", "grant_type", "scope", "Authorization"]
         );
+    }
+
+    #[test]
+    fn a_device_login_is_two_more_requests_with_the_client_of_the_method() {
+        let device = |client_type| {
+            let AuthMethod::OAuth2AuthorizationCode(m) = authorization_code(client_type, None)
+            else {
+                unreachable!()
+            };
+            AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth {
+                device_authorization_url: Some("https://example.com/device".into()),
+                ..m
+            })
+        };
+        let public = device(Some(ClientType::Public));
+        assert_eq!(
+            parts(&public),
+            [
+                AuthPart::Authorize,
+                AuthPart::Token,
+                AuthPart::DeviceAuthorization,
+                AuthPart::DeviceToken,
+                AuthPart::Refresh,
+                AuthPart::Apply
+            ]
+        );
+        assert_eq!(
+            names(&default_entries(&public, AuthPart::DeviceAuthorization)),
+            ["Content-Type", "client_id", "scope"]
+        );
+        let poll = default_entries(&public, AuthPart::DeviceToken);
+        assert_eq!(
+            names(&poll),
+            ["Content-Type", "grant_type", "device_code", "client_id"]
+        );
+        assert_eq!(poll[1].value, DefaultValue::Literal(DEVICE_CODE_GRANT));
+        assert_eq!(
+            url(&public, AuthPart::DeviceToken).map(|u| u.path),
+            Some(&["token_url"][..])
+        );
+        let confidential = device(None);
+        assert_eq!(
+            names(&default_entries(
+                &confidential,
+                AuthPart::DeviceAuthorization
+            )),
+            ["Content-Type", "Authorization", "scope"]
+        );
+        assert!(!parts(&authorization_code(None, None)).contains(&AuthPart::DeviceToken));
+        assert_eq!(
+            runtime_values(AuthType::OAuth2AuthorizationCode, AuthPart::DeviceToken),
+            ["device_code"]
+        );
+        assert!(SECRET_RUNTIME_VALUES.contains(&"device_code"));
     }
 
     #[test]

@@ -37,6 +37,13 @@ impl Server {
         Self::spawn(Some(seconds), &[("REVOKE_REPLACED_ACCESS_TOKENS", "1")])
     }
 
+    /// A server started with these environment variables (see its
+    /// README), e.g. the device flow's `DEVICE_POLL_INTERVAL`.
+    #[allow(dead_code)]
+    pub(crate) fn with_env(env: &[(&str, &str)]) -> Server {
+        Self::spawn(None, env)
+    }
+
     fn spawn(token_lifetime: Option<u32>, env: &[(&str, &str)]) -> Server {
         let folder = workspace().join("runtime/tests/oidc");
         assert!(

@@ -89,6 +89,8 @@ fn method_plan(
         match part {
             AuthPart::Authorize => requests.authorize = Some(request()),
             AuthPart::Token => requests.token = Some(request()),
+            AuthPart::DeviceAuthorization => requests.device_authorization = Some(request()),
+            AuthPart::DeviceToken => requests.device_token = Some(request()),
             AuthPart::Refresh => requests.refresh = Some(request()),
             AuthPart::Discover => requests.discover = Some(request()),
             AuthPart::Revoke => requests.revoke = Some(request()),

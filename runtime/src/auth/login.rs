@@ -21,7 +21,8 @@ use crate::http::Carries;
 use crate::secret::Secret;
 use crate::token::{Token, read_token_response};
 
-/// How long a login attempt may take, from the redirect to the callback.
+/// How long a login attempt may take: from the redirect to the callback,
+/// or from a device login's start to the user's approval.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// `n` random bytes, base64url without padding.

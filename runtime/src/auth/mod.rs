@@ -1,11 +1,12 @@
 //! A connection's auth method: its own requests (authorize, token,
 //! refresh, revoke) rendered with the instance's values, the tokens they
 //! yield ([`tokens`]: acquire, cache, refresh, persist, revoke) and the
-//! authorization-code login ([`login`]).
+//! authorization-code login ([`login`]) and the device login ([`device`]).
 //!
 //! A method that obtains its token another way is a new [`TokenSource`],
 //! its own file, and one arm in [`TokenCache::current`].
 
+mod device;
 mod discover;
 mod login;
 mod tokens;
@@ -21,10 +22,15 @@ use crate::http::Http;
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build};
 
+pub use device::{DEVICE_POLL_INTERVAL_LIMIT, DeviceLogin};
+pub(crate) use device::{complete as complete_device_login, start as start_device_login};
 pub(crate) use login::Logins;
 pub use login::{LOGIN_TIMEOUT, PendingLogin};
 pub use tokens::Logout;
 pub(crate) use tokens::TokenCache;
+
+/// Why a method cannot make a device login's requests.
+const NO_DEVICE_LOGIN: &str = "has no device login: its spec sets no `device_authorization_url`";
 
 /// How a method obtains the token its endpoint requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +152,8 @@ impl<'c> Auth<'c> {
         let (plan, missing) = match part {
             AuthPart::Authorize => (&requests.authorize, "has no authorization-code login"),
             AuthPart::Token => (&requests.token, "does not request tokens"),
+            AuthPart::DeviceAuthorization => (&requests.device_authorization, NO_DEVICE_LOGIN),
+            AuthPart::DeviceToken => (&requests.device_token, NO_DEVICE_LOGIN),
             AuthPart::Refresh => (&requests.refresh, "has no refresh request"),
             AuthPart::Discover => (&requests.discover, "has no discovery request"),
             AuthPart::Revoke => (&requests.revoke, "has no revoke_url"),

@@ -125,6 +125,39 @@ const clients = [
   },
 ];
 
+// --- device authorization grant (RFC 8628) -------------------------------
+// Two device clients; `features.deviceFlow` is enabled below, with
+// DEVICE_CODE_TTL (seconds, default 600) and DEVICE_POLL_INTERVAL (the
+// `interval` the device authorization answer states; none by default).
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CODE_TTL = Number.parseInt(process.env.DEVICE_CODE_TTL || '600', 10);
+const DEVICE_POLL_INTERVAL = process.env.DEVICE_POLL_INTERVAL === undefined
+  ? undefined
+  : Number.parseInt(process.env.DEVICE_POLL_INTERVAL, 10);
+if (!Number.isInteger(DEVICE_CODE_TTL) || DEVICE_CODE_TTL < 1
+    || (DEVICE_POLL_INTERVAL !== undefined && !(DEVICE_POLL_INTERVAL >= 0))) {
+  console.error('invalid DEVICE_CODE_TTL or DEVICE_POLL_INTERVAL');
+  process.exit(2);
+}
+clients.push(
+  {
+    client_id: 'device-public',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  },
+  {
+    client_id: 'device-confidential',
+    client_secret: 'device+secret:1',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  },
+);
+// --- end of device authorization grant -----------------------------------
+
 const configuration = {
   // no `adapter`: the built-in in-memory adapter
   clients,
@@ -204,7 +237,28 @@ const configuration = {
   },
 };
 
+// --- device authorization grant (RFC 8628) -------------------------------
+configuration.features.deviceFlow = { enabled: true };
+configuration.ttl.DeviceCode = DEVICE_CODE_TTL;
+// --- end of device authorization grant -----------------------------------
+
 const provider = new Provider(ISSUER, configuration);
+
+// --- device authorization grant (RFC 8628) -------------------------------
+if (DEVICE_POLL_INTERVAL !== undefined) {
+  provider.on('device_authorization.success', (_ctx, body) => {
+    body.interval = DEVICE_POLL_INTERVAL;
+  });
+}
+// DEVICE_CODE_LOG=FILE appends each device code issued to FILE, one a
+// line: the sentinel tests look for it in everything patchbay wrote.
+if (process.env.DEVICE_CODE_LOG) {
+  const { appendFileSync } = await import('node:fs');
+  provider.on('device_authorization.success', (_ctx, body) => {
+    appendFileSync(process.env.DEVICE_CODE_LOG, `${body.device_code}\n`);
+  });
+}
+// --- end of device authorization grant -----------------------------------
 
 // ---------------------------------------------------------------------------
 // Protected resource: /api/me and /api/items, same origin as the provider.
@@ -298,6 +352,10 @@ async function api(req, res, url) {
 // (its documented fallback for an already-read body).
 
 const CLIENT_AUTH_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/request']);
+// --- device authorization grant (RFC 8628) -------------------------------
+// The device authorization endpoint authenticates clients like /token.
+CLIENT_AUTH_PATHS.add('/device/auth');
+// --- end of device authorization grant -----------------------------------
 const REGISTERED_METHOD = new Map(clients.map((c) => [c.client_id, c.token_endpoint_auth_method]));
 const BODY_LIMIT = 56 * 1024;
 

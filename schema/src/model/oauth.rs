@@ -117,6 +117,18 @@ pub struct AuthorizationCodeAuth {
     /// Values captured from the authorization callback's query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorize_response: Option<AuthorizeResponse>,
+    /// Device authorization endpoint (RFC 8628 §3.1), template: with it
+    /// the user can also log in on another device (`auth login --device`),
+    /// for a CLI on a machine without a browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_url: Option<String>,
+    /// Overrides of the device authorization request's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_request: Option<RequestParts>,
+    /// Overrides of the defaults of the device token request, the poll at
+    /// `token_url` that waits for the user's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token_request: Option<RequestParts>,
 }
 
 impl AuthorizationCodeAuth {

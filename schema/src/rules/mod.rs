@@ -191,6 +191,10 @@ registry! {
         "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
     PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),
         "A discovery captures a value that no endpoint request or applied credential of its method uses.";
+    PB760 "device-request-without-device-login", Error, Semantic(device_request_without_device_login),
+        "A method overrides a device login's requests (`device_authorization_request`, `device_token_request`) but sets no `device_authorization_url`, so it has no device login.";
+    PB761 "callback-capture-with-device-login", Error, Semantic(callback_capture_with_device_login),
+        "A method that offers a device login captures values from the authorization callback, which a device login never receives.";
 
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";

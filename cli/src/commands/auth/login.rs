@@ -1,5 +1,6 @@
 //! `patchbay auth login`: the authorization-code flow, with a listener on
-//! 127.0.0.1 that receives the browser's callback.
+//! 127.0.0.1 that receives the browser's callback; with `--device`, the
+//! device authorization grant (RFC 8628) for a machine without a browser.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,10 +27,18 @@ pub(crate) struct LoginArgs {
     /// Print the URL only; do not open a browser.
     #[arg(long)]
     no_browser: bool,
+    /// Log in on another device (RFC 8628): print a URL and a code to
+    /// enter there, and wait for the approval. For a machine without a
+    /// browser; the method needs a `device_authorization_url`.
+    #[arg(long, conflicts_with_all = ["port", "no_browser"])]
+    device: bool,
 }
 
 pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     let connection = args.target.connect()?;
+    if args.device {
+        return device_login(&connection, stdout);
+    }
     block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port.unwrap_or(0)))
             .await
@@ -95,18 +104,68 @@ pub(crate) fn run(args: &LoginArgs, stdout: &mut impl Write) -> anyhow::Result<E
             Ok(Err(io)) => Err(io.into()),
             Ok(Ok(Err(error))) => Ok(runtime_failure(&connection, error)),
             Ok(Ok(Ok(token))) => {
-                let info = token.info();
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "Logged in; tokens stored{}.",
-                    info.expires_in
-                        .map(|s| format!(", access token valid for {s}s"))
-                        .unwrap_or_default()
-                );
+                logged_in(&token);
                 Ok(ExitCode::SUCCESS)
             }
         }
     })?
+}
+
+/// The device login: the verification URI and user code on stdout (what
+/// the user needs, and what a script may pass on), progress on stderr,
+/// then the polls until the user approves.
+fn device_login(
+    connection: &patchbay_runtime::Connection,
+    stdout: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let device = match connection.start_device_login().await {
+            Ok(device) => device,
+            Err(error) => return Ok(runtime_failure(connection, error)),
+        };
+        let mut stderr = std::io::stderr();
+        for note in &device.notes {
+            let _ = writeln!(stderr, "{note}");
+        }
+        writeln!(
+            stdout,
+            "Open {} and enter the code: {}",
+            device.verification_uri, device.user_code
+        )?;
+        if let Some(complete) = &device.verification_uri_complete {
+            writeln!(stdout, "Or open {complete} (it carries the code).")?;
+        }
+        stdout.flush()?;
+        let lifetime = device.expires_in.as_secs();
+        let lifetime = if lifetime >= 60 && lifetime % 60 == 0 {
+            format!("{} minutes", lifetime / 60)
+        } else {
+            format!("{lifetime} s")
+        };
+        let _ = writeln!(
+            stderr,
+            "Waiting for the approval (the code expires in {lifetime}; polling every {} s)...",
+            device.interval.as_secs()
+        );
+        match connection.complete_device_login(&device).await {
+            Ok(token) => {
+                logged_in(&token);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(error) => Ok(runtime_failure(connection, error)),
+        }
+    })?
+}
+
+fn logged_in(token: &patchbay_runtime::Token) {
+    let info = token.info();
+    let _ = writeln!(
+        std::io::stderr(),
+        "Logged in; tokens stored{}.",
+        info.expires_in
+            .map(|s| format!(", access token valid for {s}s"))
+            .unwrap_or_default()
+    );
 }
 
 /// The request target of an HTTP/1 request head, or `None` for anything
