@@ -140,7 +140,11 @@ class Handler(BaseHTTPRequestHandler):
             # client must not print the signature it quotes.
             return self.answer(
                 401,
-                {"error": "invalid_signature", "authorization": authorization},
+                {
+                    "error": "invalid_signature",
+                    "received": authorization[authorization.find("oauth_signature=") :],
+                    "authorization": authorization,
+                },
                 [("WWW-Authenticate", 'OAuth realm="patchbay-test"')],
             )
         params = dict(request.oauth_params)
