@@ -191,6 +191,10 @@ registry! {
         "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
     PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),
         "A discovery captures a value that no endpoint request or applied credential of its method uses.";
+    PB740 "oauth1-plaintext-over-http", Warning, Semantic(oauth1_plaintext_over_http),
+        "An `oauth1` method signs with `PLAINTEXT`, which sends both secrets themselves, and an endpoint's URL is plain `http://`.";
+    PB741 "oauth1-parameter-written", Error, Semantic(oauth1_parameter_written),
+        "An endpoint of an `oauth1` method writes an `oauth_…` protocol parameter, which the signature adds itself.";
 
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";
