@@ -14,7 +14,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+// Only the workspace root and the secret encodings are used here.
+#[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
 #[path = "common/encodings.rs"]
 mod encodings;
 
