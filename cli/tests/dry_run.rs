@@ -37,7 +37,10 @@ const SECRETS: &[(&str, &str)] = &[
     ("NETSUITE_TOKEN_SECRET", "ns-token-secret%SENTINEL/j1 é"),
     ("MAGENTO_CONSUMER_SECRET", "mg-consumer SENTINEL:k2"),
     ("MAGENTO_ACCESS_TOKEN", "mg-token+SENTINEL&l3"),
-    ("MAGENTO_ACCESS_TOKEN_SECRET", "mg-token-secret\\SENTINEL m4ü"),
+    (
+        "MAGENTO_ACCESS_TOKEN_SECRET",
+        "mg-token-secret\\SENTINEL m4ü",
+    ),
 ];
 
 #[test]

@@ -1,7 +1,7 @@
 //! `patchbay run` with `oauth1` methods against a loopback API that
 //! verifies every signature with oauthlib (runtime/tests/oauth1): a GET
-//! with a query, a POST with a form body, every page of a paged endpoint,
-//! a retry, secrets and values full of characters that encoding changes,
+//! with a query, a POST with a form body, every page of a paged endpoint
+//! (numbered pages, and next-page links with their own query), a retry, secrets and values full of characters that encoding changes,
 //! all three signature methods; and the sentinel check over the consumer
 //! secret, the token secret and the signatures.
 //!
@@ -206,6 +206,26 @@ fn every_signature_method_signs_queries_forms_pages_and_retries() {
                 .collect();
             assert_eq!(ids, [1, 2, 3, 4, 5], "{what}: {stdout}");
 
+            // Each next-page link is signed as the server wrote it.
+            let links = run("links", &["--all-pages"]);
+            let stdout = String::from_utf8_lossy(&links.stdout);
+            assert_eq!(
+                links.status.code(),
+                Some(0),
+                "{what}: {}",
+                String::from_utf8_lossy(&links.stderr)
+            );
+            assert_eq!(stdout.lines().count(), 3, "{what}: {stdout}");
+            let verified = server.verified();
+            let linked: Vec<&Value> = verified.iter().rev().take(3).collect();
+            assert_eq!(linked[0]["query"]["tag"], "a b+c", "{what}: {linked:?}");
+            assert_eq!(linked[0]["query"]["cursor"], "2", "{what}: {linked:?}");
+            assert_eq!(
+                linked[2]["query"],
+                serde_json::json!({}),
+                "{what}: {linked:?}"
+            );
+
             // The first attempt is answered 503 (after its signature was
             // verified), the retry carries a new nonce, else the server
             // would refuse it as a replay.
@@ -221,12 +241,12 @@ fn every_signature_method_signs_queries_forms_pages_and_retries() {
                 flaky[1]["oauth"]["oauth_nonce"]
             );
 
-            expected_requests += 1 + 1 + 3 + 2;
+            expected_requests += 1 + 1 + 3 + 3 + 2;
             assert_eq!(verified.len(), expected_requests, "{what}: {verified:#?}");
             let items: Vec<&Value> = verified
                 .iter()
                 .rev()
-                .skip(2)
+                .skip(2 + 3)
                 .take(3)
                 .collect::<Vec<_>>()
                 .into_iter()
@@ -241,7 +261,7 @@ fn every_signature_method_signs_queries_forms_pages_and_retries() {
                 );
                 assert_eq!(request["query"]["per_page"], "2");
             }
-            for request in verified.iter().rev().take(7) {
+            for request in verified.iter().rev().take(10) {
                 assert_eq!(request["realm"], "1234567_SB1", "{what}: {request}");
                 let expected = match method {
                     "hmac_sha256" => "HMAC-SHA256",

@@ -167,6 +167,13 @@ class Handler(BaseHTTPRequestHandler):
             size = int(query.get("per_page", "2"))
             start = (page - 1) * size
             return self.answer(200, {"items": ITEMS[start : start + size]})
+        if split.path == "/links":
+            # Next-page links with their own query, percent-encoded.
+            cursor = int(query.get("cursor", "0"))
+            following = None
+            if cursor < 2:
+                following = f"http://{self.headers['Host']}/links?cursor={cursor + 1}&tag=a%20b%2Bc"
+            return self.answer(200, {"items": ITEMS[cursor : cursor + 1], "next": following})
         if split.path == "/form":
             fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
             return self.answer(200, {"fields": fields, "query": query})
