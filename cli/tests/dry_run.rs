@@ -31,6 +31,16 @@ const SECRETS: &[(&str, &str)] = &[
     ("MAGENTO_ADMIN_PASSWORD", "magento+SENTINEL\\g7ä"),
     ("ASANA_TOKEN", "asana/SENTINEL\"f6 ö"),
     ("AIRTABLE_TOKEN", "pat+SENTINEL\\g7%"),
+    // OAuth 1.0a: the consumer secret, the token and its secret.
+    ("NETSUITE_CONSUMER_SECRET", "ns-consumer SENTINEL&=h9"),
+    ("NETSUITE_TOKEN_ID", "ns-token+SENTINEL\"i0"),
+    ("NETSUITE_TOKEN_SECRET", "ns-token-secret%SENTINEL/j1 é"),
+    ("MAGENTO_CONSUMER_SECRET", "mg-consumer SENTINEL:k2"),
+    ("MAGENTO_ACCESS_TOKEN", "mg-token+SENTINEL&l3"),
+    (
+        "MAGENTO_ACCESS_TOKEN_SECRET",
+        "mg-token-secret\\SENTINEL m4ü",
+    ),
 ];
 
 #[test]

@@ -5,7 +5,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::{
     ApiKeyLocation, BasicEncoding, Boundary, CheckpointType, ClientAuth, ClientType, Direction,
-    DiscoverSelect, HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, VariableType,
+    DiscoverSelect, HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, SignatureMethod,
+    VariableType,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -413,6 +414,18 @@ pub enum ComputedValue {
         username: String,
         /// Template of the password (default `{{ password }}`).
         password: String,
+    },
+    /// `OAuth realm="…", oauth_consumer_key="…", …` of an `oauth1` method
+    /// (RFC 5849 §3.5.1), from the inputs `consumer_key`,
+    /// `consumer_secret`, `token` and `token_secret`: signed over each
+    /// request as it is sent, with a new nonce and timestamp each time.
+    #[serde(rename = "oauth1_signature")]
+    OAuth1Signature {
+        /// How the request is signed.
+        signature_method: SignatureMethod,
+        /// Template of the realm; absent: none is sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        realm: Option<String>,
     },
 }
 

@@ -31,6 +31,10 @@ fn entries(entries: &[PlanEntry]) -> Vec<String> {
                 EntryValue::Computed(ComputedValue::UserBasicAuth { .. }) => {
                     "<user basic>".to_owned()
                 }
+                EntryValue::Computed(ComputedValue::OAuth1Signature {
+                    signature_method,
+                    realm,
+                }) => format!("<oauth1 {signature_method:?}, realm {realm:?}>"),
             };
             let provenance = match e.provenance {
                 EntrySource::Default => "default",

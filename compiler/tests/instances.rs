@@ -2,7 +2,7 @@
 //! `fixtures/invalid-instances/` breaks the rule its name says, and only
 //! it, against the plan of the spec beside it (`shop.toml`); the
 //! diagnostics are snapshots. The instances of `fixtures/instances/` pass
-//! against the connectors they are for.
+//! against the connectors they name.
 
 // Tests read the fixture files; the library code itself does no I/O (clippy.toml).
 #![allow(clippy::disallowed_methods)]
@@ -85,11 +85,15 @@ fn fixture_instances_pass_against_their_connectors() {
     for entry in instances {
         let path = entry.unwrap().path();
         let file = read("instances", &path);
-        let connector = plan(
-            &fixtures()
-                .join("connectors")
-                .join(path.file_name().unwrap()),
-        );
+        // The connector it names (a connector may have several instances,
+        // one per auth method).
+        let name = file
+            .text()
+            .lines()
+            .find_map(|line| line.strip_prefix("connector = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("{} names no connector", path.display()));
+        let connector = plan(&fixtures().join("connectors").join(format!("{name}.toml")));
         let diagnostics = lint_instance(&file, &[connector.instance_target()]);
         assert!(diagnostics.is_empty(), "{}", render(&file, &diagnostics));
     }

@@ -678,13 +678,19 @@ impl Connection {
                 Some(failure) => Err(Error::Api {
                     request: request.label.clone(),
                     code: failure.code.map(|code| redactor.redact(&code)),
-                    message: redactor.excerpt(failure.message.trim(), ERROR_EXCERPT_CHARS),
+                    message: redactor.excerpt(
+                        &crate::oauth1::mask_signatures(failure.message.trim()),
+                        ERROR_EXCERPT_CHARS,
+                    ),
                     token_invalid: failure.class == FailureClass::Reauth,
                 }),
             };
         }
         let body = String::from_utf8_lossy(&response.body);
-        let excerpt = redactor.excerpt(body.trim(), ERROR_EXCERPT_CHARS);
+        let excerpt = redactor.excerpt(
+            &crate::oauth1::mask_signatures(body.trim()),
+            ERROR_EXCERPT_CHARS,
+        );
         Err(Error::Status {
             request: request.label.clone(),
             status: response.status,

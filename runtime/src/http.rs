@@ -442,6 +442,9 @@ fn redirected(
                 .iter()
                 .any(|safe| name.eq_ignore_ascii_case(safe))
         });
+        // An OAuth 1.0a signature is a credential too: it is not made for
+        // another origin.
+        followed.signer = None;
     }
     followed.url = next;
     Some(Ok(followed))
@@ -726,6 +729,13 @@ impl Http {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
             let value = HeaderValue::from_str(value).map_err(|_| invalid("value"))?;
             headers.append(name, value);
+        }
+        if let Some(authorization) = request.oauth1_authorization() {
+            let value = HeaderValue::from_str(&authorization?).map_err(|_| Error::Render {
+                what: format!("{}: header `Authorization`", request.label),
+                message: "the OAuth 1.0a header is not a valid header value".to_owned(),
+            })?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
         }
         if let Some(body) = &request.body {
             *built.body_mut() = Some(body.to_bytes().into());

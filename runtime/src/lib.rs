@@ -60,6 +60,7 @@ mod filters;
 mod http;
 mod instance;
 mod multipart;
+mod oauth1;
 mod pagination;
 mod private_file;
 mod render;

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::multipart::{self, MultipartPart, Upload};
+use crate::oauth1::{Signed, Signer};
 use crate::render::{Context, Renderer, form_encode, lacks_optional};
-use crate::secret::{REDACTED, Redactor};
+use crate::secret::{REDACTED, Redactor, Secret};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,11 @@ pub struct HttpRequest {
     /// Which failures it is sent again after: the plan's policy, else
     /// every retryable one.
     pub retry: RetryPolicy,
+    /// An `oauth1` method's credentials: the request gets its
+    /// `Authorization` header each time it is sent, signed over the
+    /// request as it is then (a next page, a retry, a redirect), never
+    /// when it goes to another origin.
+    pub(crate) signer: Option<std::sync::Arc<Signer>>,
 }
 
 /// A rendered body.
@@ -152,7 +158,47 @@ fn entry_value(
                 &side(password, "password")?,
             ))
         }
+        // Signed when sent (`build_with_files` takes it out of the entries).
+        EntryValue::Computed(ComputedValue::OAuth1Signature { .. }) => Err(render_error(
+            "an OAuth 1.0a signature is only made for a request being sent".to_owned(),
+        )),
     }
+}
+
+/// The credentials an `oauth1` entry signs with, from the instance's
+/// values and its rendered realm.
+fn signer(
+    entry: &PlanEntry,
+    renderer: &Renderer,
+    context: &Context,
+    what: &dyn Fn(&str) -> String,
+) -> Result<Option<Signer>> {
+    let EntryValue::Computed(ComputedValue::OAuth1Signature {
+        signature_method,
+        realm,
+    }) = &entry.value
+    else {
+        return Ok(None);
+    };
+    let realm = realm
+        .as_deref()
+        .map(|template| {
+            renderer
+                .header(template, context)
+                .map_err(|message| Error::Render {
+                    what: what(&format!("{} (OAuth realm)", entry.name)),
+                    message,
+                })
+        })
+        .transpose()?;
+    Ok(Some(Signer {
+        method: *signature_method,
+        consumer_key: text_of(context, "consumer_key"),
+        consumer_secret: Secret::new(text_of(context, "consumer_secret")),
+        token: Secret::new(text_of(context, "token")),
+        token_secret: Secret::new(text_of(context, "token_secret")),
+        realm,
+    }))
 }
 
 /// Whether an entry is left out: its template is exactly an optional
@@ -213,7 +259,13 @@ pub(crate) fn build_with_files(
         }
     }
     let mut headers = Vec::with_capacity(plan.headers.len());
+    let mut oauth1 = None;
     for entry in plan.headers.iter().filter(|e| !lacks("header", e)) {
+        let header_what = |n: &str| what(&format!("header `{n}`"));
+        if let Some(signer) = signer(entry, renderer, context, &header_what)? {
+            oauth1 = Some(std::sync::Arc::new(signer));
+            continue;
+        }
         let value = entry_value(entry, renderer, context, true, &|n| {
             what(&format!("header `{n}`"))
         })?;
@@ -349,6 +401,7 @@ pub(crate) fn build_with_files(
             .retry
             .as_ref()
             .map_or(RetryPolicy::AnyFailure, |retry| retry.value),
+        signer: oauth1,
     })
 }
 
@@ -392,6 +445,40 @@ impl HttpRequest {
         method_name(self.method)
     }
 
+    /// The `Authorization` header of an `oauth1` request as it is about to
+    /// be sent, with a new nonce and timestamp: `None` for other requests,
+    /// `Err` when the system gives no randomness for a nonce.
+    pub(crate) fn oauth1_authorization(&self) -> Option<Result<String>> {
+        let signer = self.signer.as_ref()?;
+        let form = match &self.body {
+            Some(RequestBody::Form(text) | RequestBody::Raw(text)) if self.has_form_body() => {
+                Some(text.as_bytes())
+            }
+            _ => None,
+        };
+        let signed = Signed {
+            method: self.method_name(),
+            url: &self.url,
+            form,
+        };
+        Some(signer.authorization(signed).ok_or_else(|| Error::Render {
+            what: format!("{}: header `Authorization`", self.label),
+            message: "the system gave no randomness for an OAuth nonce".to_owned(),
+        }))
+    }
+
+    /// Whether the body is sent as `application/x-www-form-urlencoded`,
+    /// the one kind an OAuth 1.0a signature covers (RFC 5849 §3.4.1.3.1).
+    fn has_form_body(&self) -> bool {
+        self.headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("content-type")
+                && value
+                    .split(';')
+                    .next()
+                    .is_some_and(|kind| kind.trim().eq_ignore_ascii_case(FORM_CONTENT_TYPE))
+        })
+    }
+
     /// The URL as logs and messages show it: secrets masked by position
     /// and by search.
     pub(crate) fn shown_url(&self, redactor: &Redactor) -> String {
@@ -425,6 +512,12 @@ impl HttpRequest {
                 redactor.mask_words(value)
             };
             let _ = write!(command, " \\\n  -H {}", quote(&format!("{name}: {value}")));
+        }
+        if self.signer.is_some() {
+            // Signed when sent; the signature, like any credential, never
+            // shows.
+            let header = format!("Authorization: OAuth {REDACTED}");
+            let _ = write!(command, " \\\n  -H {}", quote(&header));
         }
         if let Some(body) = &self.body {
             let text = match body {
@@ -483,6 +576,8 @@ impl HttpRequest {
         command
     }
 }
+
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Headers whose value is a credential whatever it holds.
 fn is_credential_header(name: &str) -> bool {

@@ -378,3 +378,105 @@ async fn an_endpoint_body_is_never_sent_to_another_origin() {
         }
     }
 }
+
+const OAUTH1_ORDERS: &str = r#"
+[auth.signed]
+type = "oauth1"
+signature_method = "HMAC-SHA256"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#;
+
+fn oauth1_values() -> serde_json::Value {
+    json!({
+        "consumer_key": "redirect-consumer",
+        "consumer_secret": "oauth1-consumer-secret-redirect",
+        "token": "oauth1-token-redirect",
+        "token_secret": "oauth1-token-secret-redirect",
+    })
+}
+
+#[tokio::test]
+async fn a_signed_request_follows_to_another_origin_without_its_signature() {
+    for status in REDIRECT_STATUSES {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(&api, OAUTH1_ORDERS, oauth1_values());
+        connection.call("orders", &Call::default()).await.unwrap();
+        let signed = header(&received(&api).await[0], "authorization")
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            signed.starts_with("OAuth oauth_consumer_key=\"redirect-consumer\""),
+            "HTTP {status}: {signed}"
+        );
+        let landed = received(&other).await;
+        assert_eq!(landed.len(), 1, "HTTP {status}");
+        assert_eq!(header(&landed[0], "authorization"), None, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_form_body_is_never_sent_to_another_origin() {
+    let spec = OAUTH1_ORDERS.replace(
+        "method = \"GET\"",
+        "method = \"POST\"\nbody = { type = \"form\", content = { note = \"x\" } }",
+    );
+    for status in [307, 308] {
+        let (api, other) = redirecting_all(status).await;
+        let connection = connect(&api, &spec, oauth1_values());
+        let error = expect_err(connection.call("orders", &Call::default()).await);
+        assert_refused(
+            &error,
+            &api,
+            &other,
+            &[
+                "oauth1-consumer-secret-redirect",
+                "oauth1-token-secret-redirect",
+            ],
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_same_origin_redirect_is_signed_again_for_its_own_url() {
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(ResponseTemplate::new(307).insert_header("Location", "/v2/orders?page=2"))
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&api)
+        .await;
+    let connection = connect(&api, OAUTH1_ORDERS, oauth1_values());
+    connection.call("orders", &Call::default()).await.unwrap();
+    let requests = received(&api).await;
+    assert_eq!(requests.len(), 2);
+    let signature = |request: &wiremock::Request| {
+        let header = header(request, "authorization")
+            .unwrap_or_default()
+            .to_owned();
+        let nonce = header
+            .split("oauth_nonce=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        (header, nonce)
+    };
+    let (first, first_nonce) = signature(&requests[0]);
+    let (second, second_nonce) = signature(&requests[1]);
+    assert!(
+        first.starts_with("OAuth ") && second.starts_with("OAuth "),
+        "{first} / {second}"
+    );
+    assert_ne!(
+        first_nonce, second_nonce,
+        "a redirect is a new request with a new nonce"
+    );
+}

@@ -634,6 +634,17 @@ impl<'a> Analysis<'a> {
                         }
                     }
                 }
+                // So is the realm of an OAuth 1.0a signature.
+                if let AuthMethod::OAuth1(oauth1) = method
+                    && let Some(realm) = &oauth1.realm
+                {
+                    self.add_site(
+                        pointer_push(pointer, "realm"),
+                        realm,
+                        Field::Header,
+                        &[scope],
+                    );
+                }
                 if let Some(apply) = method.apply() {
                     for (name, text) in &apply.headers {
                         self.add_site(

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 
 use crate::model::{
     ApiKeyLocation, AuthMethod, AuthType, AuthorizationCodeAuth, Body, ClientAuth,
-    ClientCredentialsAuth, ClientType, Entry, Pkce, RequestParts, VariableType,
+    ClientCredentialsAuth, ClientType, Entry, Pkce, RequestParts, SignatureMethod, VariableType,
 };
 
 /// A variable an auth type declares by default.
@@ -45,6 +45,21 @@ const CLIENT_SECRET: DefaultVariable =
     variable("client_secret", "Client secret", VariableType::Secret, true);
 const SCOPE: DefaultVariable = variable("scope", "Scope", VariableType::String, false);
 
+/// The credentials of an `oauth1` method. The consumer key identifies
+/// the client, as an OAuth 2 `client_id` does; the token is a credential
+/// of the user's, so it is a secret like its secret.
+pub const OAUTH1_VARIABLES: [DefaultVariable; 4] = [
+    variable("consumer_key", "Consumer key", VariableType::String, true),
+    variable(
+        "consumer_secret",
+        "Consumer secret",
+        VariableType::Secret,
+        true,
+    ),
+    variable("token", "Token", VariableType::Secret, true),
+    variable("token_secret", "Token secret", VariableType::Secret, true),
+];
+
 /// The variables a method's type declares by default.
 pub fn default_variables(method: &AuthMethod) -> Vec<DefaultVariable> {
     match method {
@@ -55,6 +70,7 @@ pub fn default_variables(method: &AuthMethod) -> Vec<DefaultVariable> {
         ],
         AuthMethod::ApiKey(_) => vec![variable("api_key", "API key", VariableType::Secret, true)],
         AuthMethod::Bearer(_) => vec![variable("token", "Token", VariableType::Secret, true)],
+        AuthMethod::OAuth1(_) => OAUTH1_VARIABLES.to_vec(),
         AuthMethod::OAuth2ClientCredentials(_) => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
         AuthMethod::OAuth2AuthorizationCode(m) => match m.effective_client_type() {
             ClientType::Confidential => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
@@ -122,7 +138,10 @@ impl AuthPart {
 pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
     match method {
         AuthMethod::None(_) => vec![],
-        AuthMethod::Basic(_) | AuthMethod::ApiKey(_) | AuthMethod::Bearer(_) => {
+        AuthMethod::Basic(_)
+        | AuthMethod::ApiKey(_)
+        | AuthMethod::Bearer(_)
+        | AuthMethod::OAuth1(_) => {
             vec![AuthPart::Apply]
         }
         AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth { oauth, .. })
@@ -299,6 +318,15 @@ pub enum DefaultValue {
         /// Template of the password.
         password: String,
     },
+    /// `OAuth realm="…", oauth_consumer_key="…", …, oauth_signature="…"`
+    /// of an `oauth1` method (RFC 5849 §3.5.1), signed by the runtime over
+    /// each request as it is sent, from [`OAUTH1_VARIABLES`].
+    OAuth1Signature {
+        /// How the request is signed.
+        signature_method: SignatureMethod,
+        /// Template of the realm, if one is sent.
+        realm: Option<String>,
+    },
 }
 
 impl DefaultValue {
@@ -311,6 +339,12 @@ impl DefaultValue {
             DefaultValue::UserBasicAuth { username, password } => {
                 let mut names = crate::template::simple_names(username);
                 names.extend(crate::template::simple_names(password));
+                names
+            }
+            DefaultValue::OAuth1Signature { realm, .. } => {
+                let mut names: Vec<String> =
+                    OAUTH1_VARIABLES.iter().map(|v| v.name.to_owned()).collect();
+                names.extend(realm.iter().flat_map(|r| crate::template::simple_names(r)));
                 names
             }
         }
@@ -719,6 +753,14 @@ fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
             Header,
             "Authorization",
             DefaultValue::Template("Bearer {{ token }}".into()),
+        )],
+        AuthMethod::OAuth1(m) => vec![entry(
+            Header,
+            "Authorization",
+            DefaultValue::OAuth1Signature {
+                signature_method: m.signature_method,
+                realm: m.realm.clone(),
+            },
         )],
         AuthMethod::OAuth2ClientCredentials(_)
         | AuthMethod::OAuth2AuthorizationCode(_)

@@ -153,24 +153,10 @@ fn report(error: &ValidationError<'_>, instance: &Value, reporter: &mut Reporter
                 .as_array()
                 .map(|o| o.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            // Enumerations are spec keywords, not user data: repeat a short one.
-            let found = match error.instance().as_str() {
-                Some(text) if text.len() <= 40 => format!("`{text}`"),
-                _ => value_word(error.instance()),
-            };
-            let mut finding = finding(format!(
-                "`{here}` must be one of {}, found {found}",
-                quoted_list(&options)
-            ));
-            if let Some(found) = error.instance().as_str() {
-                let suggestion = options
-                    .iter()
-                    .find(|o| o.eq_ignore_ascii_case(found))
-                    .copied()
-                    .or_else(|| did_you_mean(found, options.iter().copied()));
-                finding.fix = suggestion.map(offer);
-            }
-            reporter.report(Target::Value(pointer), finding);
+            reporter.report(
+                Target::Value(pointer),
+                not_one_of(&here, &options, error.instance()),
+            );
         }
         ValidationErrorKind::Pattern { pattern } => {
             let fix = match pattern.as_str() {
@@ -214,6 +200,31 @@ fn report(error: &ValidationError<'_>, instance: &Value, reporter: &mut Reporter
     }
 }
 
+/// A keyword outside its set, with the one it most likely means.
+fn not_one_of(here: &str, options: &[&str], instance: &Value) -> Finding {
+    // Enumerations are spec keywords, not user data: repeat a short one.
+    let found = match instance.as_str() {
+        Some(text) if text.len() <= 40 => format!("`{text}`"),
+        _ => value_word(instance),
+    };
+    let mut finding = Finding::new(
+        &PB002,
+        format!(
+            "`{here}` must be one of {}, found {found}",
+            quoted_list(options)
+        ),
+    );
+    if let Some(found) = instance.as_str() {
+        let suggestion = options
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(found))
+            .copied()
+            .or_else(|| did_you_mean(found, options.iter().copied()));
+        finding.fix = suggestion.map(offer);
+    }
+    finding
+}
+
 /// Reports the errors of a tagged value against the variant its tag names.
 fn report_tagged(
     pointer: &str,
@@ -254,6 +265,25 @@ fn report_tagged(
             for error in branch {
                 report(error, instance, reporter);
             }
+            return;
+        }
+        // An enumeration whose values are documented one by one is a
+        // `oneOf` of constants (`pkce`, `signature_method`).
+        let constant = |error: &ValidationError<'_>| match error.kind() {
+            ValidationErrorKind::Constant { expected_value }
+                if error.instance_path().as_str() == pointer =>
+            {
+                expected_value.as_str().map(str::to_owned)
+            }
+            _ => None,
+        };
+        let options: Vec<String> = branches
+            .iter()
+            .filter_map(|branch| branch.iter().find_map(constant))
+            .collect();
+        if !options.is_empty() && options.len() == branches.len() {
+            let options: Vec<&str> = options.iter().map(String::as_str).collect();
+            reporter.report(Target::Value(pointer), not_one_of(&here, &options, value));
             return;
         }
         let expects_table = branches.iter().flatten().any(|error| {

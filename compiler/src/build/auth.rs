@@ -60,6 +60,13 @@ fn plan_value(value: &DefaultValue, method: &AuthMethod) -> EntryValue {
                 password: password.clone(),
             })
         }
+        DefaultValue::OAuth1Signature {
+            signature_method,
+            realm,
+        } => EntryValue::Computed(ComputedValue::OAuth1Signature {
+            signature_method: *signature_method,
+            realm: realm.clone(),
+        }),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry};
+use patchbay_schema::catalog::{EntryPlace, EntryValue as AuthorEntry, OAUTH1_VARIABLES};
 use patchbay_schema::{Body, Entry, HttpMethod, Part};
 use serde_json::Value;
 
@@ -226,6 +226,12 @@ pub(super) fn request_plan(
             EntryValue::Computed(ComputedValue::UserBasicAuth { username, password }) => {
                 add_text(username, &mut variables);
                 add_text(password, &mut variables);
+            }
+            EntryValue::Computed(ComputedValue::OAuth1Signature { realm, .. }) => {
+                variables.extend(OAUTH1_VARIABLES.iter().map(|v| v.name.to_owned()));
+                if let Some(realm) = realm {
+                    add_text(realm, &mut variables);
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ use super::IDENTIFIER_PATTERN;
 use super::oauth::{
     AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover, OAuthCommon,
 };
+use super::oauth1::OAuth1Auth;
 use super::request::{Body, Entry, HttpMethod};
 use super::variable::Variable;
 
@@ -36,6 +37,10 @@ pub enum AuthMethod {
     OAuth2AuthorizationCode(AuthorizationCodeAuth),
     /// A login request written out in full whose response carries a token.
     TokenRequest(TokenRequestAuth),
+    /// OAuth 1.0a: every request signed with consumer and token secrets
+    /// (RFC 5849).
+    #[serde(rename = "oauth1")]
+    OAuth1(OAuth1Auth),
 }
 
 /// The kind of an auth method, without its settings.
@@ -55,11 +60,13 @@ pub enum AuthType {
     OAuth2AuthorizationCode,
     /// `token_request`.
     TokenRequest,
+    /// `oauth1`.
+    OAuth1,
 }
 
 impl AuthType {
     /// Every auth type, in the order of the design's table.
-    pub const ALL: [AuthType; 7] = [
+    pub const ALL: [AuthType; 8] = [
         AuthType::None,
         AuthType::Basic,
         AuthType::ApiKey,
@@ -67,6 +74,7 @@ impl AuthType {
         AuthType::OAuth2ClientCredentials,
         AuthType::OAuth2AuthorizationCode,
         AuthType::TokenRequest,
+        AuthType::OAuth1,
     ];
 
     /// The `type` as written in a spec.
@@ -79,6 +87,7 @@ impl AuthType {
             AuthType::OAuth2ClientCredentials => "oauth2_client_credentials",
             AuthType::OAuth2AuthorizationCode => "oauth2_authorization_code",
             AuthType::TokenRequest => "token_request",
+            AuthType::OAuth1 => "oauth1",
         }
     }
 
@@ -104,6 +113,7 @@ impl AuthMethod {
             AuthMethod::OAuth2ClientCredentials(_) => AuthType::OAuth2ClientCredentials,
             AuthMethod::OAuth2AuthorizationCode(_) => AuthType::OAuth2AuthorizationCode,
             AuthMethod::TokenRequest(_) => AuthType::TokenRequest,
+            AuthMethod::OAuth1(_) => AuthType::OAuth1,
         }
     }
 
@@ -117,6 +127,7 @@ impl AuthMethod {
             AuthMethod::OAuth2ClientCredentials(m) => m.common.label(),
             AuthMethod::OAuth2AuthorizationCode(m) => m.common.label(),
             AuthMethod::TokenRequest(m) => m.common.label(),
+            AuthMethod::OAuth1(m) => m.common.label(),
         }
     }
 
@@ -130,6 +141,7 @@ impl AuthMethod {
             AuthMethod::OAuth2ClientCredentials(m) => Some(&m.common),
             AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.common),
             AuthMethod::TokenRequest(m) => Some(&m.common),
+            AuthMethod::OAuth1(m) => Some(&m.common),
         }
     }
 

@@ -12,12 +12,14 @@
 mod auth;
 mod endpoint;
 mod oauth;
+mod oauth1;
 mod request;
 mod variable;
 
 pub use auth::*;
 pub use endpoint::*;
 pub use oauth::*;
+pub use oauth1::*;
 pub use request::*;
 pub use variable::*;
 

@@ -191,6 +191,10 @@ registry! {
         "A discovery takes the first entry of the answer (`select = \"first\"`) with no `match`: a user with several accounts gets whichever the API lists first.";
     PB731 "discovered-value-unused", Warning, Semantic(discovered_value_unused),
         "A discovery captures a value that no endpoint request or applied credential of its method uses.";
+    PB740 "oauth1-plaintext-over-http", Warning, Semantic(oauth1_plaintext_over_http),
+        "An `oauth1` method signs with `PLAINTEXT`, which sends both secrets themselves, and an endpoint's URL is plain `http://`.";
+    PB741 "oauth1-parameter-written", Error, Semantic(oauth1_parameter_written),
+        "An endpoint of an `oauth1` method writes an `oauth_…` protocol parameter, which the signature adds itself.";
     PB760 "device-request-without-device-login", Error, Semantic(device_request_without_device_login),
         "A method overrides a device login's requests (`device_authorization_request`, `device_token_request`) but sets no `device_authorization_url`, so it has no device login.";
     PB761 "callback-capture-with-device-login", Error, Semantic(callback_capture_with_device_login),
