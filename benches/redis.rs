@@ -67,7 +67,12 @@ fn connection(connector: &Connector, base: &str) -> Connection {
         ("client_secret".to_owned(), json!("secret")),
     ];
     let instance = Instance::from_values(plan, "cc", &plan.methods["cc"], values.into()).unwrap();
-    Connection::new(&Runtime::new(Options::default()).unwrap(), connector, instance).unwrap()
+    Connection::new(
+        &Runtime::new(Options::default()).unwrap(),
+        connector,
+        instance,
+    )
+    .unwrap()
 }
 
 /// Median seconds per call over the rounds, the first discarded.
@@ -92,7 +97,11 @@ async fn commands_processed(url: &str) -> u64 {
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let info: String = redis::cmd("INFO").arg("stats").query_async(&mut redis).await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
     info.lines()
         .find_map(|line| line.strip_prefix("total_commands_processed:"))
         .unwrap()
@@ -113,7 +122,16 @@ fn main() {
     let folder = std::env::temp_dir().join(format!("patchbay-bench-redis-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let mut server = Command::new("redis-server")
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "yes"])
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+        ])
         .arg("--dir")
         .arg(&folder)
         .stdout(Stdio::null())
@@ -123,7 +141,9 @@ fn main() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let url = format!("redis://127.0.0.1:{port}/0");
-    let plan = compile_source(&SourceFile::new("bench.toml", SPEC)).unwrap().plan;
+    let plan = compile_source(&SourceFile::new("bench.toml", SPEC))
+        .unwrap()
+        .plan;
     let connector = Connector::new(plan);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

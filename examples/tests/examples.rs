@@ -62,7 +62,15 @@ fn redis_workers_share_one_token_through_redis() {
     let redis = RedisServer::start();
     let (output, stdout) = run(
         env!("CARGO_BIN_EXE_redis-workers"),
-        &[&server.url, &redis.url, "--workers", "3", "--calls", "10", "--allow-private-hosts"],
+        &[
+            &server.url,
+            &redis.url,
+            "--workers",
+            "3",
+            "--calls",
+            "10",
+            "--allow-private-hosts",
+        ],
         &[("TASKPAD_CLIENT_SECRET", "cs_test_Zq81mLx0")],
     );
     assert!(output.status.success(), "{output:?}");

@@ -77,7 +77,10 @@ impl EncryptionKeys {
     /// encrypts nothing.
     pub fn with_previous(mut self, id: &str, key: &[u8]) -> Result<Self, ConfigError> {
         if self.ciphers.contains_key(id) {
-            return Err(key_error(id, "this id is given twice; each key needs its own id"));
+            return Err(key_error(
+                id,
+                "this id is given twice; each key needs its own id",
+            ));
         }
         self.add(id, key)?;
         Ok(self)
@@ -227,7 +230,10 @@ mod tests {
         let sealed = keys.seal("a/b/c", b"{\"secret\":1}").unwrap();
         assert!(sealed.starts_with("pb1:k1:"), "{sealed}");
         assert!(!sealed.contains("secret"));
-        assert_eq!(keys.open("a/b/c", sealed.as_bytes()).unwrap(), b"{\"secret\":1}");
+        assert_eq!(
+            keys.open("a/b/c", sealed.as_bytes()).unwrap(),
+            b"{\"secret\":1}"
+        );
         assert!(matches!(
             keys.open("a/b/other", sealed.as_bytes()),
             Err(Unreadable::Tampered(id)) if id == "k1"
@@ -253,13 +259,25 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_without_showing_them() {
-        let short = EncryptionKeys::new("k", &[1u8; 16]).unwrap_err().to_string();
+        let short = EncryptionKeys::new("k", &[1u8; 16])
+            .unwrap_err()
+            .to_string();
         assert!(short.contains("32 bytes, this one has 16"), "{short}");
-        let id = EncryptionKeys::new("no spaces", &[1u8; 32]).unwrap_err().to_string();
+        let id = EncryptionKeys::new("no spaces", &[1u8; 32])
+            .unwrap_err()
+            .to_string();
         assert!(id.contains("(invalid id)"), "{id}");
-        let text = EncryptionKeys::from_base64("k", "SENTINEL!!").unwrap_err().to_string();
-        assert!(text.contains("not standard base64") && !text.contains("SENTINEL"), "{text}");
-        let twice = keys().with_previous("k1", &[2u8; 32]).unwrap_err().to_string();
+        let text = EncryptionKeys::from_base64("k", "SENTINEL!!")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("not standard base64") && !text.contains("SENTINEL"),
+            "{text}"
+        );
+        let twice = keys()
+            .with_previous("k1", &[2u8; 32])
+            .unwrap_err()
+            .to_string();
         assert!(twice.contains("given twice"), "{twice}");
         assert!(!format!("{:?}", keys()).contains('7'));
     }
@@ -271,9 +289,19 @@ mod tests {
         for at in 7..sealed.len() {
             let mut bytes = sealed.clone().into_bytes();
             bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-            assert!(keys.open("k", &bytes).is_err(), "a change at {at} went unseen");
+            assert!(
+                keys.open("k", &bytes).is_err(),
+                "a change at {at} went unseen"
+            );
         }
-        for value in ["", "pb1", "pb1:k1", "pb2:k1:AAAA", "pb1:k1:", "pb1:k 1:AAAA"] {
+        for value in [
+            "",
+            "pb1",
+            "pb1:k1",
+            "pb2:k1:AAAA",
+            "pb1:k1:",
+            "pb1:k 1:AAAA",
+        ] {
             assert!(keys.open("k", value.as_bytes()).is_err(), "{value:?}");
         }
     }

@@ -17,7 +17,7 @@
 //!
 //! While a worker's token is good it asks Redis nothing: the runtime keeps
 //! it in memory. Redis 7 is tested; only commands Valkey shares are used
-//! (`GET`, `SET`, `DEL`, `PEXPIRE`, `EVALSHA`/`EVAL`), but Valkey is
+//! (`GET`, `SET` with `NX PX GET`, `DEL`, `PEXPIRE`, `EVALSHA`/`EVAL`), but Valkey is
 //! untested.
 //!
 //! ```no_run
@@ -46,7 +46,9 @@ pub use store::{RedisStore, RedisStoreOptions};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The Redis URL is not one the client accepts.
-    #[error("the Redis URL is not valid ({0}); use redis://[:password@]host[:port][/db] or rediss:// for TLS")]
+    #[error(
+        "the Redis URL is not valid ({0}); use redis://[:password@]host[:port][/db] or rediss:// for TLS"
+    )]
     Url(String),
     /// An encryption key is not usable.
     #[error("encryption key `{id}`: {problem}")]

@@ -208,12 +208,13 @@ fn redis_error(what: &str, key: &str, error: &RedisError) -> Error {
 impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
         Box::pin(async move {
-            let mut connection = self.connection.clone();
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(self.redis_key(key, "tokens"))
-                .query_async(&mut connection)
-                .await
-                .map_err(|e| redis_error("read", key, &e))?;
+            let tokens_key = self.redis_key(key, "tokens");
+            let value: Option<Vec<u8>> = retried(&self.connection, |mut connection| {
+                let command = redis::cmd("GET").arg(&tokens_key).clone();
+                async move { command.query_async(&mut connection).await }
+            })
+            .await
+            .map_err(|e| redis_error("read", key, &e))?;
             value.map(|value| self.decode(key, &value)).transpose()
         })
     }
@@ -253,19 +254,25 @@ impl Lease {
         let lease_key = store.redis_key(key, "lease");
         let millis = duration_millis(store.options.lease);
         let deadline = Instant::now() + store.options.wait_limit;
-        let mut connection = store.connection.clone();
         let mut pause = FIRST_PAUSE;
+        // `GET` returns the holder found (none: it was set), so that a
+        // retry after a lost answer knows the lease is already its own.
+        let take = redis::cmd("SET")
+            .arg(&lease_key)
+            .arg(&holder)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis)
+            .arg("GET")
+            .clone();
         loop {
-            let taken: Option<String> = redis::cmd("SET")
-                .arg(&lease_key)
-                .arg(&holder)
-                .arg("NX")
-                .arg("PX")
-                .arg(millis)
-                .query_async(&mut connection)
-                .await
-                .map_err(|e| redis_error("take the lease of", key, &e))?;
-            if taken.is_some() {
+            let found: Option<String> = retried(&store.connection, |mut connection| {
+                let take = take.clone();
+                async move { take.query_async(&mut connection).await }
+            })
+            .await
+            .map_err(|e| redis_error("take the lease of", key, &e))?;
+            if found.is_none_or(|found| found == holder) {
                 break;
             }
             if Instant::now() >= deadline {
@@ -302,17 +309,18 @@ impl Lease {
 
     /// Runs the fenced write: `value` written, or the tokens deleted.
     async fn fenced(&self, value: Option<String>, what: &str) -> patchbay_runtime::Result<()> {
-        let mut connection = self.store.connection.clone();
         let script = Script::new(FENCED_WRITE);
-        let mut invocation = script.key(&self.lease_key);
-        invocation.key(&self.tokens_key).arg(&self.holder);
-        if let Some(value) = &value {
-            invocation.arg(value);
-        }
-        let written: i64 = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|e| redis_error(what, &self.key, &e))?;
+        // Writing the same value twice is harmless: a lost answer is retried.
+        let written: i64 = retried(&self.store.connection, |mut connection| {
+            let mut invocation = script.key(&self.lease_key);
+            invocation.key(&self.tokens_key).arg(&self.holder);
+            if let Some(value) = &value {
+                invocation.arg(value);
+            }
+            async move { invocation.invoke_async(&mut connection).await }
+        })
+        .await
+        .map_err(|e| redis_error(what, &self.key, &e))?;
         if written == 1 {
             return Ok(());
         }
@@ -328,10 +336,14 @@ impl Lease {
 impl StoreLease for Lease {
     fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let json = serde_json::to_vec(token)
-                .map_err(|e| Error::Store(format!("cannot write the tokens of `{}`: {e}", self.key)))?;
+            let json = serde_json::to_vec(token).map_err(|e| {
+                Error::Store(format!("cannot write the tokens of `{}`: {e}", self.key))
+            })?;
             let sealed = self.store.keys.seal(&self.key, &json).map_err(|why| {
-                Error::Store(format!("cannot encrypt the tokens of `{}`: {why}", self.key))
+                Error::Store(format!(
+                    "cannot encrypt the tokens of `{}`: {why}",
+                    self.key
+                ))
             })?;
             self.fenced(Some(sealed), "save").await
         })
@@ -379,18 +391,38 @@ impl Drop for Lease {
 }
 
 async fn release(
-    mut connection: ConnectionManager,
+    connection: ConnectionManager,
     lease_key: &str,
     holder: &str,
     key: &str,
 ) -> patchbay_runtime::Result<()> {
-    let _: i64 = Script::new(RELEASE)
-        .key(lease_key)
-        .arg(holder)
-        .invoke_async(&mut connection)
-        .await
-        .map_err(|e| redis_error("release the lease of", key, &e))?;
+    let script = Script::new(RELEASE);
+    let _: i64 = retried(&connection, |mut connection| {
+        let mut invocation = script.key(lease_key);
+        invocation.arg(holder);
+        async move { invocation.invoke_async(&mut connection).await }
+    })
+    .await
+    .map_err(|e| redis_error("release the lease of", key, &e))?;
     Ok(())
+}
+
+/// Runs an operation, and once more if the connection was found broken:
+/// the connection manager reconnects after that first failure, so a Redis
+/// that came back answers the second try, and a worker's first call after
+/// an outage does not fail. Every operation here may run twice.
+async fn retried<T, F, Run>(connection: &ConnectionManager, operation: F) -> redis::RedisResult<T>
+where
+    F: Fn(ConnectionManager) -> Run,
+    Run: Future<Output = redis::RedisResult<T>>,
+{
+    match operation(connection.clone()).await {
+        Err(error) if error.is_io_error() || error.is_connection_dropped() => {
+            tracing::debug!(%error, "Redis connection broken; trying once more");
+            operation(connection.clone()).await
+        }
+        outcome => outcome,
+    }
 }
 
 /// Extends the lease every third of its time until aborted or lost. A
@@ -427,5 +459,7 @@ async fn keep(
 }
 
 fn duration_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }

@@ -25,7 +25,9 @@ fn token(access: &str) -> StoredToken {
         lifetime: Some(3600),
         scope: None,
         captures: BTreeMap::new(),
-        discovered: [("cloud_id".to_owned(), serde_json::json!("c-1"))].into_iter().collect(),
+        discovered: [("cloud_id".to_owned(), serde_json::json!("c-1"))]
+            .into_iter()
+            .collect(),
         candidates: Vec::new(),
     }
 }
@@ -43,7 +45,9 @@ async fn connect(redis: &RedisServer, keys: EncryptionKeys, lease: Duration) -> 
         .with_lease(lease)
         .with_wait_limit(Duration::from_secs(5))
         .with_timeout(Duration::from_millis(500));
-    RedisStore::connect_with(&redis.url(), keys, options).await.unwrap()
+    RedisStore::connect_with(&redis.url(), keys, options)
+        .await
+        .unwrap()
 }
 
 async fn save(store: &RedisStore, token: &StoredToken) {
@@ -62,11 +66,20 @@ async fn raw(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
 }
 
 async fn raw_get(redis: &RedisServer, key: &str) -> Option<String> {
-    redis::cmd("GET").arg(key).query_async(&mut raw(redis).await).await.unwrap()
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut raw(redis).await)
+        .await
+        .unwrap()
 }
 
 async fn raw_set(redis: &RedisServer, key: &str, value: &str) {
-    let () = redis::cmd("SET").arg(key).arg(value).query_async(&mut raw(redis).await).await.unwrap();
+    let () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query_async(&mut raw(redis).await)
+        .await
+        .unwrap();
 }
 
 const TOKENS: &str = "patchbay:{shop/code/customer-7}:tokens";
@@ -81,7 +94,10 @@ async fn tokens_are_encrypted_at_rest_and_read_back_whole() {
     let raw = raw_get(&redis, TOKENS).await.unwrap();
     assert!(raw.starts_with("pb1:2026-01:"), "{raw}");
     assert!(!raw.contains("SENTINEL") && !raw.contains("c-1"), "{raw}");
-    assert_eq!(store.load(KEY).await.unwrap(), Some(token("SENTINEL-access")));
+    assert_eq!(
+        store.load(KEY).await.unwrap(),
+        Some(token("SENTINEL-access"))
+    );
     assert!(store.shares_client_tokens());
     // Deleting goes through the lease too.
     let lease = store.lock(KEY).await.unwrap();
@@ -98,7 +114,10 @@ async fn keys_rotate_old_values_read_with_a_previous_key_and_new_ones_use_the_cu
 
     let without_old = connect(&redis, new_key(), Duration::from_secs(5)).await;
     let message = without_old.load(KEY).await.unwrap_err().to_string();
-    assert!(message.contains("encrypted with key `2026-01`"), "{message}");
+    assert!(
+        message.contains("encrypted with key `2026-01`"),
+        "{message}"
+    );
     assert!(message.contains("it has: 2026-07"), "{message}");
     assert!(message.contains("with_previous"), "{message}");
     // An unknown key is not a logout: the value is still there.
@@ -108,7 +127,12 @@ async fn keys_rotate_old_values_read_with_a_previous_key_and_new_ones_use_the_cu
     let rotated = connect(&redis, rotated, Duration::from_secs(5)).await;
     assert_eq!(rotated.load(KEY).await.unwrap(), Some(token("a-1")));
     save(&rotated, &token("a-2")).await;
-    assert!(raw_get(&redis, TOKENS).await.unwrap().starts_with("pb1:2026-07:"));
+    assert!(
+        raw_get(&redis, TOKENS)
+            .await
+            .unwrap()
+            .starts_with("pb1:2026-07:")
+    );
     assert_eq!(without_old.load(KEY).await.unwrap(), Some(token("a-2")));
 }
 
@@ -126,24 +150,43 @@ async fn a_tampered_value_is_a_clear_error_and_is_kept() {
     let changed = String::from_utf8(changed).unwrap();
     raw_set(&redis, TOKENS, &changed).await;
     let message = store.load(KEY).await.unwrap_err().to_string();
-    assert!(message.contains("fail authentication with key `2026-01`"), "{message}");
+    assert!(
+        message.contains("fail authentication with key `2026-01`"),
+        "{message}"
+    );
     assert!(message.contains("nothing was used or deleted"), "{message}");
-    assert_eq!(raw_get(&redis, TOKENS).await.as_deref(), Some(changed.as_str()));
+    assert_eq!(
+        raw_get(&redis, TOKENS).await.as_deref(),
+        Some(changed.as_str())
+    );
 
     // The value of another connection copied over this one.
     let other = "patchbay:{shop/code/customer-8}:tokens";
     raw_set(&redis, other, &sealed).await;
     let copied: Option<String> = raw_get(&redis, other).await;
     let copied_store = store.clone();
-    let message = copied_store.load("shop/code/customer-8").await.unwrap_err().to_string();
-    assert!(message.contains("fail authentication"), "{message} ({copied:?})");
+    let message = copied_store
+        .load("shop/code/customer-8")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("fail authentication"),
+        "{message} ({copied:?})"
+    );
 
     // Not a value this store writes at all.
-    for junk in ["{\"access_token\":\"plain\"}", "pb1:../../etc:AAAA", "", "pb1:2026-01:!!"] {
+    for junk in [
+        "{\"access_token\":\"plain\"}",
+        "pb1:../../etc:AAAA",
+        "",
+        "pb1:2026-01:!!",
+    ] {
         raw_set(&redis, TOKENS, junk).await;
         let message = store.load(KEY).await.unwrap_err().to_string();
         assert!(
-            message.contains("not a value patchbay wrote") || message.contains("fail authentication"),
+            message.contains("not a value patchbay wrote")
+                || message.contains("fail authentication"),
             "{junk:?}: {message}"
         );
         assert!(!message.contains("plain"), "{message}");
@@ -167,7 +210,10 @@ async fn a_lease_is_exclusive_and_extended_while_held() {
     assert!(!waiter.is_finished(), "the lease was not extended");
     held.save(&token("held")).await.unwrap();
     held.release().await.unwrap();
-    let waited = tokio::time::timeout(Duration::from_secs(2), waiter).await.unwrap().unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(2), waiter)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(waited >= Duration::from_millis(1800), "{waited:?}");
     assert_eq!(raw_get(&redis, LEASE).await, None, "released");
 }
@@ -180,17 +226,27 @@ async fn a_holder_whose_lease_ended_cannot_write_over_the_next_holders_tokens() 
     let stalled = store.lock(KEY).await.unwrap();
     // The holder stalls (a pause, a partition): its lease ends without an
     // extension, and another worker takes it.
-    let () = redis::cmd("DEL").arg(LEASE).query_async(&mut raw(&redis).await).await.unwrap();
+    let () = redis::cmd("DEL")
+        .arg(LEASE)
+        .query_async(&mut raw(&redis).await)
+        .await
+        .unwrap();
     let next = store.lock(KEY).await.unwrap();
     next.save(&token("newer")).await.unwrap();
 
     let message = stalled.save(&token("stale")).await.unwrap_err().to_string();
-    assert!(message.contains("ended before this worker could save"), "{message}");
+    assert!(
+        message.contains("ended before this worker could save"),
+        "{message}"
+    );
     let message = stalled.delete().await.unwrap_err().to_string();
     assert!(message.contains("could delete"), "{message}");
     // Its release leaves the other holder's lease alone.
     stalled.release().await.unwrap();
-    assert!(raw_get(&redis, LEASE).await.is_some(), "the stale holder released another's lease");
+    assert!(
+        raw_get(&redis, LEASE).await.is_some(),
+        "the stale holder released another's lease"
+    );
     next.release().await.unwrap();
     assert_eq!(store.load(KEY).await.unwrap(), Some(token("newer")));
 }
@@ -201,10 +257,15 @@ async fn a_lease_held_too_long_is_a_clear_error_for_the_waiter() {
     let options = RedisStoreOptions::default()
         .with_lease(Duration::from_secs(5))
         .with_wait_limit(Duration::from_millis(300));
-    let store = RedisStore::connect_with(&redis.url(), old_key(), options).await.unwrap();
+    let store = RedisStore::connect_with(&redis.url(), old_key(), options)
+        .await
+        .unwrap();
     let _held = store.lock(KEY).await.unwrap();
     let message = store.lock(KEY).await.err().unwrap().to_string();
-    assert!(message.contains("another worker has held the token lease"), "{message}");
+    assert!(
+        message.contains("another worker has held the token lease"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -226,5 +287,8 @@ async fn connection_errors_never_show_the_password() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(bad.contains("not valid") && !bad.contains(PASSWORD), "{bad}");
+    assert!(
+        bad.contains("not valid") && !bad.contains(PASSWORD),
+        "{bad}"
+    );
 }

@@ -22,7 +22,9 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use common::{PASSWORD, RedisServer};
 use patchbay_redis::{EncryptionKeys, RedisStore, RedisStoreOptions};
-use patchbay_runtime::{Call, Connection, Connector, Instance, Options, Runtime, StoredToken, TokenStore};
+use patchbay_runtime::{
+    Call, Connection, Connector, Instance, Options, Runtime, StoredToken, TokenStore,
+};
 use patchbay_schema::SourceFile;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -103,7 +105,9 @@ impl Provider {
         ledger.issued += 1;
         let n = ledger.issued;
         let access = format!("at-{n}");
-        ledger.access.insert(access.clone(), Instant::now() + LIFETIME);
+        ledger
+            .access
+            .insert(access.clone(), Instant::now() + LIFETIME);
         let mut body = json!({
             "access_token": access,
             "token_type": "Bearer",
@@ -118,7 +122,10 @@ impl Provider {
     }
 }
 
-async fn token(State(provider): State<Arc<Provider>>, Form(form): Form<BTreeMap<String, String>>) -> Response {
+async fn token(
+    State(provider): State<Arc<Provider>>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {
             let mut ledger = provider.ledger.lock().unwrap();
@@ -135,17 +142,26 @@ async fn token(State(provider): State<Arc<Provider>>, Form(form): Form<BTreeMap<
             }
             let answer = {
                 let mut ledger = provider.ledger.lock().unwrap();
-                if ledger.refresh.is_some() && form.get("refresh_token") == ledger.refresh.as_ref() {
+                if ledger.refresh.is_some() && form.get("refresh_token") == ledger.refresh.as_ref()
+                {
                     Json(provider.issue(&mut ledger, true)).into_response()
                 } else {
                     ledger.invalid_grants += 1;
-                    (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid_grant" }))).into_response()
+                    (
+                        StatusCode::BAD_REQUEST,
+                        Json(json!({ "error": "invalid_grant" })),
+                    )
+                        .into_response()
                 }
             };
             provider.refreshed.notify_waiters();
             answer
         }
-        _ => (StatusCode::BAD_REQUEST, Json(json!({ "error": "unsupported_grant_type" }))).into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "unsupported_grant_type" })),
+        )
+            .into_response(),
     }
 }
 
@@ -165,7 +181,11 @@ async fn orders(State(provider): State<Arc<Provider>>, headers: HeaderMap) -> Re
         Json(json!([])).into_response()
     } else {
         ledger.refused_calls += 1;
-        (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_token" }))).into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_token" })),
+        )
+            .into_response()
     }
 }
 
@@ -303,7 +323,13 @@ fn worker_child() {
 
 fn spawn_worker(job: &Job) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "worker_child", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "worker_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(WORKER, job.env())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -325,9 +351,22 @@ fn finish(mut child: Child, limit: Duration) -> (usize, usize, String) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut output = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut output).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut output).unwrap();
-    assert!(output.contains(DONE), "the worker did not finish:\n{output}");
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut output)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut output)
+        .unwrap();
+    assert!(
+        output.contains(DONE),
+        "the worker did not finish:\n{output}"
+    );
     let number = |name: &str| -> usize {
         let at = output.find(name).unwrap() + name.len();
         output[at..]
@@ -342,7 +381,13 @@ fn finish(mut child: Child, limit: Duration) -> (usize, usize, String) {
 
 /// Runs `workers` processes of `callers` callers for `seconds`; every call
 /// must succeed. The run's elapsed time and the calls made.
-async fn run_workers(redis: &RedisServer, base: &str, method: &str, workers: usize, seconds: f64) -> (Duration, usize) {
+async fn run_workers(
+    redis: &RedisServer,
+    base: &str,
+    method: &str,
+    workers: usize,
+    seconds: f64,
+) -> (Duration, usize) {
     let job = Job {
         redis: redis.url(),
         base: base.to_owned(),
@@ -381,7 +426,10 @@ async fn store(redis: &RedisServer) -> RedisStore {
 /// Stores a login whose access token has expired, with `rt-0`.
 async fn seed_login(store: &RedisStore, provider: &Provider) {
     provider.ledger.lock().unwrap().refresh = Some("rt-0".to_owned());
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let lease = store.lock(KEY).await.unwrap();
     lease
         .save(&StoredToken {
@@ -418,8 +466,16 @@ async fn four_workers_share_one_client_credentials_token_at_a_time() {
         ledger.issued,
         ledger.refused_calls
     );
-    assert!(ledger.issued <= bound, "{} token requests in {elapsed:?}", ledger.issued);
-    assert!(ledger.issued >= 15, "tokens must expire and be renewed: {}", ledger.issued);
+    assert!(
+        ledger.issued <= bound,
+        "{} token requests in {elapsed:?}",
+        ledger.issued
+    );
+    assert!(
+        ledger.issued >= 15,
+        "tokens must expire and be renewed: {}",
+        ledger.issued
+    );
     // Each successful call was answered once by the server.
     assert_eq!(ledger.calls, calls);
 }
@@ -442,7 +498,11 @@ async fn rotating_refresh_tokens_under_contention_are_never_reused() {
     );
     assert_eq!(ledger.invalid_grants, 0);
     let bound = (elapsed.as_secs_f64() / LIFETIME.as_secs_f64()).ceil() as usize + 1;
-    assert!(ledger.issued <= bound && ledger.issued >= 5, "{} refreshes", ledger.issued);
+    assert!(
+        ledger.issued <= bound && ledger.issued >= 5,
+        "{} refreshes",
+        ledger.issued
+    );
     // The stored refresh token is the one the server honours now.
     let stored = store.load(KEY).await.unwrap().unwrap();
     assert_eq!(stored.refresh_token, ledger.refresh);
@@ -480,8 +540,14 @@ async fn a_worker_killed_while_holding_the_lease_is_taken_over_after_it_expires(
     connection.call("orders", &Call::default()).await.unwrap();
     let waited = killed.elapsed();
     println!("the lease of a killed worker was taken over after {waited:?}");
-    assert!(waited >= Duration::from_millis(300), "the lease was not respected: {waited:?}");
-    assert!(waited < Duration::from_secs(4), "the lease outlived its holder: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(300),
+        "the lease was not respected: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(4),
+        "the lease outlived its holder: {waited:?}"
+    );
     let ledger = provider.ledger.lock().unwrap();
     assert_eq!((ledger.issued, ledger.invalid_grants), (1, 0));
     let stored = store.load(KEY).await.unwrap().unwrap();
@@ -505,7 +571,9 @@ async fn calls_fail_clearly_while_redis_is_down_and_recover_after_without_losing
             tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let outcome = connection.call("orders", &Call::default()).await;
-                    log.lock().unwrap().push((Instant::now(), outcome.map(drop).map_err(|e| e.to_string())));
+                    log.lock()
+                        .unwrap()
+                        .push((Instant::now(), outcome.map(drop).map_err(|e| e.to_string())));
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             })
@@ -534,17 +602,31 @@ async fn calls_fail_clearly_while_redis_is_down_and_recover_after_without_losing
         assert!(message.contains("Redis"), "{message}");
         assert!(!message.contains(PASSWORD), "{message}");
     }
-    println!("while Redis was down: {} failed calls, e.g. {}", down.len(), down[0]);
+    println!(
+        "while Redis was down: {} failed calls, e.g. {}",
+        down.len(),
+        down[0]
+    );
     let late: Vec<_> = log
         .iter()
         .filter(|(at, _)| *at > restarted + Duration::from_secs(2))
         .collect();
-    assert!(late.len() > 20, "too few calls after the restart: {}", late.len());
+    assert!(
+        late.len() > 20,
+        "too few calls after the restart: {}",
+        late.len()
+    );
     for (_, outcome) in &late {
-        assert!(outcome.is_ok(), "a call still failed after recovery: {outcome:?}");
+        assert!(
+            outcome.is_ok(),
+            "a call still failed after recovery: {outcome:?}"
+        );
     }
     let ledger = provider.ledger.lock().unwrap();
     assert_eq!(ledger.invalid_grants, 0);
     let stored = store.load(KEY).await.unwrap().unwrap();
-    assert_eq!(stored.refresh_token, ledger.refresh, "the newest refresh token was kept");
+    assert_eq!(
+        stored.refresh_token, ledger.refresh,
+        "the newest refresh token was kept"
+    );
 }

@@ -95,8 +95,7 @@ impl From<&Token> for StoredToken {
             refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_owned()),
             token_type: token.token_type.clone(),
             expires_at: expires_at.map(|d| d.as_secs()),
-            expires_at_millis: expires_at
-                .map(|d| u16::try_from(d.subsec_millis()).unwrap_or(999)),
+            expires_at_millis: expires_at.map(|d| u16::try_from(d.subsec_millis()).unwrap_or(999)),
             lifetime: token.lifetime.map(|d| d.as_secs()),
             scope: token.scope.clone(),
             captures: token
@@ -293,7 +292,9 @@ impl StoreLease for FileLease {
 
 /// Runs a file operation off the async workers: a lock file may be held
 /// by another process for as long as its refresh takes.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::Store(format!("the token store's file task failed: {e}")))?

@@ -393,7 +393,10 @@ async fn a_login_stores_the_discovered_values_and_a_failed_discovery_runs_again(
         "{error}"
     );
     assert_no_secrets(&error, &[SECRET, ACCESS, "RT-SENTINEL-discovery"]);
-    let stored: StoredToken = store.load_blocking("t/code/i").unwrap().expect("the login is kept");
+    let stored: StoredToken = store
+        .load_blocking("t/code/i")
+        .unwrap()
+        .expect("the login is kept");
     assert!(stored.discovered.is_empty());
 
     // The next call runs the discovery again, now with the site granted,

@@ -18,7 +18,8 @@ use common::{
     assert_no_secrets, basic, connect, expect_err, form, header, query, received, received_at,
 };
 use patchbay_runtime::{
-    Call, Connection, Error, FileStore, PendingLogin, StoreFuture, StoreLease, StoredToken, TokenStore,
+    Call, Connection, Error, FileStore, PendingLogin, StoreFuture, StoreLease, StoredToken,
+    TokenStore,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
@@ -663,7 +664,12 @@ async fn a_refresh_rotates_and_persists_the_refresh_token() {
     let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
     login(&connection).await;
     assert_eq!(
-        store.load_blocking(KEY).unwrap().unwrap().refresh_token.as_deref(),
+        store
+            .load_blocking(KEY)
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .as_deref(),
         Some(REFRESH)
     );
     connection.call("orders", &Call::default()).await.unwrap();

@@ -60,7 +60,9 @@ fn config() -> Result<Config, Failure> {
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize, Failure> {
             let value = args.next().ok_or(format!("{name} needs a number"))?;
-            Ok(value.parse().map_err(|_| format!("{name}: `{value}` is not a number"))?)
+            Ok(value
+                .parse()
+                .map_err(|_| format!("{name}: `{value}` is not a number"))?)
         };
         match arg.as_str() {
             "--workers" => config.workers = number("--workers")?.clamp(1, 16),
@@ -109,7 +111,12 @@ fn supervise(config: &Config) -> Result<(), Failure> {
     for number in 1..=config.workers {
         let mut command = Command::new(&program);
         command
-            .args([&config.taskpad, &config.redis, "--worker", &number.to_string()])
+            .args([
+                &config.taskpad,
+                &config.redis,
+                "--worker",
+                &number.to_string(),
+            ])
             .args(["--calls", &config.calls.to_string()])
             .env(KEY_VARIABLE, &key)
             .stdout(Stdio::inherit());
@@ -169,7 +176,8 @@ async fn worker(config: &Config, number: usize) -> Result<(), Failure> {
 
     // ANCHOR: redis_store
     // Once per process: one Redis store for every connection.
-    let store: Arc<dyn TokenStore> = Arc::new(RedisStore::connect(&config.redis, keys(&key)?).await?);
+    let store: Arc<dyn TokenStore> =
+        Arc::new(RedisStore::connect(&config.redis, keys(&key)?).await?);
     // ANCHOR_END: redis_store
 
     let spec = SourceFile::new("taskpad.toml", TASKPAD_SPEC);
@@ -189,7 +197,8 @@ async fn worker(config: &Config, number: usize) -> Result<(), Failure> {
     // ANCHOR: shared_connection
     // Per instance, in every worker: the same key, so the workers share
     // its token (and, for a login, its refreshes).
-    let connection = Connection::new(&runtime, &connector, instance)?.with_store(store, INSTANCE_KEY);
+    let connection =
+        Connection::new(&runtime, &connector, instance)?.with_store(store, INSTANCE_KEY);
     // ANCHOR_END: shared_connection
 
     let connection = Arc::new(connection);
@@ -206,7 +215,11 @@ async fn worker(config: &Config, number: usize) -> Result<(), Failure> {
     }
     println!("worker {number}: {done} of {} calls answered", config.calls);
     if let Some(first) = failures.first() {
-        return Err(format!("worker {number}: {} calls failed, first: {first}", failures.len()).into());
+        return Err(format!(
+            "worker {number}: {} calls failed, first: {first}",
+            failures.len()
+        )
+        .into());
     }
     Ok(())
 }

@@ -65,7 +65,14 @@ impl RedisServer {
         ));
         std::fs::create_dir_all(&folder).expect("its folder");
         let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", ""])
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+            ])
             .arg("--dir")
             .arg(&folder)
             .stdout(Stdio::null())
@@ -73,7 +80,10 @@ impl RedisServer {
             .expect("redis-server is not installed: run `apt-get install -y redis-server`");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "redis-server did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         RedisServer {

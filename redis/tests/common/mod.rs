@@ -12,10 +12,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The password the test servers require: the tests check that no
 /// message shows it.
-pub const PASSWORD: &str = "SENTINEL-redis-password";
+pub(crate) const PASSWORD: &str = "SENTINEL-redis-password";
 
 /// A running `redis-server` of a test.
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     child: Option<Child>,
     folder: PathBuf,
     port: u16,
@@ -23,7 +23,7 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Starts one on a free port, in a new folder.
-    pub fn start(name: &str) -> Self {
+    pub(crate) fn start(name: &str) -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -48,13 +48,13 @@ impl RedisServer {
     }
 
     /// The URL of this server, password included.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://:{PASSWORD}@127.0.0.1:{}/0", self.port)
     }
 
     /// (Re)starts the server on its port and folder, waiting until it
     /// answers.
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         assert!(self.child.is_none(), "the server is running");
         let binary = which_redis_server();
         let child = Command::new(binary)
@@ -89,7 +89,9 @@ impl RedisServer {
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
                 use std::io::{Read, Write};
                 let ping = format!("AUTH {PASSWORD}\r\nPING\r\n");
-                stream.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(1)))
+                    .unwrap();
                 if stream.write_all(ping.as_bytes()).is_ok() {
                     let mut answer = Vec::new();
                     let mut buffer = [0u8; 64];
@@ -116,7 +118,7 @@ impl RedisServer {
 
     /// Stops it as an orderly shutdown does (SIGTERM: the append-only file
     /// is complete), waiting until it has exited.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };

@@ -201,9 +201,9 @@ impl TokenCache {
     /// authorization-code login always, a requested token when the store
     /// is shared.
     fn store_for(&self, source: TokenSource) -> Option<&(Arc<dyn TokenStore>, String)> {
-        self.store.as_ref().filter(|(store, _)| {
-            source == TokenSource::Login || store.shares_client_tokens()
-        })
+        self.store
+            .as_ref()
+            .filter(|(store, _)| source == TokenSource::Login || store.shares_client_tokens())
     }
 
     /// The current token, unless it is about to expire or is `stale` (the
@@ -416,7 +416,9 @@ impl TokenCache {
     pub(crate) async fn revoke(&self, auth: &Auth<'_>) -> Result<Logout> {
         let mut slot = self.slot.lock().await;
         let lease = self.lease().await?;
-        let outcome = self.revoke_under(auth, slot.clone(), lease.as_deref()).await;
+        let outcome = self
+            .revoke_under(auth, slot.clone(), lease.as_deref())
+            .await;
         release(lease).await;
         if outcome.is_ok() {
             *slot = None;
