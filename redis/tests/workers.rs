@@ -69,7 +69,10 @@ fn keys() -> EncryptionKeys {
 }
 
 /// Runs the multi-process tests one at a time: they share two cores.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What each call of the restart test ended with, and when.
+type CallLog = Arc<Mutex<Vec<(Instant, Result<(), String>)>>>;
 
 // ---- the OAuth server ---------------------------------------------------------
 
@@ -453,7 +456,7 @@ async fn seed_login(store: &RedisStore, provider: &Provider) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_workers_share_one_client_credentials_token_at_a_time() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let redis = RedisServer::start("cc");
     let provider = Arc::new(Provider::default());
     let base = serve(Arc::clone(&provider)).await;
@@ -482,13 +485,14 @@ async fn four_workers_share_one_client_credentials_token_at_a_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotating_refresh_tokens_under_contention_are_never_reused() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let redis = RedisServer::start("rotation");
     let provider = Arc::new(Provider::default());
     let base = serve(Arc::clone(&provider)).await;
     let store = store(&redis).await;
     seed_login(&store, &provider).await;
     let (elapsed, calls) = run_workers(&redis, &base, "code", 4, 8.0).await;
+    let stored = store.load(KEY).await.unwrap().unwrap();
     let ledger = provider.ledger.lock().unwrap();
     println!(
         "rotation: {calls} calls in {:.1} s, {} refreshes, {} invalid_grant",
@@ -504,13 +508,12 @@ async fn rotating_refresh_tokens_under_contention_are_never_reused() {
         ledger.issued
     );
     // The stored refresh token is the one the server honours now.
-    let stored = store.load(KEY).await.unwrap().unwrap();
     assert_eq!(stored.refresh_token, ledger.refresh);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_while_holding_the_lease_is_taken_over_after_it_expires() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let redis = RedisServer::start("kill");
     let provider = Arc::new(Provider::default());
     provider.hang_refreshes.store(1, Ordering::SeqCst);
@@ -548,22 +551,25 @@ async fn a_worker_killed_while_holding_the_lease_is_taken_over_after_it_expires(
         waited < Duration::from_secs(4),
         "the lease outlived its holder: {waited:?}"
     );
-    let ledger = provider.ledger.lock().unwrap();
-    assert_eq!((ledger.issued, ledger.invalid_grants), (1, 0));
+    let counts = {
+        let ledger = provider.ledger.lock().unwrap();
+        (ledger.issued, ledger.invalid_grants)
+    };
+    assert_eq!(counts, (1, 0), "one refresh, by the worker that took over");
     let stored = store.load(KEY).await.unwrap().unwrap();
     assert_eq!(stored.refresh_token.as_deref(), Some("rt-1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_fail_clearly_while_redis_is_down_and_recover_after_without_losing_tokens() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let mut redis = RedisServer::start("restart");
     let provider = Arc::new(Provider::default());
     let base = serve(Arc::clone(&provider)).await;
     let store = store(&redis).await;
     seed_login(&store, &provider).await;
     let connection = Arc::new(connection(&base, "code", self::store(&redis).await));
-    let log: Arc<Mutex<Vec<(Instant, Result<(), String>)>>> = Arc::default();
+    let log: CallLog = Arc::default();
     let deadline = Instant::now() + Duration::from_secs(9);
     let callers: Vec<_> = (0..10)
         .map(|_| {
@@ -591,7 +597,7 @@ async fn calls_fail_clearly_while_redis_is_down_and_recover_after_without_losing
     for caller in callers {
         caller.await.unwrap();
     }
-    let log = log.lock().unwrap();
+    let log = std::mem::take(&mut *log.lock().unwrap());
     let down: Vec<&String> = log
         .iter()
         .filter(|(at, _)| *at > stopped && *at < restarted)
@@ -622,9 +628,9 @@ async fn calls_fail_clearly_while_redis_is_down_and_recover_after_without_losing
             "a call still failed after recovery: {outcome:?}"
         );
     }
+    let stored = store.load(KEY).await.unwrap().unwrap();
     let ledger = provider.ledger.lock().unwrap();
     assert_eq!(ledger.invalid_grants, 0);
-    let stored = store.load(KEY).await.unwrap().unwrap();
     assert_eq!(
         stored.refresh_token, ledger.refresh,
         "the newest refresh token was kept"

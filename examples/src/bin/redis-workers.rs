@@ -102,7 +102,7 @@ fn supervise(config: &Config) -> Result<(), Failure> {
         Ok(key) => key,
         Err(_) => {
             let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes)?;
+            getrandom::fill(&mut bytes).map_err(|e| format!("no random key: {e}"))?;
             STANDARD.encode(bytes)
         }
     };

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use patchbay_runtime::{Error, Result, StoreFuture, StoreLease, StoredToken, TokenStore};
+use patchbay_runtime::{Error, StoreFuture, StoreLease, StoredToken, TokenStore};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 // ANCHOR: token_store
@@ -82,6 +82,8 @@ fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use patchbay_runtime::Result;
 
     use super::*;
 
