@@ -306,6 +306,17 @@ impl TokenCache {
         current: Option<Token>,
         stale: Option<&Secret>,
     ) -> Result<Token> {
+        // Another process's refresh, read without waiting for the lease.
+        if let Some((store, key)) = &self.store {
+            let max_margin = auth.http.options().max_token_margin;
+            let fresh =
+                store.load(key).await?.map(Token::from).filter(|token| {
+                    usable(token, stale, max_margin) && !auth.needs_discovery(token)
+                });
+            if let Some(token) = fresh {
+                return Ok(token);
+            }
+        }
         let lease = self.lease().await?;
         let outcome = self
             .refresh_under(auth, current, stale, lease.as_deref())
