@@ -112,10 +112,10 @@ impl TokenCache {
     }
 
     /// Makes the token a login's `exchange` obtains the current one, stored
-    /// first. The store's lock is taken before the exchange is made (a
+    /// first. The store's lease is taken before the exchange is made (a
     /// future does nothing until awaited): an authorization code is spent
-    /// by its exchange, so a store that cannot be locked must fail before
-    /// it, not after, or the login is lost.
+    /// by its exchange, so a store that cannot hand out a lease must fail
+    /// before it, not after, or the login is lost.
     ///
     /// The method's discovery (if any) runs with the new token before it is
     /// stored: a new login may be another account, so earlier discovered
