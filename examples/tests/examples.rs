@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::TaskpadServer;
+use common::{RedisServer, TaskpadServer};
 
 fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> (Output, String) {
     let output = Command::new(program)
@@ -54,6 +54,44 @@ fn list_tasks_reports_a_refused_client_secret() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("invalid_client"), "{stderr}");
     assert!(!stderr.contains("not-the-secret"), "{stderr}");
+}
+
+#[test]
+fn redis_workers_share_one_token_through_redis() {
+    let server = TaskpadServer::start();
+    let redis = RedisServer::start();
+    let (output, stdout) = run(
+        env!("CARGO_BIN_EXE_redis-workers"),
+        &[
+            &server.url,
+            &redis.url,
+            "--workers",
+            "3",
+            "--calls",
+            "10",
+            "--allow-private-hosts",
+        ],
+        &[("TASKPAD_CLIENT_SECRET", "cs_test_Zq81mLx0")],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    let summary = lines.pop().unwrap_or_default();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "worker 1: 10 of 10 calls answered",
+            "worker 2: 10 of 10 calls answered",
+            "worker 3: 10 of 10 calls answered",
+        ]
+    );
+    assert!(
+        summary.starts_with(
+            "3 workers done; Redis holds one encrypted token for taskpad/client_credentials/acme, valid for"
+        ),
+        "{summary}"
+    );
+    assert!(!stdout.contains("cs_test_Zq81mLx0"));
 }
 
 #[test]

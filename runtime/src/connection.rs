@@ -206,7 +206,9 @@ impl Connection {
 
     /// Keeps this connection's tokens in `store` under `key` (its identity,
     /// e.g. `connector/method/instance`), so that they survive the process
-    /// and refreshes are serialised across processes.
+    /// and refreshes are serialised across processes. A store that
+    /// [shares client tokens](TokenStore::shares_client_tokens) keeps a
+    /// requested token too, one for every process.
     pub fn with_store(mut self, store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
         self.tokens.set_store(store, key.into());
         self
@@ -316,8 +318,10 @@ impl Connection {
     }
 
     /// The tokens stored for this connection, if any (for `auth status`).
-    pub fn stored_token(&self) -> Result<Option<Token>> {
-        self.tokens.stored()
+    /// A connection with no token in memory yet takes them as its own,
+    /// so that its dry runs show the values captured at login.
+    pub async fn stored_token(&self) -> Result<Option<Token>> {
+        self.tokens.stored().await
     }
 
     /// Revokes the refresh token (or the access token) at `revoke_url`
@@ -446,8 +450,10 @@ impl Connection {
 
     /// The requests a call would send, without sending anything: the token
     /// request (for token methods) and the endpoint request, with the
-    /// access token as a placeholder. Render them with
-    /// [`HttpRequest::to_curl`] and [`Connection::redactor`].
+    /// access token as a placeholder. Values captured at login come from
+    /// the token in memory (after a call, or [`Connection::stored_token`]).
+    /// Render them with [`HttpRequest::to_curl`] and
+    /// [`Connection::redactor`].
     ///
     /// ```no_run
     /// # fn example(connection: patchbay_runtime::Connection) -> patchbay_runtime::Result<()> {
@@ -501,7 +507,7 @@ impl Connection {
         }
         // After a login, values captured from the callback (QuickBooks'
         // realmId) are known; the token itself stays a placeholder.
-        let stored = self.stored_token().ok().flatten();
+        let stored = self.tokens.known();
         let plan = self.endpoint(endpoint)?;
         let mut context = self.endpoint_context(plan, call, true)?;
         if let Some(token) = &stored {

@@ -38,7 +38,7 @@
 //! path each: the [`Runtime`], [`Connector`] and [`Connection`] with what
 //! their calls take and return; instances ([`Instance`], [`InstanceFile`]);
 //! the authorization-code login ([`PendingLogin`]); token stores
-//! ([`TokenStore`], [`StoredToken`], [`StoreLock`], and the default
+//! ([`TokenStore`], [`StoredToken`], [`StoreLease`], [`StoreFuture`], and the default
 //! [`FileStore`]) for a service that keeps tokens elsewhere; and secrets
 //! with the [`Redactor`] every text shown to a user passes through.
 //!
@@ -84,7 +84,7 @@ pub use pagination::{Page, Pages};
 pub use private_file::{lock_private_file, read_private_file, write_private_file};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
-pub use store::{FileStore, StoreLock, StoredToken, TokenStore};
+pub use store::{FileStore, StoreFuture, StoreLease, StoredToken, TokenStore};
 pub use token::{RENEWAL_SHARE_OF_LIFETIME, Token, TokenInfo};
 
 /// The renderer, request builder and token-response reader, for the

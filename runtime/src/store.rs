@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indexmap::IndexMap;
@@ -47,6 +48,11 @@ pub struct StoredToken {
     /// Expiry, seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The milliseconds past `expires_at`'s second: processes sharing
+    /// tokens that live a second or two must agree on when they expire
+    /// (absent in stores written before it was kept, which read as 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_millis: Option<u16>,
     /// The lifetime it was issued with, in seconds (absent in stores
     /// written before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,14 +87,15 @@ impl fmt::Debug for StoredToken {
 
 impl From<&Token> for StoredToken {
     fn from(token: &Token) -> Self {
+        let expires_at = token
+            .expires_at
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok());
         StoredToken {
             access_token: token.access_token.expose().to_owned(),
             refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_owned()),
             token_type: token.token_type.clone(),
-            expires_at: token
-                .expires_at
-                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-                .map(|d| d.as_secs()),
+            expires_at: expires_at.map(|d| d.as_secs()),
+            expires_at_millis: expires_at.map(|d| u16::try_from(d.subsec_millis()).unwrap_or(999)),
             lifetime: token.lifetime.map(|d| d.as_secs()),
             scope: token.scope.clone(),
             captures: token
@@ -108,7 +115,10 @@ impl From<StoredToken> for Token {
             access_token: Secret::new(stored.access_token),
             token_type: stored.token_type,
             // A tampered or foreign store may hold any `u64`.
-            expires_at: stored.expires_at.map(|s| since_epoch(SystemTime::now(), s)),
+            expires_at: stored.expires_at.map(|s| {
+                let millis = stored.expires_at_millis.unwrap_or(0).min(999);
+                since_epoch(SystemTime::now(), s) + Duration::from_millis(millis.into())
+            }),
             lifetime: stored
                 .lifetime
                 .map(|s| Duration::from_secs(s).min(LONGEST_LIFETIME)),
@@ -121,89 +131,119 @@ impl From<StoredToken> for Token {
     }
 }
 
-/// A held cross-process lock; released when dropped.
-pub trait StoreLock: Send {}
+/// What a [`TokenStore`] or [`StoreLease`] method returns: a boxed future,
+/// so that stores stay usable as `Arc<dyn TokenStore>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// A held lease on one key's tokens, across processes: the only way to
+/// change them. A store whose lease can expire (Redis) refuses a write
+/// through a lease it no longer holds, so a worker that stalled past its
+/// lease cannot overwrite the tokens its successor saved.
+///
+/// Dropping a lease releases it too, perhaps later; [`StoreLease::release`]
+/// releases it now.
+pub trait StoreLease: Send + Sync {
+    /// Replaces the stored tokens, atomically.
+    fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()>;
+    /// Forgets the stored tokens.
+    fn delete(&self) -> StoreFuture<'_, ()>;
+    /// Releases the lease, so that a waiting process takes it at once.
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()> {
+        drop(self);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
 
 /// Where tokens are kept. Keys are the connection's identity
-/// (`connector/method/instance`). `save` is only called while the key's
-/// [`TokenStore::lock`] is held.
+/// (`connector/method/instance`). Tokens change only through the key's
+/// [`TokenStore::lock`], which the runtime takes before it logs in,
+/// refreshes, requests a shared token or logs out, and under which it
+/// re-reads the tokens first: concurrent processes make one token request.
 ///
-/// A store of a service's own (a database, Redis) implements it; this one
-/// keeps tokens in memory, with a lock per key for one process:
+/// A store of a service's own (a database row with a row lock, Redis)
+/// implements it; the methods return boxed futures. This one keeps tokens
+/// in memory, with a lease per key for one process:
 ///
 /// ```
-/// use std::collections::{HashMap, HashSet};
-/// use std::sync::{Arc, Condvar, Mutex};
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
 ///
-/// use patchbay_runtime::{Error, Result, StoreLock, StoredToken, TokenStore};
+/// use patchbay_runtime::{Error, StoreFuture, StoreLease, StoredToken, TokenStore};
+/// use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+///
+/// type Rows = Arc<Mutex<HashMap<String, StoredToken>>>;
 ///
 /// #[derive(Debug, Default)]
 /// struct MemoryStore {
-///     tokens: Mutex<HashMap<String, StoredToken>>,
-///     /// Keys whose lock is held, and a signal when one is released.
-///     held: Arc<(Mutex<HashSet<String>>, Condvar)>,
+///     rows: Rows,
+///     /// One lock per key.
+///     locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
 /// }
 ///
 /// /// Holds a key's lock until dropped.
 /// struct Held {
-///     held: Arc<(Mutex<HashSet<String>>, Condvar)>,
+///     rows: Rows,
 ///     key: String,
-/// }
-///
-/// impl StoreLock for Held {}
-///
-/// impl Drop for Held {
-///     fn drop(&mut self) {
-///         let (keys, released) = &*self.held;
-///         if let Ok(mut keys) = keys.lock() {
-///             keys.remove(&self.key);
-///         }
-///         released.notify_all();
-///     }
+///     _guard: OwnedMutexGuard<()>,
 /// }
 ///
 /// fn poisoned(e: impl std::fmt::Display) -> Error {
 ///     Error::Store(e.to_string())
 /// }
 ///
-/// impl TokenStore for MemoryStore {
-///     fn load(&self, key: &str) -> Result<Option<StoredToken>> {
-///         Ok(self.tokens.lock().map_err(poisoned)?.get(key).cloned())
+/// impl StoreLease for Held {
+///     fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+///         Box::pin(async move {
+///             self.rows.lock().map_err(poisoned)?.insert(self.key.clone(), token.clone());
+///             Ok(())
+///         })
 ///     }
-///     fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
-///         self.tokens.lock().map_err(poisoned)?.insert(key.to_owned(), token.clone());
-///         Ok(())
-///     }
-///     fn delete(&self, key: &str) -> Result<()> {
-///         self.tokens.lock().map_err(poisoned)?.remove(key);
-///         Ok(())
-///     }
-///     fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
-///         let (keys, released) = &*self.held;
-///         let mut keys = keys.lock().map_err(poisoned)?;
-///         while keys.contains(key) {
-///             keys = released.wait(keys).map_err(poisoned)?;
-///         }
-///         keys.insert(key.to_owned());
-///         Ok(Box::new(Held { held: Arc::clone(&self.held), key: key.to_owned() }))
+///     fn delete(&self) -> StoreFuture<'_, ()> {
+///         Box::pin(async move {
+///             self.rows.lock().map_err(poisoned)?.remove(&self.key);
+///             Ok(())
+///         })
 ///     }
 /// }
 ///
+/// impl TokenStore for MemoryStore {
+///     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+///         Box::pin(async move { Ok(self.rows.lock().map_err(poisoned)?.get(key).cloned()) })
+///     }
+///     fn lock<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Box<dyn StoreLease>> {
+///         Box::pin(async move {
+///             let lock = Arc::clone(
+///                 self.locks.lock().map_err(poisoned)?.entry(key.to_owned()).or_default(),
+///             );
+///             let guard = lock.lock_owned().await;
+///             let held = Held { rows: Arc::clone(&self.rows), key: key.to_owned(), _guard: guard };
+///             Ok(Box::new(held) as Box<dyn StoreLease>)
+///         })
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryStore::default();
-/// let _lock = store.lock("shop/code/main")?;
-/// assert_eq!(store.load("shop/code/main")?, None);
+/// let lease = store.lock("shop/code/main").await?;
+/// assert_eq!(store.load("shop/code/main").await?, None);
+/// lease.release().await?;
 /// # Ok::<(), Error>(())
+/// # }).unwrap();
 /// ```
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// The stored tokens, if any.
-    fn load(&self, key: &str) -> Result<Option<StoredToken>>;
-    /// Replaces the stored tokens, atomically.
-    fn save(&self, key: &str, token: &StoredToken) -> Result<()>;
-    /// Forgets the tokens.
-    fn delete(&self, key: &str) -> Result<()>;
-    /// Takes the key's exclusive lock, across processes, blocking until it
-    /// is free. Refreshes happen under it.
-    fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>>;
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>>;
+    /// Takes the key's exclusive lease, across processes, waiting until it
+    /// is free.
+    fn lock<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Box<dyn StoreLease>>;
+    /// Whether processes share this store, so that tokens a method
+    /// requests with the instance's values (client credentials) are kept
+    /// in it and requested once for all of them. A store on one machine
+    /// (the CLI's files) says no: such tokens are requested per process
+    /// and never written down.
+    fn shares_client_tokens(&self) -> bool {
+        false
+    }
 }
 
 /// The default store: a folder of JSON files, mode 0600.
@@ -230,9 +270,35 @@ pub struct FileStore {
     folder: PathBuf,
 }
 
-struct FileLock(#[allow(dead_code)] File);
+/// A held lock file of one key, and where its tokens are written.
+struct FileLease {
+    store: FileStore,
+    key: String,
+    /// Holds the lock until dropped.
+    _lock: File,
+}
 
-impl StoreLock for FileLock {}
+impl StoreLease for FileLease {
+    fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        let (store, key, token) = (self.store.clone(), self.key.clone(), token.clone());
+        Box::pin(blocking(move || store.save_blocking(&key, &token)))
+    }
+
+    fn delete(&self) -> StoreFuture<'_, ()> {
+        let (store, key) = (self.store.clone(), self.key.clone());
+        Box::pin(blocking(move || store.delete_now(&key)))
+    }
+}
+
+/// Runs a file operation off the async workers: a lock file may be held
+/// by another process for as long as its refresh takes.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Store(format!("the token store's file task failed: {e}")))?
+}
 
 fn store_error(what: &str, path: &Path, error: impl fmt::Display) -> Error {
     Error::Store(format!("{what} {}: {error}", path.display()))
@@ -335,8 +401,10 @@ fn file_name(key: &str) -> String {
         .collect()
 }
 
-impl TokenStore for FileStore {
-    fn load(&self, key: &str) -> Result<Option<StoredToken>> {
+impl FileStore {
+    /// The stored tokens, read on this thread: for a program without an
+    /// async runtime (the runtime reads through [`TokenStore::load`]).
+    pub fn load_blocking(&self, key: &str) -> Result<Option<StoredToken>> {
         if !self.check_folder(false)? {
             return Ok(None);
         }
@@ -352,7 +420,11 @@ impl TokenStore for FileStore {
             .map_err(|e| store_error("cannot parse", &path, e))
     }
 
-    fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
+    /// Replaces the stored tokens, atomically, on this thread and without
+    /// the key's lock: for a program without an async runtime that knows no
+    /// process refreshes them meanwhile (the runtime saves through a
+    /// [`StoreLease`]).
+    pub fn save_blocking(&self, key: &str, token: &StoredToken) -> Result<()> {
         self.check_folder(true)?;
         let path = self.path(key);
         let bytes =
@@ -361,7 +433,7 @@ impl TokenStore for FileStore {
             .map_err(|e| store_error("cannot write", &path, e))
     }
 
-    fn delete(&self, key: &str) -> Result<()> {
+    fn delete_now(&self, key: &str) -> Result<()> {
         let path = self.path(key);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
@@ -370,7 +442,7 @@ impl TokenStore for FileStore {
         }
     }
 
-    fn lock(&self, key: &str) -> Result<Box<dyn StoreLock>> {
+    fn lock_now(&self, key: &str) -> Result<File> {
         self.check_folder(true)?;
         let path = self.folder.join(format!("{}.lock", file_name(key)));
         let file = private_file::lock_private_file(&path).map_err(|e| {
@@ -393,7 +465,30 @@ impl TokenStore for FileStore {
                 }
             }
         }
-        Ok(Box::new(FileLock(file)))
+        Ok(file)
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        let (store, key) = (self.clone(), key.to_owned());
+        Box::pin(blocking(move || store.load_blocking(&key)))
+    }
+
+    fn lock<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Box<dyn StoreLease>> {
+        let (store, key) = (self.clone(), key.to_owned());
+        Box::pin(async move {
+            let lease = blocking(move || {
+                let lock = store.lock_now(&key)?;
+                Ok(FileLease {
+                    store,
+                    key,
+                    _lock: lock,
+                })
+            })
+            .await?;
+            Ok(Box::new(lease) as Box<dyn StoreLease>)
+        })
     }
 }
 
@@ -414,6 +509,7 @@ mod tests {
             refresh_token: Some("r-1".into()),
             token_type: Some("Bearer".into()),
             expires_at: Some(2_000_000_000),
+            expires_at_millis: None,
             lifetime: Some(3600),
             scope: None,
             captures: BTreeMap::new(),
@@ -425,13 +521,13 @@ mod tests {
     #[test]
     fn saves_loads_and_deletes() {
         let store = temp_store("roundtrip");
-        assert_eq!(store.load("a/b/c").unwrap(), None);
-        store.save("a/b/c", &token("t-1")).unwrap();
-        store.save("a/b/c", &token("t-2")).unwrap();
-        assert_eq!(store.load("a/b/c").unwrap(), Some(token("t-2")));
-        store.delete("a/b/c").unwrap();
-        assert_eq!(store.load("a/b/c").unwrap(), None);
-        store.delete("a/b/c").unwrap();
+        assert_eq!(store.load_blocking("a/b/c").unwrap(), None);
+        store.save_blocking("a/b/c", &token("t-1")).unwrap();
+        store.save_blocking("a/b/c", &token("t-2")).unwrap();
+        assert_eq!(store.load_blocking("a/b/c").unwrap(), Some(token("t-2")));
+        store.delete_now("a/b/c").unwrap();
+        assert_eq!(store.load_blocking("a/b/c").unwrap(), None);
+        store.delete_now("a/b/c").unwrap();
     }
 
     #[cfg(unix)]
@@ -451,7 +547,7 @@ mod tests {
     fn files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let store = temp_store("mode");
-        store.save("k", &token("t")).unwrap();
+        store.save_blocking("k", &token("t")).unwrap();
         let mode = std::fs::metadata(store.path("k"))
             .unwrap()
             .permissions()
@@ -465,11 +561,11 @@ mod tests {
             std::env::temp_dir().join(format!("patchbay-store-lazy-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
         let store = FileStore::new(folder.join("tokens")).unwrap();
-        assert_eq!(store.load("k").unwrap(), None);
-        store.delete("k").unwrap();
+        assert_eq!(store.load_blocking("k").unwrap(), None);
+        store.delete_now("k").unwrap();
         assert!(!folder.exists(), "reading and deleting create nothing");
-        store.save("k", &token("t")).unwrap();
-        assert_eq!(store.load("k").unwrap(), Some(token("t")));
+        store.save_blocking("k", &token("t")).unwrap();
+        assert_eq!(store.load_blocking("k").unwrap(), Some(token("t")));
         std::fs::remove_dir_all(&folder).unwrap();
     }
 
@@ -479,13 +575,13 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         for mode in [0o777, 0o770, 0o702] {
             let store = temp_store(&format!("shared-{mode:o}"));
-            store.save("k", &token("t")).unwrap();
+            store.save_blocking("k", &token("t")).unwrap();
             std::fs::set_permissions(&store.folder, std::fs::Permissions::from_mode(mode)).unwrap();
             let chmod = format!("chmod 700 {}", store.folder.display());
             for error in [
-                store.load("k").unwrap_err(),
-                store.save("k", &token("t2")).unwrap_err(),
-                store.lock("k").err().unwrap(),
+                store.load_blocking("k").unwrap_err(),
+                store.save_blocking("k", &token("t2")).unwrap_err(),
+                store.lock_now("k").unwrap_err(),
             ] {
                 let message = error.to_string();
                 assert!(message.contains("writable by other users"), "{message}");
@@ -493,7 +589,7 @@ mod tests {
             }
             std::fs::set_permissions(&store.folder, std::fs::Permissions::from_mode(0o700))
                 .unwrap();
-            assert_eq!(store.load("k").unwrap(), Some(token("t")));
+            assert_eq!(store.load_blocking("k").unwrap(), Some(token("t")));
         }
     }
 
@@ -504,7 +600,7 @@ mod tests {
         std::fs::create_dir_all(&store.folder).unwrap();
         let target = store.folder.join("elsewhere");
         std::os::unix::fs::symlink(&target, store.folder.join("k.lock")).unwrap();
-        let message = store.lock("k").err().unwrap().to_string();
+        let message = store.lock_now("k").unwrap_err().to_string();
         assert!(message.contains("k.lock is a symbolic link"), "{message}");
         assert!(!target.exists(), "nothing is created through the link");
     }
@@ -517,7 +613,7 @@ mod tests {
         let planted = store.folder.join("planted.json");
         std::fs::write(&planted, serde_json::to_vec(&token("planted")).unwrap()).unwrap();
         std::os::unix::fs::symlink(&planted, store.path("k")).unwrap();
-        let message = store.load("k").unwrap_err().to_string();
+        let message = store.load_blocking("k").unwrap_err().to_string();
         assert!(message.contains("k.json is a symbolic link"), "{message}");
     }
 
@@ -533,11 +629,11 @@ mod tests {
     #[test]
     fn the_lock_is_exclusive() {
         let store = temp_store("lock");
-        let held = store.lock("k").unwrap();
+        let held = store.lock_now("k").unwrap();
         let store2 = store.clone();
         let (sender, receiver) = std::sync::mpsc::channel();
         let waiter = std::thread::spawn(move || {
-            let _lock = store2.lock("k").unwrap();
+            let _lock = store2.lock_now("k").unwrap();
             sender.send(()).unwrap();
         });
         assert!(

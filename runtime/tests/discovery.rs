@@ -393,14 +393,17 @@ async fn a_login_stores_the_discovered_values_and_a_failed_discovery_runs_again(
         "{error}"
     );
     assert_no_secrets(&error, &[SECRET, ACCESS, "RT-SENTINEL-discovery"]);
-    let stored: StoredToken = store.load("t/code/i").unwrap().expect("the login is kept");
+    let stored: StoredToken = store
+        .load_blocking("t/code/i")
+        .unwrap()
+        .expect("the login is kept");
     assert!(stored.discovered.is_empty());
 
     // The next call runs the discovery again, now with the site granted,
     // and keeps the value and the candidates with the tokens.
     let response = connection.call("myself", &Call::default()).await.unwrap();
     assert_eq!(response.status, 200);
-    let stored = store.load("t/code/i").unwrap().unwrap();
+    let stored = store.load_blocking("t/code/i").unwrap().unwrap();
     assert_eq!(
         stored.discovered["cloud_id"],
         "9f3d2c1b-0000-4000-8000-000000000002"

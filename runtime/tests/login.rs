@@ -18,7 +18,8 @@ use common::{
     assert_no_secrets, basic, connect, expect_err, form, header, query, received, received_at,
 };
 use patchbay_runtime::{
-    Call, Connection, Error, FileStore, PendingLogin, StoreLock, StoredToken, TokenStore,
+    Call, Connection, Error, FileStore, PendingLogin, StoreFuture, StoreLease, StoredToken,
+    TokenStore,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
@@ -600,7 +601,7 @@ async fn the_callbacks_accounts_server_receives_the_token_refresh_and_revoke_req
         .unwrap();
     assert_eq!(received_at(&dc, "/token").await.len(), 1);
     // Stored with the tokens, for refreshes and revocation in later runs.
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(
         stored.captures.get("accounts_server"),
         Some(&json!(dc.uri()))
@@ -643,7 +644,7 @@ async fn a_forged_accounts_server_is_refused_before_any_request() {
     }
     assert!(received(&dc).await.is_empty());
     assert!(received(&base).await.is_empty());
-    assert!(connection.stored_token().unwrap().is_none());
+    assert!(connection.stored_token().await.unwrap().is_none());
 }
 
 // ---- refresh with a file store ---------------------------------------------
@@ -663,7 +664,12 @@ async fn a_refresh_rotates_and_persists_the_refresh_token() {
     let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
     login(&connection).await;
     assert_eq!(
-        store.load(KEY).unwrap().unwrap().refresh_token.as_deref(),
+        store
+            .load_blocking(KEY)
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .as_deref(),
         Some(REFRESH)
     );
     connection.call("orders", &Call::default()).await.unwrap();
@@ -687,10 +693,10 @@ async fn a_refresh_rotates_and_persists_the_refresh_token() {
         Some("Bearer AT-sentinel-2")
     );
 
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(stored.access_token, "AT-sentinel-2");
     assert_eq!(stored.refresh_token.as_deref(), Some("RT-sentinel-2"));
-    let stored = connection.stored_token().unwrap().unwrap();
+    let stored = connection.stored_token().await.unwrap().unwrap();
     assert_eq!(stored.refresh_token.unwrap().expose(), "RT-sentinel-2");
 
     // The refreshed token is fresh: no second refresh.
@@ -714,7 +720,7 @@ async fn a_refresh_without_a_refresh_token_keeps_the_old_one() {
     login(&connection).await;
     connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(stored.access_token, "AT-sentinel-2");
     assert_eq!(stored.refresh_token.as_deref(), Some(REFRESH));
 }
@@ -734,7 +740,7 @@ async fn a_refresh_with_a_huge_expires_in_is_saved_not_a_panic() {
     let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
     login(&connection).await;
     connection.call("orders", &Call::default()).await.unwrap();
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(stored.refresh_token.as_deref(), Some("RT-sentinel-2"));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -765,7 +771,7 @@ async fn a_rotated_refresh_token_is_kept_when_the_rest_of_the_response_is_unusab
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert!(matches!(error, Error::TokenResponse(_)), "{error:?}");
     assert_clean(&error, Some(&pending));
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(stored.refresh_token.as_deref(), Some("RT-sentinel-2"));
     assert_eq!(stored.access_token, ACCESS);
 }
@@ -778,11 +784,11 @@ async fn a_stored_expiry_of_u64_max_is_the_far_future() {
     ok_at(&server, "/orders").await;
     let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
     login(&connection).await;
-    let mut stored = store.load(KEY).unwrap().unwrap();
+    let mut stored = store.load_blocking(KEY).unwrap().unwrap();
     stored.expires_at = Some(u64::MAX);
-    store.save(KEY, &stored).unwrap();
+    store.save_blocking(KEY, &stored).unwrap();
     let (reopened, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
-    let token = reopened.stored_token().unwrap().unwrap();
+    let token = reopened.stored_token().await.unwrap().unwrap();
     assert!(token.expires_at.unwrap() > SystemTime::now());
     assert!(token.info().expires_in.is_some());
     reopened.call("orders", &Call::default()).await.unwrap();
@@ -823,12 +829,12 @@ impl Respond for RefusedAfterAnotherRefresh {
         if header(request, "authorization") == Some(&format!("Bearer {OTHER_ACCESS}")) {
             return ResponseTemplate::new(200).set_body_json(json!([]));
         }
-        let mut newer = self.store.load(KEY).unwrap().unwrap();
+        let mut newer = self.store.load_blocking(KEY).unwrap().unwrap();
         newer.access_token = OTHER_ACCESS.to_owned();
         newer.refresh_token = Some("RT-sentinel-other".to_owned());
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         newer.expires_at = Some(now.as_secs() + 30);
-        self.store.save(KEY, &newer).unwrap();
+        self.store.save_blocking(KEY, &newer).unwrap();
         ResponseTemplate::new(401).set_body_json(json!({ "error": "invalid_token" }))
     }
 }
@@ -875,17 +881,11 @@ async fn after_a_401_the_newer_stored_token_is_taken_not_refreshed_again() {
 struct Unlockable;
 
 impl TokenStore for Unlockable {
-    fn load(&self, _: &str) -> Result<Option<StoredToken>, Error> {
-        Ok(None)
+    fn load<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async { Ok(None) })
     }
-    fn save(&self, _: &str, _: &StoredToken) -> Result<(), Error> {
-        Ok(())
-    }
-    fn delete(&self, _: &str) -> Result<(), Error> {
-        Ok(())
-    }
-    fn lock(&self, _: &str) -> Result<Box<dyn StoreLock>, Error> {
-        Err(Error::Store("cannot lock t.lock: no space left".into()))
+    fn lock<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Box<dyn StoreLease>> {
+        Box::pin(async { Err(Error::Store("cannot lock t.lock: no space left".into())) })
     }
 }
 
@@ -926,8 +926,8 @@ async fn invalid_grant_on_refresh_requires_a_new_login_and_forgets_the_tokens() 
     assert!(matches!(error, Error::LoginRequired { .. }), "{error:?}");
     assert_clean(&error, Some(&pending));
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
-    assert_eq!(store.load(KEY).unwrap(), None);
-    assert!(connection.stored_token().unwrap().is_none());
+    assert_eq!(store.load_blocking(KEY).unwrap(), None);
+    assert!(connection.stored_token().await.unwrap().is_none());
     assert!(received_at(&server, "/orders").await.is_empty());
 }
 
@@ -944,7 +944,7 @@ async fn with_nothing_stored_a_call_needs_a_login_and_sends_nothing() {
     let error = expect_err(connection.token().await);
     assert!(matches!(error, Error::LoginRequired { .. }), "{error:?}");
     assert!(received(&server).await.is_empty());
-    assert!(connection.stored_token().unwrap().is_none());
+    assert!(connection.stored_token().await.unwrap().is_none());
 
     // And without any store at all.
     let connection = connect(&server, &spec(""), confidential());
@@ -969,7 +969,7 @@ async fn logout_revokes_the_refresh_token_and_forgets_the_tokens() {
         .await;
     let (connection, store) = with_store(connect(&server, &spec(""), confidential()), &dir);
     login(&connection).await;
-    assert!(store.load(KEY).unwrap().is_some());
+    assert!(store.load_blocking(KEY).unwrap().is_some());
 
     assert_eq!(
         connection.logout().await.unwrap(),
@@ -992,8 +992,8 @@ async fn logout_revokes_the_refresh_token_and_forgets_the_tokens() {
         Some(basic("my+client:s3cr%2Bt%3A%25%2Fx-login-secret").as_str())
     );
 
-    assert_eq!(store.load(KEY).unwrap(), None);
-    assert!(connection.stored_token().unwrap().is_none());
+    assert_eq!(store.load_blocking(KEY).unwrap(), None);
+    assert!(connection.stored_token().await.unwrap().is_none());
     // The cached token is gone too: a call needs a new login.
     let error = expect_err(connection.call("orders", &Call::default()).await);
     assert!(matches!(error, Error::LoginRequired { .. }), "{error:?}");

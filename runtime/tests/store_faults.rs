@@ -84,6 +84,7 @@ fn big_token(fill: char, refresh: &str) -> StoredToken {
         refresh_token: Some(refresh.to_owned()),
         token_type: Some("Bearer".to_owned()),
         expires_at: Some(2_000_000_000),
+        expires_at_millis: None,
         lifetime: Some(3600),
         scope: Some("read write".to_owned()),
         captures: BTreeMap::from([("realm_id".to_owned(), json!("42"))]),
@@ -98,6 +99,7 @@ fn seed_token() -> StoredToken {
         refresh_token: Some("seed-refresh".to_owned()),
         token_type: None,
         expires_at: None,
+        expires_at_millis: None,
         lifetime: None,
         scope: None,
         captures: BTreeMap::new(),
@@ -118,7 +120,7 @@ fn writer_child() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut n = 0usize;
     while Instant::now() < deadline {
-        store.save(KEY, &tokens[n % 2]).unwrap();
+        store.save_blocking(KEY, &tokens[n % 2]).unwrap();
         n += 1;
     }
 }
@@ -138,11 +140,11 @@ fn a_write_killed_midway_leaves_old_or_new_tokens() {
     let mut seen = [0usize; 2];
     for round in 0..KILLS {
         // The seed marks "the child has not written yet".
-        store.save(KEY, &seed).unwrap();
+        store.save_blocking(KEY, &seed).unwrap();
         let mut child = spawn_self("writer_child", &[(WRITER_DIR, &folder)], false);
         let wait_until = Instant::now() + Duration::from_secs(10);
         loop {
-            let loaded = store.load(KEY).unwrap().unwrap();
+            let loaded = store.load_blocking(KEY).unwrap().unwrap();
             if loaded != seed {
                 break;
             }
@@ -161,7 +163,7 @@ fn a_write_killed_midway_leaves_old_or_new_tokens() {
         let status = child.wait().unwrap();
         assert!(!status.success(), "round {round}: the child was not killed");
 
-        match store.load(KEY) {
+        match store.load_blocking(KEY) {
             Ok(Some(token)) if token == a => seen[0] += 1,
             Ok(Some(token)) if token == b => seen[1] += 1,
             Ok(Some(token)) => panic!(
@@ -202,7 +204,7 @@ fn a_write_killed_midway_leaves_old_or_new_tokens() {
         }
     }
     // The final file is still complete and loads.
-    assert!(store.load(KEY).unwrap().is_some());
+    assert!(store.load_blocking(KEY).unwrap().is_some());
 }
 
 // ---- two processes refresh at once -----------------------------------------
@@ -324,13 +326,14 @@ async fn two_processes_refreshing_make_one_refresh_request() {
         .unwrap()
         .as_secs();
     store
-        .save(
+        .save_blocking(
             KEY,
             &StoredToken {
                 access_token: "AT-OLD".to_owned(),
                 refresh_token: Some("RT-OLD".to_owned()),
                 token_type: Some("Bearer".to_owned()),
                 expires_at: Some(now - 100),
+                expires_at_millis: None,
                 lifetime: Some(3600),
                 scope: None,
                 captures: BTreeMap::new(),
@@ -384,7 +387,7 @@ async fn two_processes_refreshing_make_one_refresh_request() {
     for request in &orders {
         assert_eq!(header(request, "authorization"), Some("Bearer AT-NEW-1"));
     }
-    let stored = store.load(KEY).unwrap().unwrap();
+    let stored = store.load_blocking(KEY).unwrap().unwrap();
     assert_eq!(stored.access_token, "AT-NEW-1");
     assert_eq!(stored.refresh_token.as_deref(), Some("RT-ROTATED-1"));
     eprintln!("store_faults: two refreshing processes done in {elapsed:?}");

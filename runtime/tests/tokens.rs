@@ -1,5 +1,6 @@
 //! Token responses (expiry, OAuth errors, captures) and the token cache
-//! (reuse, renewal, one request in flight, renewal on 401).
+//! (reuse, renewal, one request in flight, renewal on 401, one token for
+//! every process when the store is shared).
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -591,4 +592,110 @@ async fn an_endpoint_error_body_echoing_the_token_is_redacted() {
     );
     assert!(error.to_string().contains("forbidden for token"), "{error}");
     assert_no_secrets(&error, &["echoed-token-123", SECRET]);
+}
+
+// ---- client-credentials tokens and the store ----------------------------------
+
+/// A store in memory that says whether other processes share it.
+#[derive(Debug)]
+struct MemoryStore {
+    shared: bool,
+    row: Arc<std::sync::Mutex<Option<patchbay_runtime::StoredToken>>>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl MemoryStore {
+    fn new(shared: bool) -> Self {
+        MemoryStore {
+            shared,
+            row: Arc::default(),
+            lock: Arc::default(),
+        }
+    }
+}
+
+/// The lease of a [`MemoryStore`]: its row and the lock it holds.
+struct Lease {
+    row: Arc<std::sync::Mutex<Option<patchbay_runtime::StoredToken>>>,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl patchbay_runtime::StoreLease for Lease {
+    fn save<'a>(
+        &'a self,
+        token: &'a patchbay_runtime::StoredToken,
+    ) -> patchbay_runtime::StoreFuture<'a, ()> {
+        *self.row.lock().unwrap() = Some(token.clone());
+        Box::pin(async { Ok(()) })
+    }
+    fn delete(&self) -> patchbay_runtime::StoreFuture<'_, ()> {
+        *self.row.lock().unwrap() = None;
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl patchbay_runtime::TokenStore for MemoryStore {
+    fn load<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> patchbay_runtime::StoreFuture<'a, Option<patchbay_runtime::StoredToken>> {
+        let row = self.row.lock().unwrap().clone();
+        Box::pin(async { Ok(row) })
+    }
+    fn lock<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> patchbay_runtime::StoreFuture<'a, Box<dyn patchbay_runtime::StoreLease>> {
+        Box::pin(async {
+            let held = Arc::clone(&self.lock).lock_owned().await;
+            let lease = Lease {
+                row: Arc::clone(&self.row),
+                _held: held,
+            };
+            Ok(Box::new(lease) as Box<dyn patchbay_runtime::StoreLease>)
+        })
+    }
+    fn shares_client_tokens(&self) -> bool {
+        self.shared
+    }
+}
+
+/// Two connections (two processes) over one store each call `orders`
+/// once at the same time; the token requests made.
+async fn two_connections_over(store: Arc<MemoryStore>) -> usize {
+    let server = MockServer::start().await;
+    let count = numbered_tokens(&server, 3600, Duration::from_millis(100)).await;
+    orders_ok(&server).await;
+    let connect_one = || {
+        connect(&server, CLIENT_CREDENTIALS_ORDERS, credentials())
+            .with_store(Arc::clone(&store) as _, "t/cc/one")
+    };
+    let (first, second, call) = (connect_one(), connect_one(), Call::default());
+    let (a, b) = tokio::join!(first.call("orders", &call), second.call("orders", &call));
+    a.unwrap();
+    b.unwrap();
+    count.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_shared_store_keeps_one_client_credentials_token_for_every_process() {
+    let store = Arc::new(MemoryStore::new(true));
+    assert_eq!(two_connections_over(Arc::clone(&store)).await, 1);
+    let stored = store
+        .row
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the token is shared");
+    assert_eq!(stored.access_token, "tok-1");
+}
+
+#[tokio::test]
+async fn a_store_of_one_machine_keeps_no_client_credentials_token() {
+    let store = Arc::new(MemoryStore::new(false));
+    assert_eq!(two_connections_over(Arc::clone(&store)).await, 2);
+    assert!(
+        store.row.lock().unwrap().is_none(),
+        "nothing is written down"
+    );
 }

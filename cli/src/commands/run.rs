@@ -255,6 +255,12 @@ pub(crate) fn run(args: &RunArgs, stdout: &mut impl Write) -> anyhow::Result<Exi
     };
     block_on(async {
         if args.dry_run {
+            // Values captured at login (a realm id) show in the requests;
+            // a store that cannot be read shows placeholders instead, as
+            // when no one has logged in.
+            if connection.has_login() {
+                let _ = connection.stored_token().await;
+            }
             let requests = match connection.dry_run_from(&args.endpoint, &call, since.as_ref()) {
                 Ok(requests) => requests,
                 Err(error) => return Ok(runtime_failure(&connection, error)),

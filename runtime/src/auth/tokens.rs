@@ -4,10 +4,13 @@
 //! At most one token request is in flight per connection: the cache's
 //! lock is held while one is made, and concurrent callers wait for its
 //! token. An authorization-code token is refreshed under its store's
-//! cross-process lock, after re-reading what is stored, so that
-//! concurrent processes make one refresh.
+//! cross-process lease, after re-reading what is stored, so that
+//! concurrent processes make one refresh; so is a client-credentials
+//! token kept in a store that processes share. While the token in memory
+//! is good, no store is asked.
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use patchbay_schema::catalog::AuthPart;
 use tokio::sync::Mutex;
@@ -16,7 +19,7 @@ use super::{Auth, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::Carries;
 use crate::secret::{Redactor, Secret};
-use crate::store::{StoreLock, StoredToken, TokenStore};
+use crate::store::{StoreLease, StoredToken, TokenStore};
 use crate::token::{Token, issued_refresh_token, read_token_response};
 
 /// What [`Connection::logout`](crate::Connection::logout) did.
@@ -86,19 +89,33 @@ impl TokenCache {
         }
     }
 
-    /// The stored tokens, if there is a store and it holds any.
-    pub(crate) fn stored(&self) -> Result<Option<Token>> {
-        match &self.store {
-            Some((store, key)) => Ok(store.load(key)?.map(Token::from)),
-            None => Ok(None),
+    /// The stored tokens, if there is a store and it holds any. A
+    /// connection with no token in memory yet takes them as its own, so
+    /// that a dry run shows the values captured at login.
+    pub(crate) async fn stored(&self) -> Result<Option<Token>> {
+        let Some((store, key)) = &self.store else {
+            return Ok(None);
+        };
+        let token = store.load(key).await?.map(Token::from);
+        if let (Some(token), Ok(mut slot)) = (&token, self.slot.try_lock())
+            && slot.is_none()
+        {
+            self.remember(token);
+            *slot = Some(token.clone());
         }
+        Ok(token)
+    }
+
+    /// The token in memory, if any and no token request holds it now.
+    pub(crate) fn known(&self) -> Option<Token> {
+        self.slot.try_lock().ok().and_then(|slot| slot.clone())
     }
 
     /// Makes the token a login's `exchange` obtains the current one, stored
-    /// first. The store's lock is taken before the exchange is made (a
+    /// first. The store's lease is taken before the exchange is made (a
     /// future does nothing until awaited): an authorization code is spent
-    /// by its exchange, so a store that cannot be locked must fail before
-    /// it, not after, or the login is lost.
+    /// by its exchange, so a store that cannot hand out a lease must fail
+    /// before it, not after, or the login is lost.
     ///
     /// The method's discovery (if any) runs with the new token before it is
     /// stored: a new login may be another account, so earlier discovered
@@ -110,9 +127,28 @@ impl TokenCache {
         auth: &Auth<'_>,
         exchange: impl Future<Output = Result<Token>>,
     ) -> Result<Token> {
-        // The slot before the store lock, in the order `current` takes them.
+        // The slot before the store lease, in the order `current` takes them.
         let mut slot = self.slot.lock().await;
-        let held = self.lock_store().await?;
+        let lease = self.lease().await?;
+        let outcome = self.install_under(auth, exchange, lease.as_deref()).await;
+        release(lease).await;
+        let (token, discovery) = outcome?;
+        self.remember(&token);
+        *slot = Some(token.clone());
+        match discovery {
+            Some(error) => Err(error),
+            None => Ok(token),
+        }
+    }
+
+    /// [`TokenCache::install_from`] once the lease is held: the token and
+    /// its discovery's error, if it failed.
+    async fn install_under(
+        &self,
+        auth: &Auth<'_>,
+        exchange: impl Future<Output = Result<Token>>,
+        lease: Option<&dyn StoreLease>,
+    ) -> Result<(Token, Option<Error>)> {
         let mut token = exchange.await?;
         let discovery = match auth.discovery() {
             Some(_) => match auth.discover(&token, &self.secrets).await {
@@ -124,19 +160,10 @@ impl TokenCache {
             },
             None => None,
         };
-        if let Some((store, key)) = self.store.clone() {
-            let stored = StoredToken::from(&token);
-            tokio::task::spawn_blocking(move || store.save(&key, &stored))
-                .await
-                .map_err(|e| Error::Store(e.to_string()))??;
+        if let Some(lease) = lease {
+            lease.save(&StoredToken::from(&token)).await?;
         }
-        drop(held);
-        self.remember(&token);
-        *slot = Some(token.clone());
-        match discovery {
-            Some(error) => Err(error),
-            None => Ok(token),
-        }
+        Ok((token, discovery))
     }
 
     /// Runs the method's discovery for a token that lacks its values (a
@@ -161,16 +188,22 @@ impl TokenCache {
         Ok(())
     }
 
-    /// Takes the store's cross-process lock for this connection, if it has
-    /// a store.
-    async fn lock_store(&self) -> Result<Option<Box<dyn StoreLock>>> {
-        let Some((store, key)) = self.store.clone() else {
-            return Ok(None);
-        };
-        tokio::task::spawn_blocking(move || store.lock(&key))
-            .await
-            .map_err(|e| Error::Store(e.to_string()))?
-            .map(Some)
+    /// Takes the store's cross-process lease for this connection, if it
+    /// has a store.
+    async fn lease(&self) -> Result<Option<Box<dyn StoreLease>>> {
+        match &self.store {
+            Some((store, key)) => store.lock(key).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The store, when it keeps this method's tokens across processes: an
+    /// authorization-code login always, a requested token when the store
+    /// is shared.
+    fn store_for(&self, source: TokenSource) -> Option<&(Arc<dyn TokenStore>, String)> {
+        self.store
+            .as_ref()
+            .filter(|(store, _)| source == TokenSource::Login || store.shares_client_tokens())
     }
 
     /// The current token, unless it is about to expire or is `stale` (the
@@ -189,6 +222,9 @@ impl TokenCache {
             }
         }
         let token = match auth.token_source() {
+            Some(TokenSource::Request) if self.store_for(TokenSource::Request).is_some() => {
+                self.request_shared(auth, slot.as_ref(), stale).await?
+            }
             Some(TokenSource::Request) => self.request(auth, slot.as_ref()).await?,
             Some(TokenSource::Login) => self.refresh(auth, slot.clone(), stale).await?,
             None => {
@@ -219,14 +255,50 @@ impl TokenCache {
         Ok(token)
     }
 
-    /// Renews an authorization-code token: under the store's lock, re-read
-    /// the stored tokens (another process may have refreshed), and refresh
-    /// only if they are still stale. After a 401 (`stale` is the refused
-    /// token), a stored token other than the refused one is another
-    /// process's newer token: it is taken as long as it has not expired,
-    /// since refreshing again would revoke it under that process (some
-    /// providers revoke the access token a refresh replaces). A rotated
-    /// refresh token is saved before the new access token is used;
+    /// Requests a token once for every process sharing the store: one
+    /// another process saved is taken while it is good; else, under the
+    /// lease, the store is read again and only a token still missing or
+    /// stale is requested, then saved for the others.
+    async fn request_shared(
+        &self,
+        auth: &Auth<'_>,
+        previous: Option<&Token>,
+        stale: Option<&Secret>,
+    ) -> Result<Token> {
+        let Some((store, key)) = self.store_for(TokenSource::Request) else {
+            return self.request(auth, previous).await;
+        };
+        let max_margin = auth.http.options().max_token_margin;
+        let good = |token: &Token| usable(token, stale, max_margin) && !auth.needs_discovery(token);
+        if let Some(token) = store.load(key).await?.map(Token::from).filter(good) {
+            return Ok(token);
+        }
+        let lease = store.lock(key).await?;
+        let outcome = async {
+            if let Some(token) = store.load(key).await?.map(Token::from).filter(good) {
+                return Ok(token);
+            }
+            let token = self.request(auth, previous).await?;
+            // The token is good whether or not the others get it: a lease
+            // lost while it was requested costs them a request of their own.
+            if let Err(error) = lease.save(&StoredToken::from(&token)).await {
+                tracing::warn!(method = auth.key, %error, "the new token was not shared");
+            }
+            Ok(token)
+        }
+        .await;
+        release(Some(lease)).await;
+        outcome
+    }
+
+    /// Renews an authorization-code token: under the store's lease,
+    /// re-read the stored tokens (another process may have refreshed), and
+    /// refresh only if they are still stale. After a 401 (`stale` is the
+    /// refused token), a stored token other than the refused one is
+    /// another process's newer token: it is taken as long as it has not
+    /// expired, since refreshing again would revoke it under that process
+    /// (some providers revoke the access token a refresh replaces). A
+    /// rotated refresh token is saved before the new access token is used;
     /// `invalid_grant` means a new login.
     async fn refresh(
         &self,
@@ -234,38 +306,46 @@ impl TokenCache {
         current: Option<Token>,
         stale: Option<&Secret>,
     ) -> Result<Token> {
-        let max_margin = auth.http.options().max_token_margin;
-        let usable = |token: &Token| match stale {
-            Some(refused) => refused != &token.access_token && !token.is_expired(),
-            None => !token.needs_renewal(max_margin),
-        };
-        let store = self.store.clone();
-        let lock = match &store {
-            Some((store, key)) => {
-                let (store, key) = (Arc::clone(store), key.clone());
-                let guard = tokio::task::spawn_blocking(move || -> Result<_> {
-                    let lock = store.lock(&key)?;
-                    let stored = store.load(&key)?;
-                    Ok((lock, stored))
-                })
-                .await
-                .map_err(|e| Error::Store(e.to_string()))??;
-                Some(guard)
+        // Another process's refresh, read without waiting for the lease.
+        if let Some((store, key)) = &self.store {
+            let max_margin = auth.http.options().max_token_margin;
+            let fresh =
+                store.load(key).await?.map(Token::from).filter(|token| {
+                    usable(token, stale, max_margin) && !auth.needs_discovery(token)
+                });
+            if let Some(token) = fresh {
+                return Ok(token);
             }
+        }
+        let lease = self.lease().await?;
+        let outcome = self
+            .refresh_under(auth, current, stale, lease.as_deref())
+            .await;
+        release(lease).await;
+        outcome
+    }
+
+    /// [`TokenCache::refresh`] once the lease (if there is a store) is held.
+    async fn refresh_under(
+        &self,
+        auth: &Auth<'_>,
+        current: Option<Token>,
+        stale: Option<&Secret>,
+        lease: Option<&dyn StoreLease>,
+    ) -> Result<Token> {
+        let max_margin = auth.http.options().max_token_margin;
+        let stored = match &self.store {
+            Some((store, key)) => store.load(key).await?.map(Token::from),
             None => None,
         };
-        let (_lock, stored) = match lock {
-            Some((lock, stored)) => (Some(lock), stored.map(Token::from)),
-            None => (None, None),
-        };
         let candidate = stored.or(current);
-        if let Some(token) = candidate.as_ref().filter(|t| usable(t)) {
+        if let Some(token) = candidate.as_ref().filter(|t| usable(t, stale, max_margin)) {
             let mut token = token.clone();
             if auth.needs_discovery(&token) {
                 // The login's discovery failed: run it again now.
                 self.complete(auth, &mut token, None).await?;
-                if let Some((store, key)) = &store {
-                    store.save(key, &StoredToken::from(&token))?;
+                if let Some(lease) = lease {
+                    lease.save(&StoredToken::from(&token)).await?;
                 }
             }
             return Ok(token);
@@ -302,8 +382,8 @@ impl TokenCache {
             Some(&refresh_token),
         ) {
             Err(Error::OAuth { error, .. }) if error == "invalid_grant" => {
-                if let Some((store, key)) = &store {
-                    store.delete(key)?;
+                if let Some(lease) = lease {
+                    lease.delete().await?;
                 }
                 return Err(Error::login_required(
                     auth.key,
@@ -315,14 +395,13 @@ impl TokenCache {
                 // The server may have retired the old refresh token when it
                 // issued this one: keep the new one even though the rest of
                 // the response is unusable.
-                if let (Some((store, key)), Some(rotated)) =
-                    (&store, issued_refresh_token(&response, plan))
+                if let (Some(lease), Some(rotated)) = (lease, issued_refresh_token(&response, plan))
                 {
                     let kept = Token {
                         refresh_token: Some(rotated),
                         ..candidate
                     };
-                    store.save(key, &StoredToken::from(&kept))?;
+                    lease.save(&StoredToken::from(&kept)).await?;
                 }
                 return Err(error);
             }
@@ -335,8 +414,8 @@ impl TokenCache {
         // Discovered values too; a discovery that failed runs again. The
         // rotated refresh token is saved whatever it answers.
         let discovery = self.complete(auth, &mut token, Some(&candidate)).await;
-        if let Some((store, key)) = &store {
-            store.save(key, &StoredToken::from(&token))?;
+        if let Some(lease) = lease {
+            lease.save(&StoredToken::from(&token)).await?;
         }
         discovery?;
         tracing::debug!(method = %auth.key, info = ?token.info(), "token refreshed");
@@ -346,9 +425,30 @@ impl TokenCache {
     /// Revokes the refresh token (or the access token) at the method's
     /// `revoke_url`, if it has one (RFC 7009), then forgets the tokens.
     pub(crate) async fn revoke(&self, auth: &Auth<'_>) -> Result<Logout> {
-        let stored = self.stored()?;
         let mut slot = self.slot.lock().await;
-        let token = stored.or_else(|| slot.clone());
+        let lease = self.lease().await?;
+        let outcome = self
+            .revoke_under(auth, slot.clone(), lease.as_deref())
+            .await;
+        release(lease).await;
+        if outcome.is_ok() {
+            *slot = None;
+        }
+        outcome
+    }
+
+    /// [`TokenCache::revoke`] once the lease (if there is a store) is held.
+    async fn revoke_under(
+        &self,
+        auth: &Auth<'_>,
+        current: Option<Token>,
+        lease: Option<&dyn StoreLease>,
+    ) -> Result<Logout> {
+        let stored = match &self.store {
+            Some((store, key)) => store.load(key).await?.map(Token::from),
+            None => None,
+        };
+        let token = stored.or(current);
         let outcome = match (&auth.plan.requests.revoke, &token) {
             (_, None) => Logout::NothingStored,
             (None, Some(_)) => Logout::NoRevokeUrl,
@@ -384,10 +484,29 @@ impl TokenCache {
                 });
             }
         }
-        if let Some((store, key)) = &self.store {
-            store.delete(key)?;
+        if let Some(lease) = lease {
+            lease.delete().await?;
         }
-        *slot = None;
         Ok(outcome)
+    }
+}
+
+/// Whether a token may be used instead of requesting one: after a 401
+/// (`stale` is the refused token), any other token that has not expired;
+/// else one that is not due for renewal.
+fn usable(token: &Token, stale: Option<&Secret>, max_margin: Duration) -> bool {
+    match stale {
+        Some(refused) => refused != &token.access_token && !token.is_expired(),
+        None => !token.needs_renewal(max_margin),
+    }
+}
+
+/// Releases a lease now. A release that fails is no error: the lease
+/// ends when it expires, or when its holder's lock file is closed.
+async fn release(lease: Option<Box<dyn StoreLease>>) {
+    if let Some(lease) = lease
+        && let Err(error) = lease.release().await
+    {
+        tracing::debug!(%error, "the token store's lease was not released; it will expire");
     }
 }

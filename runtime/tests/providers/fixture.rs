@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use patchbay_runtime::{
-    Call, Connection, Connector, Error, Instance, Options, Runtime, StoreLock, StoredToken,
+    Call, Connection, Connector, Instance, Options, Runtime, StoreFuture, StoreLease, StoredToken,
     TokenStore,
 };
 use patchbay_schema::SourceFile;
@@ -65,6 +65,7 @@ pub(crate) fn logged_in(
         refresh_token: Some("refresh".to_owned()),
         token_type: Some("Bearer".to_owned()),
         expires_at: Some(2_000_000_000),
+        expires_at_millis: None,
         lifetime: Some(3600),
         scope: None,
         captures: captures.into_iter().collect(),
@@ -78,22 +79,24 @@ pub(crate) fn logged_in(
 #[derive(Debug)]
 struct LoggedIn(StoredToken);
 
+/// Its lease, which changes nothing.
 struct Unlocked;
 
-impl StoreLock for Unlocked {}
+impl StoreLease for Unlocked {
+    fn save<'a>(&'a self, _: &'a StoredToken) -> StoreFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn delete(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
 
 impl TokenStore for LoggedIn {
-    fn load(&self, _: &str) -> Result<Option<StoredToken>, Error> {
-        Ok(Some(self.0.clone()))
+    fn load<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async { Ok(Some(self.0.clone())) })
     }
-    fn save(&self, _: &str, _: &StoredToken) -> Result<(), Error> {
-        Ok(())
-    }
-    fn delete(&self, _: &str) -> Result<(), Error> {
-        Ok(())
-    }
-    fn lock(&self, _: &str) -> Result<Box<dyn StoreLock>, Error> {
-        Ok(Box::new(Unlocked))
+    fn lock<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Box<dyn StoreLease>> {
+        Box::pin(async { Ok(Box::new(Unlocked) as Box<dyn StoreLease>) })
     }
 }
 

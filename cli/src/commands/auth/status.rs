@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use super::InstanceArgs;
+use crate::connect::block_on;
 
 pub(crate) fn run(args: &InstanceArgs, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     let connection = args.connect()?;
@@ -16,7 +17,7 @@ pub(crate) fn run(args: &InstanceArgs, stdout: &mut impl Write) -> anyhow::Resul
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(token) = connection.stored_token()? else {
+    let Some(token) = block_on(connection.stored_token())?? else {
         writeln!(
             stdout,
             "not logged in: no tokens are stored for this instance"
