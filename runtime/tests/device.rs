@@ -283,11 +283,11 @@ async fn a_public_client_polls_until_approved_then_stores_and_refreshes_the_toke
     assert_eq!(header(&sent[0], "authorization"), None);
 
     // Stored like a browser login's tokens, and refreshed the same way.
-    let stored = store.load("t/code/device").unwrap().unwrap();
+    let stored = store.load("t/code/device").await.unwrap().unwrap();
     assert_eq!(stored.refresh_token.as_deref(), Some(REFRESH));
     connection.call("orders", &Call::default()).await.unwrap();
     assert_eq!(polls.refreshes.load(Ordering::SeqCst), 1);
-    let refreshed = store.load("t/code/device").unwrap().unwrap();
+    let refreshed = store.load("t/code/device").await.unwrap().unwrap();
     assert_eq!(
         refreshed.refresh_token.as_deref(),
         Some("RT-device-sentinel-2")

@@ -524,18 +524,18 @@ fn take_flash(app: &App, name: &str) -> Option<Flash> {
 /// An instance's page.
 async fn instance_page(State(app): Shared, Path(name): Path<String>) -> Response {
     match live(&app, &name) {
-        Ok(live) => instance_view(&app, &name, &live, None),
+        Ok(live) => instance_view(&app, &name, &live, None).await,
         Err(response) => response,
     }
 }
 
-fn instance_view(app: &App, name: &str, live: &Live, result: Option<CallView>) -> Response {
+async fn instance_view(app: &App, name: &str, live: &Live, result: Option<CallView>) -> Response {
     let plan = live.connector.plan();
     let Some(method) = plan.methods.get(&live.saved.auth) else {
         return not_found_message(app, "The instance's auth method is gone.");
     };
     let connection = &live.connection;
-    let (status, connected) = status(connection);
+    let (status, connected) = status(connection).await;
     let redactor = connection.redactor();
     let values: Vec<Value> = method
         .inputs
@@ -583,7 +583,7 @@ fn instance_view(app: &App, name: &str, live: &Live, result: Option<CallView>) -
 }
 
 /// The connection status line, and whether tokens are stored.
-fn status(connection: &Connection) -> (String, bool) {
+async fn status(connection: &Connection) -> (String, bool) {
     if !connection.has_login() {
         let text = if connection.uses_tokens() {
             "Gets a token from the provider when a call needs one."
@@ -592,7 +592,7 @@ fn status(connection: &Connection) -> (String, bool) {
         };
         return (text.to_owned(), false);
     }
-    match connection.stored_token() {
+    match connection.stored_token().await {
         Ok(Some(token)) => {
             let info = token.info();
             let mut text = "Connected".to_owned();
@@ -734,7 +734,7 @@ async fn test_connection(State(app): Shared, Path(name): Path<String>) -> Respon
     };
     let mut result = run_call(&live.connection, &test, Call::default(), false, true).await;
     result.title = format!("Test connection ({test})");
-    instance_view(&app, &name, &live, Some(result))
+    instance_view(&app, &name, &live, Some(result)).await
 }
 
 async fn logout(State(app): Shared, Path(name): Path<String>) -> Response {
