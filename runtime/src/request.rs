@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::multipart::{self, MultipartPart, Upload};
 use crate::render::{Context, Renderer, form_encode, lacks_optional};
-use crate::secret::{REDACTED, Redactor};
+use crate::secret::{REDACTED, Redactor, Secret};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,10 @@ pub struct HttpRequest {
     /// Which failures it is sent again after: the plan's policy, else
     /// every retryable one.
     pub retry: RetryPolicy,
+    /// Credentials made for this request alone (its signed assertions),
+    /// which every text written about it masks like the instance's
+    /// secrets.
+    pub minted: Vec<Secret>,
 }
 
 /// A rendered body.
@@ -122,6 +126,7 @@ fn entry_value(
     context: &Context,
     header: bool,
     what: &dyn Fn(&str) -> String,
+    minted: &mut Vec<Secret>,
 ) -> Result<String> {
     let render_error = |message: String| Error::Render {
         what: what(&entry.name),
@@ -151,6 +156,17 @@ fn entry_value(
                 &side(username, "user name")?,
                 &side(password, "password")?,
             ))
+        }
+        EntryValue::Computed(ComputedValue::JwtAssertion(assertion)) => {
+            let signed = crate::jwt::sign(assertion, renderer, context).map_err(
+                |(part, message)| Error::Render {
+                    what: what(&format!("{} ({part} of the assertion)", entry.name)),
+                    message,
+                },
+            )?;
+            let value = signed.expose().to_owned();
+            minted.push(signed);
+            Ok(value)
         }
     }
 }
@@ -182,6 +198,7 @@ pub(crate) fn build_with_files(
 ) -> Result<HttpRequest> {
     let what = |part: &str| format!("{label}: {part}");
     let mut left_out = Vec::new();
+    let mut minted = Vec::new();
     let mut lacks = |place: &str, entry: &PlanEntry| {
         let lacking = lacks(entry, context);
         if lacking {
@@ -200,7 +217,7 @@ pub(crate) fn build_with_files(
         for entry in plan.query.iter().filter(|e| !lacks("query", e)) {
             let value = entry_value(entry, renderer, context, false, &|n| {
                 what(&format!("query `{n}`"))
-            })?;
+            }, &mut minted)?;
             if !(entry.omit_if_empty && value.is_empty()) {
                 pairs.push((entry.name.as_str(), value));
             }
@@ -216,7 +233,7 @@ pub(crate) fn build_with_files(
     for entry in plan.headers.iter().filter(|e| !lacks("header", e)) {
         let value = entry_value(entry, renderer, context, true, &|n| {
             what(&format!("header `{n}`"))
-        })?;
+        }, &mut minted)?;
         if !(entry.omit_if_empty && value.is_empty()) {
             headers.push((entry.name.clone(), value));
         }
@@ -228,7 +245,7 @@ pub(crate) fn build_with_files(
             for entry in fields.iter().filter(|e| !lacks("form field", e)) {
                 let value = entry_value(entry, renderer, context, false, &|n| {
                     what(&format!("form field `{n}`"))
-                })?;
+                }, &mut minted)?;
                 if !(entry.omit_if_empty && value.is_empty()) {
                     pairs.push((entry.name.as_str(), value));
                 }
@@ -349,6 +366,7 @@ pub(crate) fn build_with_files(
             .retry
             .as_ref()
             .map_or(RetryPolicy::AnyFailure, |retry| retry.value),
+        minted,
     })
 }
 
@@ -392,10 +410,23 @@ impl HttpRequest {
         method_name(self.method)
     }
 
+    /// The redactor extended with the credentials made for this request.
+    pub(crate) fn redactor<'r>(&self, redactor: &'r Redactor) -> std::borrow::Cow<'r, Redactor> {
+        if self.minted.is_empty() {
+            return std::borrow::Cow::Borrowed(redactor);
+        }
+        let mut extended = redactor.clone();
+        for secret in &self.minted {
+            extended.add(secret);
+        }
+        std::borrow::Cow::Owned(extended)
+    }
+
     /// The URL as logs and messages show it: secrets masked by position
     /// and by search.
     pub(crate) fn shown_url(&self, redactor: &Redactor) -> String {
-        redactor.redact(masked_url(&self.url, redactor).as_str())
+        let redactor = self.redactor(redactor);
+        redactor.redact(masked_url(&self.url, &redactor).as_str())
     }
 
     /// A curl command that sends this request, secrets masked: every
@@ -403,6 +434,7 @@ impl HttpRequest {
     /// (of any length) is masked whole, the `Authorization` header's
     /// credential always, and any other text is searched.
     pub fn to_curl(&self, redactor: &Redactor) -> String {
+        let redactor = &*self.redactor(redactor);
         let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
         let mut command = format!(
             "curl -X {} {}",

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
 use super::oauth::{
-    AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover, OAuthCommon,
+    Assertion, AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover,
+    JwtBearerAuth, OAuthCommon,
 };
 use super::request::{Body, Entry, HttpMethod};
 use super::variable::Variable;
@@ -34,6 +35,10 @@ pub enum AuthMethod {
     /// OAuth 2 authorization code grant (RFC 6749 §4.1), with PKCE (RFC 7636).
     #[serde(rename = "oauth2_authorization_code")]
     OAuth2AuthorizationCode(AuthorizationCodeAuth),
+    /// OAuth 2 JWT bearer grant (RFC 7523 §2.1): a service account signs
+    /// its own assertion.
+    #[serde(rename = "oauth2_jwt_bearer")]
+    OAuth2JwtBearer(JwtBearerAuth),
     /// A login request written out in full whose response carries a token.
     TokenRequest(TokenRequestAuth),
 }
@@ -53,19 +58,22 @@ pub enum AuthType {
     OAuth2ClientCredentials,
     /// `oauth2_authorization_code`.
     OAuth2AuthorizationCode,
+    /// `oauth2_jwt_bearer`.
+    OAuth2JwtBearer,
     /// `token_request`.
     TokenRequest,
 }
 
 impl AuthType {
     /// Every auth type, in the order of the design's table.
-    pub const ALL: [AuthType; 7] = [
+    pub const ALL: [AuthType; 8] = [
         AuthType::None,
         AuthType::Basic,
         AuthType::ApiKey,
         AuthType::Bearer,
         AuthType::OAuth2ClientCredentials,
         AuthType::OAuth2AuthorizationCode,
+        AuthType::OAuth2JwtBearer,
         AuthType::TokenRequest,
     ];
 
@@ -78,6 +86,7 @@ impl AuthType {
             AuthType::Bearer => "bearer",
             AuthType::OAuth2ClientCredentials => "oauth2_client_credentials",
             AuthType::OAuth2AuthorizationCode => "oauth2_authorization_code",
+            AuthType::OAuth2JwtBearer => "oauth2_jwt_bearer",
             AuthType::TokenRequest => "token_request",
         }
     }
@@ -88,6 +97,7 @@ impl AuthType {
             self,
             AuthType::OAuth2ClientCredentials
                 | AuthType::OAuth2AuthorizationCode
+                | AuthType::OAuth2JwtBearer
                 | AuthType::TokenRequest
         )
     }
@@ -103,6 +113,7 @@ impl AuthMethod {
             AuthMethod::Bearer(_) => AuthType::Bearer,
             AuthMethod::OAuth2ClientCredentials(_) => AuthType::OAuth2ClientCredentials,
             AuthMethod::OAuth2AuthorizationCode(_) => AuthType::OAuth2AuthorizationCode,
+            AuthMethod::OAuth2JwtBearer(_) => AuthType::OAuth2JwtBearer,
             AuthMethod::TokenRequest(_) => AuthType::TokenRequest,
         }
     }
@@ -116,6 +127,7 @@ impl AuthMethod {
             AuthMethod::Bearer(m) => m.common.label(),
             AuthMethod::OAuth2ClientCredentials(m) => m.common.label(),
             AuthMethod::OAuth2AuthorizationCode(m) => m.common.label(),
+            AuthMethod::OAuth2JwtBearer(m) => m.common.label(),
             AuthMethod::TokenRequest(m) => m.common.label(),
         }
     }
@@ -129,6 +141,7 @@ impl AuthMethod {
             AuthMethod::Bearer(m) => Some(&m.common),
             AuthMethod::OAuth2ClientCredentials(m) => Some(&m.common),
             AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.common),
+            AuthMethod::OAuth2JwtBearer(m) => Some(&m.common),
             AuthMethod::TokenRequest(m) => Some(&m.common),
         }
     }
@@ -167,8 +180,27 @@ impl AuthMethod {
         match self {
             AuthMethod::OAuth2ClientCredentials(m) => Some(&m.oauth),
             AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.oauth),
+            AuthMethod::OAuth2JwtBearer(m) => Some(&m.oauth),
             _ => None,
         }
+    }
+
+    /// The settings of each signed assertion the method sends, with where
+    /// the spec writes them: the grant of `oauth2_jwt_bearer`
+    /// (`assertion`) and the client assertion of a `client_auth` that
+    /// signs one (`client_assertion`). An unwritten table is the default.
+    pub fn assertions(&self) -> Vec<(AssertionRole, Option<&Assertion>)> {
+        let mut found = Vec::new();
+        if let AuthMethod::OAuth2JwtBearer(m) = self {
+            found.push((AssertionRole::Grant, m.assertion.as_ref()));
+        }
+        if let Some(oauth) = self.oauth()
+            && oauth.client_auth.is_some_and(|a| a.is_assertion())
+            && !matches!(self, AuthMethod::OAuth2AuthorizationCode(m) if m.effective_client_type() == super::oauth::ClientType::Public)
+        {
+            found.push((AssertionRole::Client, oauth.client_assertion.as_ref()));
+        }
+        found
     }
 
     /// The request run after each new token, whose answer fills values
@@ -188,6 +220,25 @@ impl AuthMethod {
                 m.authorize_response.as_ref().map(|r| &r.capture)
             }
             _ => None,
+        }
+    }
+}
+
+/// What a signed assertion is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssertionRole {
+    /// The authorization grant of `oauth2_jwt_bearer` (RFC 7523 §2.1).
+    Grant,
+    /// Client authentication (RFC 7523 §2.2).
+    Client,
+}
+
+impl AssertionRole {
+    /// The key of its settings table in a method.
+    pub fn table(self) -> &'static str {
+        match self {
+            AssertionRole::Grant => "assertion",
+            AssertionRole::Client => "client_assertion",
         }
     }
 }
