@@ -1,7 +1,7 @@
 """A JWT bearer grant server (RFC 7523 §2.1) for the runtime's tests.
 
 Authlib's JWTBearerGrant verifies each assertion's signature with the
-issuer's public key (keys/*.pub.pem) and its iss, aud, exp and iat; this
+issuer's public key (../keys/*.pub.pem) and its iss, aud, exp and iat; this
 server adds what Authlib leaves to it: `aud` must be this server's token
 endpoint, `iat` and `jti` must be present, a `jti` is accepted once, and an
 assertion may live at most an hour. Tokens it issues open `GET /api/me`.
@@ -27,15 +27,15 @@ os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 from authlib.jose import JsonWebKey  # noqa: E402
 from authlib.oauth2.rfc6749 import (  # noqa: E402
     AuthorizationServer,
-    BasicOAuth2Payload,
     ClientMixin,
     InvalidGrantError,
     OAuth2Request,
 )
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload  # noqa: E402
 from authlib.oauth2.rfc7523 import JWTBearerGrant  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-KEYS = HERE / "keys"
+KEYS = HERE.parent / "keys"
 
 # Issuer -> the public key its assertions are verified with.
 ISSUERS = {
@@ -80,7 +80,14 @@ class Grant(JWTBearerGrant):
             "iat": {"essential": True},
             "jti": {"essential": True},
         }
-        claims = super().process_assertion_claims(assertion)
+        try:
+            claims = super().process_assertion_claims(assertion)
+        except InvalidGrantError:
+            raise
+        except Exception as error:
+            # Authlib lets a key of the wrong type through as a plain
+            # exception (an ES256 signature checked with an RSA key).
+            raise InvalidGrantError(description="the assertion does not verify") from error
         if claims["exp"] - claims["iat"] > MAX_LIFETIME:
             raise InvalidGrantError(description="the assertion lives longer than an hour")
         with lock:
