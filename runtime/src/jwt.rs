@@ -115,8 +115,13 @@ impl SigningKey {
         match &self.kind {
             KeyKind::Rsa(pair) => {
                 let mut signature = vec![0; pair.public_modulus_len()];
-                pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
-                    .map_err(|_| "the RSA signature failed".to_owned())?;
+                pair.sign(
+                    &RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    message,
+                    &mut signature,
+                )
+                .map_err(|_| "the RSA signature failed".to_owned())?;
                 Ok(signature)
             }
             KeyKind::Ec(pair) => pair

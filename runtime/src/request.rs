@@ -158,12 +158,13 @@ fn entry_value(
             ))
         }
         EntryValue::Computed(ComputedValue::JwtAssertion(assertion)) => {
-            let signed = crate::jwt::sign(assertion, renderer, context).map_err(
-                |(part, message)| Error::Render {
-                    what: what(&format!("{} ({part} of the assertion)", entry.name)),
-                    message,
-                },
-            )?;
+            let signed =
+                crate::jwt::sign(assertion, renderer, context).map_err(|(part, message)| {
+                    Error::Render {
+                        what: what(&format!("{} ({part} of the assertion)", entry.name)),
+                        message,
+                    }
+                })?;
             let value = signed.expose().to_owned();
             minted.push(signed);
             Ok(value)
@@ -215,9 +216,14 @@ pub(crate) fn build_with_files(
     if !plan.query.is_empty() {
         let mut pairs = Vec::with_capacity(plan.query.len());
         for entry in plan.query.iter().filter(|e| !lacks("query", e)) {
-            let value = entry_value(entry, renderer, context, false, &|n| {
-                what(&format!("query `{n}`"))
-            }, &mut minted)?;
+            let value = entry_value(
+                entry,
+                renderer,
+                context,
+                false,
+                &|n| what(&format!("query `{n}`")),
+                &mut minted,
+            )?;
             if !(entry.omit_if_empty && value.is_empty()) {
                 pairs.push((entry.name.as_str(), value));
             }
@@ -231,9 +237,14 @@ pub(crate) fn build_with_files(
     }
     let mut headers = Vec::with_capacity(plan.headers.len());
     for entry in plan.headers.iter().filter(|e| !lacks("header", e)) {
-        let value = entry_value(entry, renderer, context, true, &|n| {
-            what(&format!("header `{n}`"))
-        }, &mut minted)?;
+        let value = entry_value(
+            entry,
+            renderer,
+            context,
+            true,
+            &|n| what(&format!("header `{n}`")),
+            &mut minted,
+        )?;
         if !(entry.omit_if_empty && value.is_empty()) {
             headers.push((entry.name.clone(), value));
         }
@@ -243,9 +254,14 @@ pub(crate) fn build_with_files(
         Some(BodyPlan::Form { fields }) => {
             let mut pairs = Vec::with_capacity(fields.len());
             for entry in fields.iter().filter(|e| !lacks("form field", e)) {
-                let value = entry_value(entry, renderer, context, false, &|n| {
-                    what(&format!("form field `{n}`"))
-                }, &mut minted)?;
+                let value = entry_value(
+                    entry,
+                    renderer,
+                    context,
+                    false,
+                    &|n| what(&format!("form field `{n}`")),
+                    &mut minted,
+                )?;
                 if !(entry.omit_if_empty && value.is_empty()) {
                     pairs.push((entry.name.as_str(), value));
                 }

@@ -127,8 +127,18 @@ async fn every_kind_of_key_gets_a_token_the_server_verified_and_the_api_accepts(
     let cases = [
         ("", "rsa.pem", RSA_ISSUER, None),
         ("", "rsa-pkcs1.pem", RSA_ISSUER, None),
-        ("assertion = { algorithm = \"ES256\" }", "ec.pem", EC_ISSUER, None),
-        ("assertion = { algorithm = \"ES256\" }", "ec-sec1.pem", EC_ISSUER, None),
+        (
+            "assertion = { algorithm = \"ES256\" }",
+            "ec.pem",
+            EC_ISSUER,
+            None,
+        ),
+        (
+            "assertion = { algorithm = \"ES256\" }",
+            "ec-sec1.pem",
+            EC_ISSUER,
+            None,
+        ),
         ("", "google-sa.json", GOOGLE_ISSUER, Some(GOOGLE_KEY_ID)),
     ];
     for (assertion, file, issuer, kid) in cases {
@@ -146,7 +156,11 @@ async fn every_kind_of_key_gets_a_token_the_server_verified_and_the_api_accepts(
         let response = connection.call("me", &Call::default()).await;
         let response = response.unwrap_or_else(|e| panic!("{file}: {e}"));
         let me: Value = serde_json::from_slice(&response.body).unwrap();
-        let algorithm = if file.starts_with("ec") { "ES256" } else { "RS256" };
+        let algorithm = if file.starts_with("ec") {
+            "ES256"
+        } else {
+            "RS256"
+        };
         assert_eq!(me["iss"], issuer, "{file}: {me}");
         assert_eq!(me["sub"], "ada@patchbay.test", "{file}: {me}");
         assert_eq!(me["scope"], "read write", "{file}: {me}");
@@ -177,12 +191,18 @@ async fn every_token_request_signs_a_new_assertion_and_a_replayed_one_is_refused
     let Some(RequestBody::Form(form)) = &requests[0].body else {
         panic!("the token request has a form body");
     };
-    assert_ne!(requests[0].body, again[0].body, "a new assertion per request");
+    assert_ne!(
+        requests[0].body, again[0].body,
+        "a new assertion per request"
+    );
     let (status, body) = http(&server.base, "POST", "/token", form);
     assert_eq!(status, 200, "{body}");
     let (status, body) = http(&server.base, "POST", "/token", form);
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("invalid_grant") && body.contains("jti"), "{body}");
+    assert!(
+        body.contains("invalid_grant") && body.contains("jti"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -198,7 +218,10 @@ async fn an_assertion_signed_with_another_key_is_refused_without_showing_it() {
     );
     let requests = connection.dry_run("me", &Call::default()).unwrap();
     let error = expect_err(connection.call("me", &Call::default()).await);
-    assert!(matches!(&error, Error::OAuth { error, .. } if error == "invalid_grant"), "{error}");
+    assert!(
+        matches!(&error, Error::OAuth { error, .. } if error == "invalid_grant"),
+        "{error}"
+    );
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("PRIVATE KEY"), "{shown}");
     assert!(!shown.contains("eyJ"), "no assertion in the error: {shown}");

@@ -376,7 +376,8 @@ pub fn assertion(method: &AuthMethod, role: AssertionRole) -> Option<AssertionDe
         .1
         .cloned()
         .unwrap_or_default();
-    let hmac = role == AssertionRole::Client && oauth.client_auth == Some(ClientAuth::ClientSecretJwt);
+    let hmac =
+        role == AssertionRole::Client && oauth.client_auth == Some(ClientAuth::ClientSecretJwt);
     let default_algorithm = if hmac {
         JwtAlgorithm::HS256
     } else {
@@ -547,7 +548,10 @@ fn client_entries(method: &AuthMethod) -> Vec<DefaultEntry> {
             template(EntryPlace::Body, "client_id"),
             template(EntryPlace::Body, "client_secret"),
         ],
-        Some((ClientType::Confidential, ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt)) => {
+        Some((
+            ClientType::Confidential,
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt,
+        )) => {
             let mut entries = vec![entry(
                 EntryPlace::Body,
                 "client_assertion_type",

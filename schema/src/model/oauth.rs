@@ -170,7 +170,10 @@ pub enum ClientAuth {
 impl ClientAuth {
     /// Whether the client authenticates with a signed assertion.
     pub fn is_assertion(self) -> bool {
-        matches!(self, ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt)
+        matches!(
+            self,
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt
+        )
     }
 }
 
