@@ -134,7 +134,10 @@ fn jwt_bearer_token_request_signs_an_assertion_of_the_grant() {
             "assertion=<RS256 by private_key, 60 s: iss={{ issuer }}, sub?={{ subject }}, aud=https://x.example/token, scope?={{ scope }}> (default)",
         ]
     );
-    assert_eq!(token.variables, ["issuer", "private_key", "scope", "subject"]);
+    assert_eq!(
+        token.variables,
+        ["issuer", "private_key", "scope", "subject"]
+    );
     assert!(m.client.as_ref().unwrap().authentication.is_none());
     assert_eq!(
         input_keys(&m),
@@ -188,7 +191,11 @@ client_auth = "private_key_jwt"
     }
     assert_eq!(
         input_keys(&m)[..3],
-        [("client_id", false), ("private_key", true), ("scope", false)]
+        [
+            ("client_id", false),
+            ("private_key", true),
+            ("scope", false)
+        ]
     );
 
     let m = method(
@@ -200,7 +207,11 @@ client_auth = "private_key_jwt"
     );
     assert_eq!(
         input_keys(&m),
-        [("client_id", false), ("client_secret", true), ("scope", false)]
+        [
+            ("client_id", false),
+            ("client_secret", true),
+            ("scope", false)
+        ]
     );
 }
 
