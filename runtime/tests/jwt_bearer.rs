@@ -253,3 +253,27 @@ fn a_malformed_key_is_an_error_naming_the_instance_key() {
         assert!(!message.contains("PRIVATE KEY-----\nMI"), "{message}");
     }
 }
+
+/// The server checks what patchbay puts in the claims: an audience other
+/// than its token endpoint, or a lifetime over its hour, is refused.
+#[tokio::test]
+async fn the_server_refuses_a_wrong_audience_and_a_long_lifetime() {
+    let server = Server::start();
+    for assertion in [
+        "assertion = { claims = { aud = \"https://elsewhere.example/token\" } }",
+        "assertion = { lifetime = 7200 }",
+    ] {
+        let connection = connect_to(
+            &server.base,
+            &spec(assertion),
+            json!({ "issuer": RSA_ISSUER, "private_key": key("rsa.pem") }),
+            fast(),
+        );
+        let error = expect_err(connection.call("me", &Call::default()).await);
+        assert!(
+            matches!(&error, Error::OAuth { error, .. } if error == "invalid_grant"),
+            "{assertion}: {error}"
+        );
+    }
+    assert!(server.accepted().is_empty());
+}
