@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
 use super::oauth::{
-    Assertion, AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover,
+    Assertion, AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, ClientType, Discover,
     JwtBearerAuth, OAuthCommon,
 };
 use super::request::{Body, Entry, HttpMethod};
@@ -194,9 +194,14 @@ impl AuthMethod {
         if let AuthMethod::OAuth2JwtBearer(m) = self {
             found.push((AssertionRole::Grant, m.assertion.as_ref()));
         }
+        // A public client has no secret and authenticates with nothing.
+        let public = matches!(
+            self,
+            AuthMethod::OAuth2AuthorizationCode(m) if m.effective_client_type() == ClientType::Public
+        );
         if let Some(oauth) = self.oauth()
             && oauth.client_auth.is_some_and(|a| a.is_assertion())
-            && !matches!(self, AuthMethod::OAuth2AuthorizationCode(m) if m.effective_client_type() == super::oauth::ClientType::Public)
+            && !public
         {
             found.push((AssertionRole::Client, oauth.client_assertion.as_ref()));
         }
