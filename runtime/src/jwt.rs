@@ -237,6 +237,72 @@ mod tests {
         }
     }
 
+    fn claims_of(jwt: &str) -> (Value, Value) {
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3, "{jwt}");
+        let decode = |part: &str| -> Value {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+        };
+        (decode(parts[0]), decode(parts[1]))
+    }
+
+    #[test]
+    fn an_assertion_carries_the_rendered_claims_and_fresh_times_and_ids() {
+        use patchbay_compiler::plan::{ClaimPlan, EntrySource, Sourced};
+        let claim = |name: &str, template: &str, omit_if_empty: bool| ClaimPlan {
+            name: name.to_owned(),
+            template: template.to_owned(),
+            omit_if_empty,
+            provenance: EntrySource::Default,
+        };
+        let plan = AssertionPlan {
+            algorithm: Sourced {
+                value: JwtAlgorithm::HS256,
+                provenance: EntrySource::Default,
+            },
+            key: "client_secret".to_owned(),
+            key_id: Some("{{ client_id }}-key".to_owned()),
+            lifetime: Sourced {
+                value: 90,
+                provenance: EntrySource::Spec,
+            },
+            claims: vec![
+                claim("iss", "{{ client_id }}", false),
+                claim("sub", "{{ subject }}", true),
+                claim("aud", "https://auth.example.com/token", false),
+            ],
+        };
+        let mut context = Context::default();
+        context.set("client_id", Value::String("c-1".into()));
+        context.set("subject", Value::String(String::new()));
+        context.set(
+            "client_secret",
+            Value::String("a-secret-of-some-length".into()),
+        );
+        let context = context.into_base();
+        let renderer = Renderer::new();
+        let first = sign(&plan, &renderer, &context).unwrap();
+        let second = sign(&plan, &renderer, &context).unwrap();
+        let (header, claims) = claims_of(first.expose());
+        assert_eq!(
+            header,
+            serde_json::json!({ "alg": "HS256", "typ": "JWT", "kid": "c-1-key" })
+        );
+        assert_eq!(claims["iss"], "c-1");
+        assert_eq!(claims["aud"], "https://auth.example.com/token");
+        assert!(
+            claims.get("sub").is_none(),
+            "an empty optional claim is left out"
+        );
+        let (iat, exp) = (
+            claims["iat"].as_u64().unwrap(),
+            claims["exp"].as_u64().unwrap(),
+        );
+        assert_eq!(exp - iat, 90);
+        let (_, again) = claims_of(second.expose());
+        assert_ne!(claims["jti"], again["jti"], "a new jti per assertion");
+    }
+
     #[test]
     fn hs256_is_rfc_7515_appendix_a1s_mac() {
         // RFC 7515 §A.1's key and signing input give its signature.
