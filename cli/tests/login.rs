@@ -170,6 +170,20 @@ fn login_with_a_confidential_client_then_run_and_refresh() {
     );
 }
 
+/// The code exchange, each refresh and the revocation authenticate the
+/// client with a new `private_key_jwt` assertion, which oidc-provider
+/// verifies (a reused `jti` would be refused).
+#[test]
+fn login_with_a_private_key_jwt_client_then_run_refresh_and_revoke() {
+    let key = std::fs::read_to_string(workspace().join("runtime/tests/keys/rsa.pem")).unwrap();
+    login_then_run(
+        "code_private_key_jwt",
+        "code-private-key-jwt",
+        "private_key = { env = \"CLIENT_SECRET\" }\n",
+        &key,
+    );
+}
+
 #[test]
 fn login_with_a_public_client_then_run_and_refresh() {
     login_then_run("code_public", "code-public", "", "");

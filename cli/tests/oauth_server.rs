@@ -37,6 +37,41 @@ fn instance(dir: &Path, name: &str, method: &str, base: &str, client_id: &str) -
     path
 }
 
+/// Writes an instance of a method that signs client assertions, its key
+/// or secret from `CLIENT_SECRET` (`private_key` or `client_secret`).
+fn assertion_instance(
+    dir: &Path,
+    method: &str,
+    base: &str,
+    client_id: &str,
+    key_input: &str,
+) -> PathBuf {
+    let path = dir.join(format!("{method}-{key_input}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "connector = \"oauth-test-server\"\nauth = \"{method}\"\n[values]\nbase = \"{base}\"\nclient_id = \"{client_id}\"\n{key_input} = {{ env = \"CLIENT_SECRET\" }}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn test_key(file: &str) -> String {
+    std::fs::read_to_string(workspace().join("runtime/tests/keys").join(file)).unwrap()
+}
+
+/// The secret-bearing parts of a PEM: each line of its base64 body.
+fn pem_lines(pem: &str) -> Vec<String> {
+    pem.lines()
+        .filter(|line| !line.starts_with("-----") && line.len() > 16)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What every signed assertion starts with: `{"alg":` in base64url.
+const JWT_HEADER_START: &str = "eyJhbGci";
+
 fn patchbay(args: &[&str], secret: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_patchbay"))
         .args(args)
@@ -101,6 +136,77 @@ fn run_gets_a_token_with_both_client_authentications_and_calls_the_api() {
             secret,
         );
         assert!(String::from_utf8_lossy(&with_secret.stdout).contains("access_token: "));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `private_key_jwt` (RS256 and ES256) and `client_secret_jwt` (HS256)
+/// client credentials against oidc-provider, which verifies each
+/// assertion's signature, issuer, audience, lifetime and fresh `jti`;
+/// `run`, `auth token` and a dry run, whose output masks the assertion.
+#[test]
+fn run_and_auth_token_authenticate_the_client_with_signed_assertions() {
+    let server = Server::start();
+    let dir = temp_dir("assertions");
+    let hmac_secret = "client-secret-jwt-key-0123456789abcdef";
+    for (method, client, key_input, secret) in [
+        (
+            "cc_private_key_jwt",
+            "cc-private-key-jwt",
+            "private_key",
+            test_key("rsa.pem"),
+        ),
+        (
+            "cc_private_key_jwt_es256",
+            "cc-private-key-jwt",
+            "private_key",
+            test_key("ec-sec1.pem"),
+        ),
+        (
+            "cc_client_secret_jwt",
+            "cc-client-secret-jwt",
+            "client_secret",
+            hmac_secret.to_owned(),
+        ),
+    ] {
+        let file = assertion_instance(&dir, method, &server.base, client, key_input);
+        let file = file.to_str().unwrap();
+        let output = patchbay(
+            &["run", SPEC, "--instance", file, "--endpoint", "me"],
+            &secret,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{method}: {stderr}");
+        let me: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(me["client_id"], client, "{method}: {me}");
+
+        let token = patchbay(&["auth", "token", SPEC, "--instance", file], &secret);
+        assert_eq!(
+            token.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&token.stderr)
+        );
+        assert!(String::from_utf8_lossy(&token.stdout).contains("token_type: Bearer"));
+
+        let dry = patchbay(
+            &[
+                "run",
+                SPEC,
+                "--instance",
+                file,
+                "--endpoint",
+                "me",
+                "--dry-run",
+            ],
+            &secret,
+        );
+        let shown = String::from_utf8_lossy(&dry.stdout);
+        assert!(
+            shown.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=********"),
+            "{shown}"
+        );
+        assert!(!shown.contains(JWT_HEADER_START), "{shown}");
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -346,6 +452,72 @@ fn a_sentinel_secret_appears_in_no_output() {
         ]
         .map(|args| (args, secret))
     });
+    // Signed client assertions: the real keys (whose PEM lines must not
+    // show), sentinels given as a key (a bare one, a PEM, a Google key
+    // file), and a sentinel HS256 secret, which the server refuses.
+    let rsa = test_key("rsa.pem");
+    let pkjwt = assertion_instance(
+        &dir,
+        "cc_private_key_jwt",
+        &server.base,
+        "cc-private-key-jwt",
+        "private_key",
+    );
+    let pkjwt = pkjwt.to_str().unwrap();
+    let hs = assertion_instance(
+        &dir,
+        "cc_client_secret_jwt",
+        &server.base,
+        "cc-client-secret-jwt",
+        "client_secret",
+    );
+    let hs = hs.to_str().unwrap();
+    let pem_sentinel =
+        "-----BEGIN PRIVATE KEY-----\nSENTINEL+pem/7c1eSENTINEL\n-----END PRIVATE KEY-----";
+    let file_sentinel = r#"{"type": "service_account", "private_key_id": "k1", "private_key": "SENTINEL-json:7c1e"}"#;
+    let key_sentinels = [
+        (rsa.as_str(), pkjwt),
+        (pem_sentinel, pkjwt),
+        (file_sentinel, pkjwt),
+        ("SENTINEL-hs256\"7c1e", hs),
+        ("client-secret-jwt-key-0123456789abcdef", hs),
+    ];
+    let key_runs = key_sentinels.iter().flat_map(|&(secret, file)| {
+        [
+            vec![
+                "run",
+                SPEC,
+                "--instance",
+                file,
+                "--endpoint",
+                "me",
+                "--dry-run",
+            ],
+            vec!["run", SPEC, "--instance", file, "--endpoint", "me"],
+            vec!["auth", "token", SPEC, "--instance", file],
+            vec!["auth", "status", SPEC, "--instance", file],
+        ]
+        .map(|args| (args, secret))
+    });
+    for (args, secret) in key_runs {
+        let output = patchbay(&args, secret);
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut forms: Vec<String> = encodings(secret);
+        forms.extend(pem_lines(secret).iter().flat_map(|line| encodings(line)));
+        forms.push("SENTINEL".to_owned());
+        forms.push(JWT_HEADER_START.to_owned());
+        for form in forms {
+            assert!(
+                !everything.contains(&form),
+                "`patchbay {}` wrote `{form}`:\n{everything}",
+                args.join(" ")
+            );
+        }
+    }
     for (args, secret) in runs.into_iter().chain(sentinel_runs) {
         let output = patchbay(&args, secret);
         let everything = format!(

@@ -5,7 +5,8 @@
 use indexmap::IndexMap;
 use patchbay_schema::{
     ApiKeyLocation, BasicEncoding, Boundary, CheckpointType, ClientAuth, ClientType, Direction,
-    DiscoverSelect, HttpMethod, OffsetStep, Pkce, RatePeriod, ResponseType, SignatureMethod,
+    DiscoverSelect, HttpMethod, JwtAlgorithm, OffsetStep, Pkce, RatePeriod, ResponseType,
+    SignatureMethod,
     VariableType,
 };
 use schemars::JsonSchema;
@@ -427,6 +428,44 @@ pub enum ComputedValue {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         realm: Option<String>,
     },
+    /// A JWT signed for each request (RFC 7523): the grant of
+    /// `oauth2_jwt_bearer`, or a client assertion. Its claims are the
+    /// templates below, then `iat`, `exp` (`iat` + `lifetime`) and a fresh
+    /// `jti`.
+    JwtAssertion(AssertionPlan),
+}
+
+/// How a signed assertion is made. The key itself is the value of the
+/// input `key`, never part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AssertionPlan {
+    /// The signature algorithm.
+    pub algorithm: Sourced<JwtAlgorithm>,
+    /// The input holding the key: `private_key` (a PEM, or a Google
+    /// service-account key file whose `private_key_id` is the default
+    /// `kid`) or, for HS256, `client_secret`.
+    pub key: String,
+    /// Template of the `kid` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Seconds from `iat` to `exp`.
+    pub lifetime: Sourced<u64>,
+    /// The claims besides `iat`, `exp` and `jti`, in the order written.
+    pub claims: Vec<ClaimPlan>,
+}
+
+/// A claim of an assertion: a template rendered as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimPlan {
+    /// The claim's name.
+    pub name: String,
+    /// Template of its value.
+    pub template: String,
+    /// Left out when it renders empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub omit_if_empty: bool,
+    /// Where it came from.
+    pub provenance: EntrySource,
 }
 
 /// A request body.

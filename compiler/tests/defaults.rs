@@ -35,6 +35,23 @@ fn entries(entries: &[PlanEntry]) -> Vec<String> {
                     signature_method,
                     realm,
                 }) => format!("<oauth1 {signature_method:?}, realm {realm:?}>"),
+                EntryValue::Computed(ComputedValue::JwtAssertion(a)) => {
+                    let claims: Vec<String> = a
+                        .claims
+                        .iter()
+                        .map(|c| {
+                            let omit = if c.omit_if_empty { "?" } else { "" };
+                            format!("{}{omit}={}", c.name, c.template)
+                        })
+                        .collect();
+                    format!(
+                        "<{:?} by {}, {} s: {}>",
+                        a.algorithm.value,
+                        a.key,
+                        a.lifetime.value,
+                        claims.join(", ")
+                    )
+                }
             };
             let provenance = match e.provenance {
                 EntrySource::Default => "default",
@@ -97,6 +114,107 @@ fn client_credentials_token_request() {
             ("client_id", InputSource::AuthDefault, false),
             ("client_secret", InputSource::AuthDefault, true),
             ("scope", InputSource::AuthDefault, false),
+        ]
+    );
+}
+
+fn input_keys(m: &MethodPlan) -> Vec<(&str, bool)> {
+    m.inputs
+        .iter()
+        .map(|i| (i.key.as_str(), i.secret))
+        .collect()
+}
+
+#[test]
+fn jwt_bearer_token_request_signs_an_assertion_of_the_grant() {
+    let m = method(
+        "[auth.sa]\ntype = \"oauth2_jwt_bearer\"\ntoken_url = \"https://x.example/token\"\n",
+    );
+    let token = m.requests.token.as_ref().unwrap();
+    assert_eq!(
+        form(token),
+        [
+            "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer (default)",
+            "assertion=<RS256 by private_key, 60 s: iss={{ issuer }}, sub?={{ subject }}, aud=https://x.example/token, scope?={{ scope }}> (default)",
+        ]
+    );
+    assert_eq!(
+        token.variables,
+        ["issuer", "private_key", "scope", "subject"]
+    );
+    assert!(m.client.as_ref().unwrap().authentication.is_none());
+    assert_eq!(
+        input_keys(&m),
+        [
+            ("issuer", false),
+            ("subject", false),
+            ("private_key", true),
+            ("scope", false),
+        ]
+    );
+}
+
+#[test]
+fn written_claims_replace_remove_and_add_to_the_defaults() {
+    let m = method(
+        r#"[auth.sf]
+type = "oauth2_jwt_bearer"
+token_url = "https://login.x.example/services/oauth2/token"
+assertion = { algorithm = "ES256", lifetime = 180, claims = { aud = "https://login.x.example", scope = false, box_sub_type = "enterprise" } }
+"#,
+    );
+    assert_eq!(
+        form(m.requests.token.as_ref().unwrap())[1],
+        "assertion=<ES256 by private_key, 180 s: iss={{ issuer }}, sub?={{ subject }}, aud=https://login.x.example, box_sub_type=enterprise> (default)"
+    );
+    // No claim uses `scope` any more: it leaves the instance form.
+    assert!(!m.inputs.iter().any(|i| i.key == "scope"));
+}
+
+#[test]
+fn client_assertions_replace_the_secret_in_every_client_request() {
+    let m = method(
+        r#"[auth.code]
+type = "oauth2_authorization_code"
+authorize_url = "https://x.example/authorize"
+token_url = "https://x.example/token"
+revoke_url = "https://x.example/revoke"
+client_auth = "private_key_jwt"
+"#,
+    );
+    let requests = &m.requests;
+    for request in [&requests.token, &requests.refresh, &requests.revoke] {
+        let fields = form(request.as_ref().unwrap());
+        assert_eq!(
+            fields[fields.len() - 2..],
+            [
+                "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer (default)",
+                "client_assertion=<RS256 by private_key, 60 s: iss={{ client_id }}, sub={{ client_id }}, aud=https://x.example/token> (default)",
+            ]
+        );
+    }
+    assert_eq!(
+        input_keys(&m)[..3],
+        [
+            ("client_id", false),
+            ("private_key", true),
+            ("scope", false)
+        ]
+    );
+
+    let m = method(
+        "[auth.cc]\ntype = \"oauth2_client_credentials\"\ntoken_url = \"https://x.example/token\"\nclient_auth = \"client_secret_jwt\"\n",
+    );
+    assert_eq!(
+        form(m.requests.token.as_ref().unwrap())[3],
+        "client_assertion=<HS256 by client_secret, 60 s: iss={{ client_id }}, sub={{ client_id }}, aud=https://x.example/token> (default)"
+    );
+    assert_eq!(
+        input_keys(&m),
+        [
+            ("client_id", false),
+            ("client_secret", true),
+            ("scope", false)
         ]
     );
 }

@@ -556,6 +556,7 @@ impl Http {
         own_limiter: Option<&RateLimiter>,
         redactor: &Redactor,
     ) -> Result<Response> {
+        let redactor = &*request.redactor(redactor);
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
             match self

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use patchbay_compiler::Plan;
-use patchbay_compiler::plan::{ComputedValue, EntryValue, Input, InputSource, MethodPlan};
+use patchbay_compiler::plan::{
+    BodyPlan, ComputedValue, EntryValue, Input, InputSource, MethodPlan,
+};
 use patchbay_schema::VariableType;
 use patchbay_schema::instance::{
     ValueError, check_value as schema_check_value, joined_list, missing_message,
@@ -307,6 +309,7 @@ impl Instance {
             }
         }
         add_templated_basic(method, &values, &mut redactor);
+        check_assertion_keys(method, &values, &mut redactor)?;
         Ok(Instance {
             connector: plan.connector.id.clone(),
             method: method_key.to_owned(),
@@ -462,4 +465,43 @@ fn add_templated_basic(
             redactor.add_basic(&user, &password);
         }
     }
+}
+
+/// Reads the key of each assertion the method signs, so that a malformed
+/// key is an error naming its instance key when the instance is bound, not
+/// at the first token request; the PEM inside a Google key file is taught
+/// to the redactor.
+fn check_assertion_keys(
+    method: &MethodPlan,
+    values: &IndexMap<String, Value>,
+    redactor: &mut Redactor,
+) -> Result<()> {
+    let requests = &method.requests;
+    let assertions = [&requests.token, &requests.refresh, &requests.revoke]
+        .into_iter()
+        .flatten()
+        .flat_map(|request| match &request.body {
+            Some(BodyPlan::Form { fields }) => fields.as_slice(),
+            _ => &[],
+        })
+        .filter_map(|entry| match &entry.value {
+            EntryValue::Computed(ComputedValue::JwtAssertion(assertion)) => Some(assertion),
+            _ => None,
+        });
+    for assertion in assertions {
+        let Some(Value::String(value)) = values.get(&assertion.key) else {
+            continue;
+        };
+        crate::jwt::SigningKey::read(assertion.algorithm.value, value).map_err(|message| {
+            Error::instance(
+                &assertion.key,
+                format!(
+                    "{message} (the key that signs the {} assertions)",
+                    assertion.algorithm.value.as_str()
+                ),
+            )
+        })?;
+        crate::jwt::add_key_material(value, redactor);
+    }
+    Ok(())
 }

@@ -59,6 +59,7 @@ mod error;
 mod filters;
 mod http;
 mod instance;
+mod jwt;
 mod multipart;
 mod oauth1;
 mod pagination;

@@ -43,6 +43,10 @@ pub struct HttpRequest {
     /// request as it is then (a next page, a retry, a redirect), never
     /// when it goes to another origin.
     pub(crate) signer: Option<std::sync::Arc<Signer>>,
+    /// Credentials made for this request alone (its signed assertions),
+    /// which every text written about it masks like the instance's
+    /// secrets.
+    pub minted: Vec<Secret>,
 }
 
 /// A rendered body.
@@ -128,6 +132,7 @@ fn entry_value(
     context: &Context,
     header: bool,
     what: &dyn Fn(&str) -> String,
+    minted: &mut Vec<Secret>,
 ) -> Result<String> {
     let render_error = |message: String| Error::Render {
         what: what(&entry.name),
@@ -162,6 +167,18 @@ fn entry_value(
         EntryValue::Computed(ComputedValue::OAuth1Signature { .. }) => Err(render_error(
             "an OAuth 1.0a signature is only made for a request being sent".to_owned(),
         )),
+        EntryValue::Computed(ComputedValue::JwtAssertion(assertion)) => {
+            let signed =
+                crate::jwt::sign(assertion, renderer, context).map_err(|(part, message)| {
+                    Error::Render {
+                        what: what(&format!("{} ({part} of the assertion)", entry.name)),
+                        message,
+                    }
+                })?;
+            let value = signed.expose().to_owned();
+            minted.push(signed);
+            Ok(value)
+        }
     }
 }
 
@@ -228,6 +245,7 @@ pub(crate) fn build_with_files(
 ) -> Result<HttpRequest> {
     let what = |part: &str| format!("{label}: {part}");
     let mut left_out = Vec::new();
+    let mut minted = Vec::new();
     let mut lacks = |place: &str, entry: &PlanEntry| {
         let lacking = lacks(entry, context);
         if lacking {
@@ -244,9 +262,14 @@ pub(crate) fn build_with_files(
     if !plan.query.is_empty() {
         let mut pairs = Vec::with_capacity(plan.query.len());
         for entry in plan.query.iter().filter(|e| !lacks("query", e)) {
-            let value = entry_value(entry, renderer, context, false, &|n| {
-                what(&format!("query `{n}`"))
-            })?;
+            let value = entry_value(
+                entry,
+                renderer,
+                context,
+                false,
+                &|n| what(&format!("query `{n}`")),
+                &mut minted,
+            )?;
             if !(entry.omit_if_empty && value.is_empty()) {
                 pairs.push((entry.name.as_str(), value));
             }
@@ -266,9 +289,7 @@ pub(crate) fn build_with_files(
             oauth1 = Some(std::sync::Arc::new(signer));
             continue;
         }
-        let value = entry_value(entry, renderer, context, true, &|n| {
-            what(&format!("header `{n}`"))
-        })?;
+        let value = entry_value(entry, renderer, context, true, &header_what, &mut minted)?;
         if !(entry.omit_if_empty && value.is_empty()) {
             headers.push((entry.name.clone(), value));
         }
@@ -278,9 +299,14 @@ pub(crate) fn build_with_files(
         Some(BodyPlan::Form { fields }) => {
             let mut pairs = Vec::with_capacity(fields.len());
             for entry in fields.iter().filter(|e| !lacks("form field", e)) {
-                let value = entry_value(entry, renderer, context, false, &|n| {
-                    what(&format!("form field `{n}`"))
-                })?;
+                let value = entry_value(
+                    entry,
+                    renderer,
+                    context,
+                    false,
+                    &|n| what(&format!("form field `{n}`")),
+                    &mut minted,
+                )?;
                 if !(entry.omit_if_empty && value.is_empty()) {
                     pairs.push((entry.name.as_str(), value));
                 }
@@ -402,6 +428,7 @@ pub(crate) fn build_with_files(
             .as_ref()
             .map_or(RetryPolicy::AnyFailure, |retry| retry.value),
         signer: oauth1,
+        minted,
     })
 }
 
@@ -479,10 +506,23 @@ impl HttpRequest {
         })
     }
 
+    /// The redactor extended with the credentials made for this request.
+    pub(crate) fn redactor<'r>(&self, redactor: &'r Redactor) -> std::borrow::Cow<'r, Redactor> {
+        if self.minted.is_empty() {
+            return std::borrow::Cow::Borrowed(redactor);
+        }
+        let mut extended = redactor.clone();
+        for secret in &self.minted {
+            extended.add(secret);
+        }
+        std::borrow::Cow::Owned(extended)
+    }
+
     /// The URL as logs and messages show it: secrets masked by position
     /// and by search.
     pub(crate) fn shown_url(&self, redactor: &Redactor) -> String {
-        redactor.redact(masked_url(&self.url, redactor).as_str())
+        let redactor = self.redactor(redactor);
+        redactor.redact(masked_url(&self.url, &redactor).as_str())
     }
 
     /// A curl command that sends this request, secrets masked: every
@@ -490,6 +530,7 @@ impl HttpRequest {
     /// (of any length) is masked whole, the `Authorization` header's
     /// credential always, and any other text is searched.
     pub fn to_curl(&self, redactor: &Redactor) -> String {
+        let redactor = &*self.redactor(redactor);
         let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
         let mut command = format!(
             "curl -X {} {}",

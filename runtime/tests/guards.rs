@@ -303,6 +303,52 @@ async fn a_token_request_never_follows_a_redirect_to_another_origin() {
     }
 }
 
+/// Token requests whose credential is a signed assertion: a client
+/// authenticated by `private_key_jwt` or `client_secret_jwt`, and the JWT
+/// bearer grant. Neither the key nor the assertion may leave the origin.
+#[tokio::test]
+async fn an_assertion_authenticated_token_request_never_follows_a_redirect_to_another_origin() {
+    let key = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/ec.pem"),
+    )
+    .unwrap();
+    let with = |setting: &str| {
+        CLIENT_CREDENTIALS_ORDERS.replace(
+            "token_url = \"{{ base }}/token\"",
+            &format!("token_url = \"{{{{ base }}}}/token\"\n{setting}"),
+        )
+    };
+    let cases = [
+        (
+            with("client_auth = \"private_key_jwt\"\nclient_assertion = { algorithm = \"ES256\" }"),
+            json!({ "client_id": "cid", "private_key": key }),
+        ),
+        (
+            with("client_auth = \"client_secret_jwt\""),
+            json!({ "client_id": "cid", "client_secret": "hs256-secret-redirect" }),
+        ),
+        (
+            CLIENT_CREDENTIALS_ORDERS
+                .replace("oauth2_client_credentials", "oauth2_jwt_bearer")
+                .replace(
+                    "token_url = \"{{ base }}/token\"",
+                    "token_url = \"{{ base }}/token\"\nassertion = { algorithm = \"ES256\" }",
+                ),
+            json!({ "issuer": "svc@example.com", "private_key": key }),
+        ),
+    ];
+    for status in REDIRECT_STATUSES {
+        for (spec, values) in &cases {
+            let (api, other) = redirecting_all(status).await;
+            let connection = connect(&api, spec, values.clone());
+            let error = expect_err(connection.call("orders", &Call::default()).await);
+            let mut secrets: Vec<&str> = key.lines().filter(|l| !l.starts_with("-----")).collect();
+            secrets.extend(["hs256-secret-redirect", "eyJhbGci"]);
+            assert_refused(&error, &api, &other, &secrets).await;
+        }
+    }
+}
+
 const SESSION_LOGIN: &str = r#"
 [auth.session]
 type = "token_request"

@@ -1145,10 +1145,34 @@ async fn elsewhere() -> MockServer {
     other
 }
 
-/// The refusal names both origins and no secret, and nothing reached the
-/// other origin.
+/// The test key every `private_key_jwt` client here signs with.
+fn test_key() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/rsa.pem"))
+        .unwrap()
+}
+
+/// The confidential client with each kind of client authentication whose
+/// requests carry a credential: its secret (Basic) and a signed
+/// `private_key_jwt` assertion.
+fn redirect_clients() -> [(String, Value); 2] {
+    [
+        (spec(""), confidential()),
+        (
+            spec("client_auth = \"private_key_jwt\"\n"),
+            json!({ "client_id": "my client", "private_key": test_key(), "scope": "read" }),
+        ),
+    ]
+}
+
+/// The refusal names both origins and no secret (no key, no assertion),
+/// and nothing reached the other origin.
 async fn assert_refused(error: &Error, server: &MockServer, other: &MockServer, status: u16) {
     let text = error.to_string();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("eyJhbGci"), "an assertion in: {shown}");
+    for line in test_key().lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!shown.contains(line), "the key in: {shown}");
+    }
     assert!(
         text.contains(&server.uri()) && text.contains(&other.uri()),
         "HTTP {status}: the error must name both origins: {text}"
@@ -1169,14 +1193,16 @@ async fn the_code_exchange_never_follows_a_redirect_to_another_origin() {
             .respond_with(redirect_to(&other, status))
             .mount(&server)
             .await;
-        let connection = connect(&server, &spec(""), confidential());
-        let (_, pending) = connection.start_login(REDIRECT).unwrap();
-        let error = expect_err(
-            connection
-                .complete_login(pending.clone(), &callback(&pending, ""))
-                .await,
-        );
-        assert_refused(&error, &server, &other, status).await;
+        for (spec, values) in redirect_clients() {
+            let connection = connect(&server, &spec, values);
+            let (_, pending) = connection.start_login(REDIRECT).unwrap();
+            let error = expect_err(
+                connection
+                    .complete_login(pending.clone(), &callback(&pending, ""))
+                    .await,
+            );
+            assert_refused(&error, &server, &other, status).await;
+        }
     }
 }
 
@@ -1212,10 +1238,12 @@ async fn a_refresh_never_follows_a_redirect_to_another_origin() {
             .mount(&server)
             .await;
         ok_at(&server, "/orders").await;
-        let (connection, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
-        login(&connection).await;
-        let error = expect_err(connection.call("orders", &Call::default()).await);
-        assert_refused(&error, &server, &other, status).await;
+        for (spec, values) in redirect_clients() {
+            let (connection, _) = with_store(connect(&server, &spec, values), &dir);
+            login(&connection).await;
+            let error = expect_err(connection.call("orders", &Call::default()).await);
+            assert_refused(&error, &server, &other, status).await;
+        }
     }
 }
 
@@ -1230,9 +1258,11 @@ async fn a_revocation_never_follows_a_redirect_to_another_origin() {
             .respond_with(redirect_to(&other, status))
             .mount(&server)
             .await;
-        let (connection, _) = with_store(connect(&server, &spec(""), confidential()), &dir);
-        login(&connection).await;
-        let error = expect_err(connection.logout().await);
-        assert_refused(&error, &server, &other, status).await;
+        for (spec, values) in redirect_clients() {
+            let (connection, _) = with_store(connect(&server, &spec, values), &dir);
+            login(&connection).await;
+            let error = expect_err(connection.logout().await);
+            assert_refused(&error, &server, &other, status).await;
+        }
     }
 }

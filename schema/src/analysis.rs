@@ -559,6 +559,7 @@ impl<'a> Analysis<'a> {
         let discovered = self.add_layer(discovered);
         let callback = Self::callback_capture_declarations(key, method);
         let callback = self.add_layer(callback);
+        let mut part_scopes = Vec::new();
         for part in catalog::parts(method) {
             let runtime = self.runtime_layer(catalog::runtime_values(method.auth_type(), part));
             let layers = match part {
@@ -597,8 +598,54 @@ impl<'a> Analysis<'a> {
                 layers,
             });
             self.add_auth_part_sites(&pointer, method, part, scope);
+            part_scopes.push((part, scope));
         }
+        self.add_assertion_sites(&pointer, method, &part_scopes);
         self.method_layers.insert(key, [auth, captures, discovered]);
+    }
+
+    /// The claims and key id of a method's assertions, rendered in every
+    /// request that carries the assertion: the grant in the token request,
+    /// a client assertion wherever the client authenticates.
+    fn add_assertion_sites(
+        &mut self,
+        pointer: &str,
+        method: &'a AuthMethod,
+        part_scopes: &[(AuthPart, usize)],
+    ) {
+        for (role, written) in method.assertions() {
+            let Some(written) = written else { continue };
+            let scopes: Vec<usize> = part_scopes
+                .iter()
+                .filter(|(part, _)| {
+                    catalog::default_entries(method, *part).iter().any(|entry| {
+                        matches!(&entry.value, catalog::DefaultValue::Assertion(a) if a.role == role)
+                    })
+                })
+                .map(|(_, scope)| *scope)
+                .collect();
+            let table = pointer_push(pointer, role.table());
+            if let Some(key_id) = &written.key_id {
+                self.add_site_as(
+                    pointer_push(&table, "key_id"),
+                    key_id,
+                    Field::Body,
+                    &scopes,
+                    false,
+                );
+            }
+            for (name, entry) in &written.claims {
+                if let Some(text) = entry.template() {
+                    self.add_site_as(
+                        pointer_push(&pointer_push(&table, "claims"), name),
+                        text,
+                        Field::Body,
+                        &scopes,
+                        false,
+                    );
+                }
+            }
+        }
     }
 
     fn add_auth_part_sites(

@@ -8,8 +8,9 @@
 use indexmap::IndexMap;
 
 use crate::model::{
-    ApiKeyLocation, AuthMethod, AuthType, AuthorizationCodeAuth, Body, ClientAuth,
-    ClientCredentialsAuth, ClientType, Entry, Pkce, RequestParts, SignatureMethod, VariableType,
+    ApiKeyLocation, AssertionRole, AuthMethod, AuthType, AuthorizationCodeAuth, Body, ClientAuth,
+    ClientCredentialsAuth, ClientType, Entry, JwtAlgorithm, JwtBearerAuth, Pkce, RequestParts,
+    SignatureMethod, VariableType,
 };
 
 /// A variable an auth type declares by default.
@@ -44,6 +45,19 @@ const CLIENT_ID: DefaultVariable = variable("client_id", "Client ID", VariableTy
 const CLIENT_SECRET: DefaultVariable =
     variable("client_secret", "Client secret", VariableType::Secret, true);
 const SCOPE: DefaultVariable = variable("scope", "Scope", VariableType::String, false);
+const PRIVATE_KEY: DefaultVariable =
+    variable("private_key", "Private key", VariableType::Secret, true);
+const ISSUER: DefaultVariable = variable("issuer", "Issuer", VariableType::String, true);
+const SUBJECT: DefaultVariable = variable("subject", "Subject", VariableType::String, false);
+
+/// The client's own variables: its id and the secret it authenticates with
+/// (a private key when it signs its assertions with one).
+fn client_variables(client_auth: Option<ClientAuth>) -> Vec<DefaultVariable> {
+    match client_auth {
+        Some(ClientAuth::PrivateKeyJwt) => vec![CLIENT_ID, PRIVATE_KEY],
+        _ => vec![CLIENT_ID, CLIENT_SECRET],
+    }
+}
 
 /// The credentials of an `oauth1` method. The consumer key identifies
 /// the client, as an OAuth 2 `client_id` does; the token is a credential
@@ -62,6 +76,11 @@ pub const OAUTH1_VARIABLES: [DefaultVariable; 4] = [
 
 /// The variables a method's type declares by default.
 pub fn default_variables(method: &AuthMethod) -> Vec<DefaultVariable> {
+    let client_auth = method.oauth().and_then(|o| o.client_auth);
+    let with_scope = |mut variables: Vec<DefaultVariable>| {
+        variables.push(SCOPE);
+        variables
+    };
     match method {
         AuthMethod::None(_) | AuthMethod::TokenRequest(_) => vec![],
         AuthMethod::Basic(_) => vec![
@@ -71,11 +90,23 @@ pub fn default_variables(method: &AuthMethod) -> Vec<DefaultVariable> {
         AuthMethod::ApiKey(_) => vec![variable("api_key", "API key", VariableType::Secret, true)],
         AuthMethod::Bearer(_) => vec![variable("token", "Token", VariableType::Secret, true)],
         AuthMethod::OAuth1(_) => OAUTH1_VARIABLES.to_vec(),
-        AuthMethod::OAuth2ClientCredentials(_) => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
+        AuthMethod::OAuth2ClientCredentials(_) => with_scope(client_variables(client_auth)),
         AuthMethod::OAuth2AuthorizationCode(m) => match m.effective_client_type() {
-            ClientType::Confidential => vec![CLIENT_ID, CLIENT_SECRET, SCOPE],
+            ClientType::Confidential => with_scope(client_variables(client_auth)),
             ClientType::Public => vec![CLIENT_ID, SCOPE],
         },
+        // The grant needs no client; a `client_auth` adds one.
+        AuthMethod::OAuth2JwtBearer(_) => {
+            let mut variables = vec![ISSUER, SUBJECT, PRIVATE_KEY, SCOPE];
+            if client_auth.is_some() {
+                for client in client_variables(client_auth) {
+                    if !variables.contains(&client) {
+                        variables.push(client);
+                    }
+                }
+            }
+            variables
+        }
     }
 }
 
@@ -145,7 +176,8 @@ pub fn parts(method: &AuthMethod) -> Vec<AuthPart> {
             vec![AuthPart::Apply]
         }
         AuthMethod::OAuth2ClientCredentials(ClientCredentialsAuth { oauth, .. })
-        | AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth { oauth, .. }) => {
+        | AuthMethod::OAuth2AuthorizationCode(AuthorizationCodeAuth { oauth, .. })
+        | AuthMethod::OAuth2JwtBearer(JwtBearerAuth { oauth, .. }) => {
             let mut parts = match method {
                 AuthMethod::OAuth2AuthorizationCode(m) => {
                     let mut parts = vec![AuthPart::Authorize, AuthPart::Token];
@@ -327,6 +359,133 @@ pub enum DefaultValue {
         /// Template of the realm, if one is sent.
         realm: Option<String>,
     },
+    /// A JWT the runtime signs for each request (RFC 7523).
+    Assertion(AssertionDefaults),
+}
+
+/// How a signed assertion is made, the author's settings merged into the
+/// defaults of its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionDefaults {
+    /// What it is for.
+    pub role: AssertionRole,
+    /// Its algorithm, and whether the spec wrote it.
+    pub algorithm: (JwtAlgorithm, bool),
+    /// The variable holding the key: `private_key` (a PEM or a Google
+    /// service-account key file) or, for HS256, `client_secret`.
+    pub key: &'static str,
+    /// Seconds from `iat` to `exp`, and whether the spec wrote it.
+    pub lifetime: (u64, bool),
+    /// Template of the `kid` header, if the spec wrote one.
+    pub key_id: Option<String>,
+    /// The claims besides `iat`, `exp` and `jti`, in the order sent.
+    pub claims: Vec<DefaultClaim>,
+}
+
+/// A claim of an assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultClaim {
+    /// Its name.
+    pub name: String,
+    /// Template of its value (a string).
+    pub template: String,
+    /// Left out when it renders empty (`sub` of the grant, `scope`).
+    pub omit_if_empty: bool,
+    /// Whether the spec wrote it.
+    pub written: bool,
+}
+
+/// Claims the runtime sets on every assertion: the time it is issued, the
+/// time it expires and a fresh identifier (RFC 7519 §4.1.4–4.1.7).
+pub const RUNTIME_CLAIMS: &[&str] = &["iat", "exp", "jti"];
+
+/// The default lifetime of an assertion, in seconds: the shortest any
+/// provider in the fixtures requires (Box, at most 60), ample for a token
+/// request made right away.
+pub const DEFAULT_ASSERTION_LIFETIME: u64 = 60;
+
+/// The `client_assertion_type` of RFC 7523 §2.2.
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The `grant_type` of RFC 7523 §2.1.
+pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// An assertion's settings and claims: the role's defaults, with the
+/// spec's `assertion` or `client_assertion` table merged in (a claim of a
+/// default's name replaces it; `false` removes it).
+pub fn assertion(method: &AuthMethod, role: AssertionRole) -> Option<AssertionDefaults> {
+    let oauth = method.oauth()?;
+    let written = method
+        .assertions()
+        .into_iter()
+        .find(|(r, _)| *r == role)?
+        .1
+        .cloned()
+        .unwrap_or_default();
+    let hmac =
+        role == AssertionRole::Client && oauth.client_auth == Some(ClientAuth::ClientSecretJwt);
+    let default_algorithm = if hmac {
+        JwtAlgorithm::HS256
+    } else {
+        JwtAlgorithm::RS256
+    };
+    let claim = |name: &str, template: String, omit_if_empty: bool| DefaultClaim {
+        name: name.to_owned(),
+        template,
+        omit_if_empty,
+        written: false,
+    };
+    // RFC 7523 §3: the audience is the authorization server; the token
+    // endpoint's URL identifies it, as OpenID Connect Core §9 asks.
+    let audience = claim("aud", oauth.token_url.clone(), false);
+    let mut claims = match role {
+        AssertionRole::Grant => vec![
+            claim("iss", "{{ issuer }}".into(), false),
+            claim("sub", "{{ subject }}".into(), true),
+            audience,
+            claim("scope", "{{ scope }}".into(), true),
+        ],
+        AssertionRole::Client => vec![
+            claim("iss", "{{ client_id }}".into(), false),
+            claim("sub", "{{ client_id }}".into(), false),
+            audience,
+        ],
+    };
+    for (name, entry) in &written.claims {
+        let position = claims.iter().position(|c| &c.name == name);
+        match (entry.template(), position) {
+            (Some(text), Some(position)) => {
+                claims[position] = DefaultClaim {
+                    template: text.to_owned(),
+                    omit_if_empty: false,
+                    written: true,
+                    ..claims[position].clone()
+                }
+            }
+            (Some(text), None) => claims.push(DefaultClaim {
+                template: text.to_owned(),
+                written: true,
+                ..claim(name, String::new(), false)
+            }),
+            (None, Some(position)) => {
+                claims.remove(position);
+            }
+            (None, None) => {}
+        }
+    }
+    Some(AssertionDefaults {
+        role,
+        algorithm: (
+            written.algorithm.unwrap_or(default_algorithm),
+            written.algorithm.is_some(),
+        ),
+        key: if hmac { "client_secret" } else { "private_key" },
+        lifetime: (
+            written.lifetime.unwrap_or(DEFAULT_ASSERTION_LIFETIME),
+            written.lifetime.is_some(),
+        ),
+        key_id: written.key_id,
+        claims,
+    })
 }
 
 impl DefaultValue {
@@ -345,6 +504,16 @@ impl DefaultValue {
                 let mut names: Vec<String> =
                     OAUTH1_VARIABLES.iter().map(|v| v.name.to_owned()).collect();
                 names.extend(realm.iter().flat_map(|r| crate::template::simple_names(r)));
+                names
+            }
+            DefaultValue::Assertion(assertion) => {
+                let mut names = vec![assertion.key.to_owned()];
+                for claim in &assertion.claims {
+                    names.extend(crate::template::simple_names(&claim.template));
+                }
+                if let Some(key_id) = &assertion.key_id {
+                    names.extend(crate::template::simple_names(key_id));
+                }
                 names
             }
         }
@@ -403,15 +572,18 @@ pub fn default_client_auth(auth_type: AuthType) -> ClientAuth {
 }
 
 /// How an OAuth method authenticates its client at the token endpoint.
+/// A JWT bearer grant authenticates no client unless its spec sets a
+/// `client_auth`: the assertion identifies the service account.
 fn client_authentication(method: &AuthMethod) -> Option<(ClientType, ClientAuth)> {
     let client_type = match method {
         AuthMethod::OAuth2AuthorizationCode(m) => m.effective_client_type(),
         _ => ClientType::Confidential,
     };
-    let client_auth = method
-        .oauth()?
-        .client_auth
-        .unwrap_or(default_client_auth(method.auth_type()));
+    let written = method.oauth()?.client_auth;
+    let client_auth = match method {
+        AuthMethod::OAuth2JwtBearer(_) => written?,
+        _ => written.unwrap_or(default_client_auth(method.auth_type())),
+    };
     Some((client_type, client_auth))
 }
 
@@ -430,6 +602,24 @@ fn client_entries(method: &AuthMethod) -> Vec<DefaultEntry> {
             template(EntryPlace::Body, "client_id"),
             template(EntryPlace::Body, "client_secret"),
         ],
+        Some((
+            ClientType::Confidential,
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt,
+        )) => {
+            let mut entries = vec![entry(
+                EntryPlace::Body,
+                "client_assertion_type",
+                DefaultValue::Literal(CLIENT_ASSERTION_TYPE),
+            )];
+            entries.extend(assertion(method, AssertionRole::Client).map(|assertion| {
+                entry(
+                    EntryPlace::Body,
+                    "client_assertion",
+                    DefaultValue::Assertion(assertion),
+                )
+            }));
+            entries
+        }
         None => vec![],
     }
 }
@@ -459,6 +649,18 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
                 DefaultValue::Literal("client_credentials"),
             ));
             entries.push(optional_template(Body, "scope"));
+            entries.extend(client_entries(method));
+        }
+        (AuthMethod::OAuth2JwtBearer(_), AuthPart::Token) => {
+            entries.push(form_header());
+            entries.push(entry(
+                Body,
+                "grant_type",
+                DefaultValue::Literal(JWT_BEARER_GRANT_TYPE),
+            ));
+            if let Some(assertion) = assertion(method, AssertionRole::Grant) {
+                entries.push(entry(Body, "assertion", DefaultValue::Assertion(assertion)));
+            }
             entries.extend(client_entries(method));
         }
         (AuthMethod::OAuth2AuthorizationCode(_), AuthPart::Authorize) => {
@@ -524,7 +726,9 @@ pub fn default_entries(method: &AuthMethod, part: AuthPart) -> Vec<DefaultEntry>
                 .and_then(|o| o.full_revoke_request())
                 .is_some() => {}
         (
-            AuthMethod::OAuth2ClientCredentials(_) | AuthMethod::OAuth2AuthorizationCode(_),
+            AuthMethod::OAuth2ClientCredentials(_)
+            | AuthMethod::OAuth2AuthorizationCode(_)
+            | AuthMethod::OAuth2JwtBearer(_),
             AuthPart::Revoke,
         ) => {
             entries.push(form_header());
@@ -764,6 +968,7 @@ fn default_apply(method: &AuthMethod) -> Vec<DefaultEntry> {
         )],
         AuthMethod::OAuth2ClientCredentials(_)
         | AuthMethod::OAuth2AuthorizationCode(_)
+        | AuthMethod::OAuth2JwtBearer(_)
         | AuthMethod::TokenRequest(_) => {
             vec![entry(
                 Header,

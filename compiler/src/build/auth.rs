@@ -21,12 +21,15 @@ pub(super) fn client_plan(method: &AuthMethod) -> Option<ClientPlan> {
         ),
         _ => (sourced(None, ClientType::Confidential), None),
     };
-    let authentication = match client_type.value {
-        ClientType::Confidential => Some(sourced(
+    let authentication = match (method, client_type.value) {
+        // The grant's assertion identifies a service account: no client
+        // authentication unless the spec asks for one.
+        (AuthMethod::OAuth2JwtBearer(_), _) => oauth.client_auth.map(|a| sourced(Some(a), a)),
+        (_, ClientType::Confidential) => Some(sourced(
             oauth.client_auth,
             catalog::default_client_auth(method.auth_type()),
         )),
-        ClientType::Public => None,
+        (_, ClientType::Public) => None,
     };
     Some(ClientPlan {
         client_type,
@@ -67,6 +70,37 @@ fn plan_value(value: &DefaultValue, method: &AuthMethod) -> EntryValue {
             signature_method: *signature_method,
             realm: realm.clone(),
         }),
+        DefaultValue::Assertion(assertion) => {
+            let source = |written: bool| {
+                if written {
+                    EntrySource::Spec
+                } else {
+                    EntrySource::Default
+                }
+            };
+            EntryValue::Computed(ComputedValue::JwtAssertion(AssertionPlan {
+                algorithm: Sourced {
+                    value: assertion.algorithm.0,
+                    provenance: source(assertion.algorithm.1),
+                },
+                key: assertion.key.to_owned(),
+                key_id: assertion.key_id.clone(),
+                lifetime: Sourced {
+                    value: assertion.lifetime.0,
+                    provenance: source(assertion.lifetime.1),
+                },
+                claims: assertion
+                    .claims
+                    .iter()
+                    .map(|claim| ClaimPlan {
+                        name: claim.name.clone(),
+                        template: claim.template.clone(),
+                        omit_if_empty: claim.omit_if_empty,
+                        provenance: source(claim.written),
+                    })
+                    .collect(),
+            }))
+        }
     }
 }
 

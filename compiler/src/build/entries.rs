@@ -233,6 +233,15 @@ pub(super) fn request_plan(
                     add_text(realm, &mut variables);
                 }
             }
+            EntryValue::Computed(ComputedValue::JwtAssertion(assertion)) => {
+                variables.insert(assertion.key.clone());
+                for claim in &assertion.claims {
+                    add_text(&claim.template, &mut variables);
+                }
+                if let Some(key_id) = &assertion.key_id {
+                    add_text(key_id, &mut variables);
+                }
+            }
         }
     }
     let mut strings = Vec::new();

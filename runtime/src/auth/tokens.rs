@@ -249,7 +249,7 @@ impl TokenCache {
             .await?;
         let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
         let mut token = read_token_response(&request.label, &response, plan, previous_refresh)
-            .map_err(|e| e.redacted(&self.secrets))?;
+            .map_err(|e| e.redacted(&request.redactor(&self.secrets)))?;
         self.complete(auth, &mut token, previous).await?;
         tracing::debug!(method = auth.key, info = ?token.info(), "token acquired");
         Ok(token)
@@ -367,7 +367,7 @@ impl TokenCache {
             &[("refresh_token", refresh_token.expose())],
             &candidate.captures,
         )?;
-        let mut redactor = self.secrets.clone();
+        let mut redactor = request.redactor(&self.secrets).into_owned();
         redactor.add(&refresh_token);
         redactor.add(&candidate.access_token);
         let response = auth

@@ -27,6 +27,8 @@
 // type: {"authorization_code": n, "refresh_token": n, ...}.
 
 import * as http from 'node:http';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 // oidc-provider prints its "NOTICE" lines with console.info, i.e. to stdout.
 // stdout is reserved for the single "listening on" line that the tests read,
@@ -123,6 +125,11 @@ const clients = [
     response_types: ['code'],
     redirect_uris: [LOOPBACK_CALLBACK],
   },
+  // --- Client assertions (RFC 7523 §2.2, OIDC Core §9): issue 15 ---------
+  // Public keys from ../keys (test-only); oidc-provider verifies each
+  // assertion's signature, iss/sub, aud, exp and that its jti is new.
+  ...assertionClients(),
+  // --- end of client assertions ---------------------------------------
 ];
 
 // --- device authorization grant (RFC 8628) -------------------------------
@@ -158,6 +165,41 @@ clients.push(
 );
 // --- end of device authorization grant -----------------------------------
 
+function assertionClients() {
+  const jwk = (file, kid) => ({
+    ...createPublicKey(readFileSync(new URL(`../keys/${file}`, import.meta.url))).export({ format: 'jwk' }),
+    kid,
+  });
+  return [
+    {
+      client_id: 'cc-private-key-jwt',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk('rsa.pub.pem', 'rsa-1'), jwk('ec.pub.pem', 'ec-1')] },
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: 'cc-client-secret-jwt',
+      // At least 32 bytes: HS256 keys shorter than the hash are refused.
+      client_secret: 'client-secret-jwt-key-0123456789abcdef',
+      token_endpoint_auth_method: 'client_secret_jwt',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: 'code-private-key-jwt',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk('rsa.pub.pem', 'rsa-1')] },
+      application_type: 'native',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [LOOPBACK_CALLBACK],
+    },
+  ];
+}
+
 const configuration = {
   // no `adapter`: the built-in in-memory adapter
   clients,
@@ -175,6 +217,7 @@ const configuration = {
   cookies: {
     keys: ['patchbay-test-only-cookie-signing-key'],
   },
+  clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'],
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },

@@ -15,6 +15,7 @@ mod dropbox;
 mod dropbox_content;
 mod hubspot;
 mod intercom;
+mod jwt_assertions;
 mod linear;
 mod magento;
 mod mailchimp;

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::IDENTIFIER_PATTERN;
 use super::oauth::{
-    AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, Discover, OAuthCommon,
+    Assertion, AuthorizationCodeAuth, CallbackCapture, ClientCredentialsAuth, ClientType, Discover,
+    JwtBearerAuth, OAuthCommon,
 };
 use super::oauth1::OAuth1Auth;
 use super::request::{Body, Entry, HttpMethod};
@@ -35,6 +36,10 @@ pub enum AuthMethod {
     /// OAuth 2 authorization code grant (RFC 6749 §4.1), with PKCE (RFC 7636).
     #[serde(rename = "oauth2_authorization_code")]
     OAuth2AuthorizationCode(AuthorizationCodeAuth),
+    /// OAuth 2 JWT bearer grant (RFC 7523 §2.1): a service account signs
+    /// its own assertion.
+    #[serde(rename = "oauth2_jwt_bearer")]
+    OAuth2JwtBearer(JwtBearerAuth),
     /// A login request written out in full whose response carries a token.
     TokenRequest(TokenRequestAuth),
     /// OAuth 1.0a: every request signed with consumer and token secrets
@@ -58,6 +63,8 @@ pub enum AuthType {
     OAuth2ClientCredentials,
     /// `oauth2_authorization_code`.
     OAuth2AuthorizationCode,
+    /// `oauth2_jwt_bearer`.
+    OAuth2JwtBearer,
     /// `token_request`.
     TokenRequest,
     /// `oauth1`.
@@ -73,6 +80,7 @@ impl AuthType {
         AuthType::Bearer,
         AuthType::OAuth2ClientCredentials,
         AuthType::OAuth2AuthorizationCode,
+        AuthType::OAuth2JwtBearer,
         AuthType::TokenRequest,
         AuthType::OAuth1,
     ];
@@ -86,6 +94,7 @@ impl AuthType {
             AuthType::Bearer => "bearer",
             AuthType::OAuth2ClientCredentials => "oauth2_client_credentials",
             AuthType::OAuth2AuthorizationCode => "oauth2_authorization_code",
+            AuthType::OAuth2JwtBearer => "oauth2_jwt_bearer",
             AuthType::TokenRequest => "token_request",
             AuthType::OAuth1 => "oauth1",
         }
@@ -97,6 +106,7 @@ impl AuthType {
             self,
             AuthType::OAuth2ClientCredentials
                 | AuthType::OAuth2AuthorizationCode
+                | AuthType::OAuth2JwtBearer
                 | AuthType::TokenRequest
         )
     }
@@ -112,6 +122,7 @@ impl AuthMethod {
             AuthMethod::Bearer(_) => AuthType::Bearer,
             AuthMethod::OAuth2ClientCredentials(_) => AuthType::OAuth2ClientCredentials,
             AuthMethod::OAuth2AuthorizationCode(_) => AuthType::OAuth2AuthorizationCode,
+            AuthMethod::OAuth2JwtBearer(_) => AuthType::OAuth2JwtBearer,
             AuthMethod::TokenRequest(_) => AuthType::TokenRequest,
             AuthMethod::OAuth1(_) => AuthType::OAuth1,
         }
@@ -126,6 +137,7 @@ impl AuthMethod {
             AuthMethod::Bearer(m) => m.common.label(),
             AuthMethod::OAuth2ClientCredentials(m) => m.common.label(),
             AuthMethod::OAuth2AuthorizationCode(m) => m.common.label(),
+            AuthMethod::OAuth2JwtBearer(m) => m.common.label(),
             AuthMethod::TokenRequest(m) => m.common.label(),
             AuthMethod::OAuth1(m) => m.common.label(),
         }
@@ -140,6 +152,7 @@ impl AuthMethod {
             AuthMethod::Bearer(m) => Some(&m.common),
             AuthMethod::OAuth2ClientCredentials(m) => Some(&m.common),
             AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.common),
+            AuthMethod::OAuth2JwtBearer(m) => Some(&m.common),
             AuthMethod::TokenRequest(m) => Some(&m.common),
             AuthMethod::OAuth1(m) => Some(&m.common),
         }
@@ -179,8 +192,32 @@ impl AuthMethod {
         match self {
             AuthMethod::OAuth2ClientCredentials(m) => Some(&m.oauth),
             AuthMethod::OAuth2AuthorizationCode(m) => Some(&m.oauth),
+            AuthMethod::OAuth2JwtBearer(m) => Some(&m.oauth),
             _ => None,
         }
+    }
+
+    /// The settings of each signed assertion the method sends, with where
+    /// the spec writes them: the grant of `oauth2_jwt_bearer`
+    /// (`assertion`) and the client assertion of a `client_auth` that
+    /// signs one (`client_assertion`). An unwritten table is the default.
+    pub fn assertions(&self) -> Vec<(AssertionRole, Option<&Assertion>)> {
+        let mut found = Vec::new();
+        if let AuthMethod::OAuth2JwtBearer(m) = self {
+            found.push((AssertionRole::Grant, m.assertion.as_ref()));
+        }
+        // A public client has no secret and authenticates with nothing.
+        let public = matches!(
+            self,
+            AuthMethod::OAuth2AuthorizationCode(m) if m.effective_client_type() == ClientType::Public
+        );
+        if let Some(oauth) = self.oauth()
+            && oauth.client_auth.is_some_and(|a| a.is_assertion())
+            && !public
+        {
+            found.push((AssertionRole::Client, oauth.client_assertion.as_ref()));
+        }
+        found
     }
 
     /// The request run after each new token, whose answer fills values
@@ -200,6 +237,25 @@ impl AuthMethod {
                 m.authorize_response.as_ref().map(|r| &r.capture)
             }
             _ => None,
+        }
+    }
+}
+
+/// What a signed assertion is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssertionRole {
+    /// The authorization grant of `oauth2_jwt_bearer` (RFC 7523 §2.1).
+    Grant,
+    /// Client authentication (RFC 7523 §2.2).
+    Client,
+}
+
+impl AssertionRole {
+    /// The key of its settings table in a method.
+    pub fn table(self) -> &'static str {
+        match self {
+            AssertionRole::Grant => "assertion",
+            AssertionRole::Client => "client_assertion",
         }
     }
 }

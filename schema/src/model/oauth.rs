@@ -1,5 +1,6 @@
-//! The OAuth 2 methods (client credentials, authorization code) and the
-//! settings they share, flattened into each method's table.
+//! The OAuth 2 methods (client credentials, authorization code, JWT
+//! bearer) and the settings they share, flattened into each method's
+//! table, with the signed JWT assertions (RFC 7523) two of them send.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -27,6 +28,11 @@ pub struct OAuthCommon {
     /// How the Basic client header encodes id and secret (default `form`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_encoding: Option<BasicEncoding>,
+    /// How the client assertion of `client_auth = "private_key_jwt"` or
+    /// `"client_secret_jwt"` is made: its algorithm, lifetime, key id and
+    /// claims (RFC 7523 §2.2, OpenID Connect Core §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<Assertion>,
     /// Joins scopes (default a space).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_separator: Option<String>,
@@ -68,6 +74,7 @@ impl OAuthCommon {
             revoke_url: None,
             client_auth: None,
             basic_encoding: None,
+            client_assertion: None,
             scope_separator: None,
             token_request: None,
             revoke_request: None,
@@ -131,6 +138,24 @@ pub struct AuthorizationCodeAuth {
     pub device_token_request: Option<RequestParts>,
 }
 
+/// `type = "oauth2_jwt_bearer"`: a service account's token, obtained with
+/// a JWT it signs itself (RFC 7523 §2.1), with no user and no login.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JwtBearerAuth {
+    /// The fields every authenticating method has.
+    #[serde(flatten)]
+    pub common: AuthCommon,
+    /// The fields every OAuth method has (`client_auth` is unset by
+    /// default: the assertion itself identifies the client).
+    #[serde(flatten)]
+    pub oauth: OAuthCommon,
+    /// How the grant's assertion is made: algorithm, lifetime, key id and
+    /// claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<Assertion>,
+}
+
 impl AuthorizationCodeAuth {
     /// The client type, with its default.
     pub fn effective_client_type(&self) -> ClientType {
@@ -146,6 +171,71 @@ pub enum ClientAuth {
     Body,
     /// An `Authorization: Basic` header (RFC 6749 §2.3.1).
     Basic,
+    /// A JWT signed with the client's private key (`private_key`, RS256
+    /// or ES256) in `client_assertion` (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// A JWT signed with HMAC-SHA-256 keyed by `client_secret` in
+    /// `client_assertion` (OpenID Connect Core §9).
+    ClientSecretJwt,
+}
+
+impl ClientAuth {
+    /// Whether the client authenticates with a signed assertion.
+    pub fn is_assertion(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt
+        )
+    }
+}
+
+/// A signed JWT a method sends: the grant of `oauth2_jwt_bearer`, or a
+/// client assertion. `iat`, `exp` and a fresh `jti` are set by the runtime
+/// for every request; the other claims are templates over the method's
+/// variables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// Signature algorithm (default `RS256`; `HS256` for
+    /// `client_secret_jwt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<JwtAlgorithm>,
+    /// Seconds from `iat` to `exp` (default 60: Box accepts at most 60,
+    /// Salesforce 180, Google 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub lifetime: Option<u64>,
+    /// Template of the `kid` header (default: the `private_key_id` of a
+    /// Google service-account key file, else none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Claims: name → template, or `false` to remove a default (`sub`,
+    /// `scope`). Defaults: `iss`, `sub` and `aud` (the token endpoint), and
+    /// for the grant `scope`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub claims: IndexMap<String, Entry>,
+}
+
+/// A JWS algorithm (RFC 7518 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum JwtAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, an RSA key of 2048 bits or more.
+    RS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// HMAC with SHA-256 keyed by the client secret.
+    HS256,
+}
+
+impl JwtAlgorithm {
+    /// The name in a JWT header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwtAlgorithm::RS256 => "RS256",
+            JwtAlgorithm::ES256 => "ES256",
+            JwtAlgorithm::HS256 => "HS256",
+        }
+    }
 }
 
 /// How id and secret are encoded in the Basic client header.

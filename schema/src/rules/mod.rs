@@ -200,6 +200,17 @@ registry! {
     PB761 "callback-capture-with-device-login", Error, Semantic(callback_capture_with_device_login),
         "A method that offers a device login captures values from the authorization callback, which a device login never receives.";
 
+    PB750 "assertion-lifetime-too-long", Warning, Semantic(assertion_lifetime_too_long),
+        "A signed assertion's `lifetime` is over an hour, longer than servers accept and a long replay window.";
+    PB751 "assertion-without-audience", Error, Semantic(assertion_without_audience),
+        "A signed assertion's `aud` claim is removed or empty: RFC 7523 requires the audience.";
+    PB752 "assertion-algorithm-mismatch", Error, Semantic(assertion_algorithm_mismatch),
+        "An assertion's `algorithm` does not fit its key: HS256 with a private key, or RS256/ES256 with `client_secret_jwt`.";
+    PB753 "runtime-claim-written", Error, Semantic(runtime_claim_written),
+        "An assertion's claims write `iat`, `exp` or `jti`, which patchbay sets on every assertion.";
+    PB754 "client-assertion-unused", Warning, Semantic(client_assertion_unused),
+        "`client_assertion` is written but the client signs no assertion (`client_auth` is not `private_key_jwt` or `client_secret_jwt`).";
+
     PB501 "unknown-instance-key", Error, Instance,
         "An instance file has a key that instance files or its auth method do not define (often a typo).";
     PB502 "missing-instance-value", Error, Instance,
