@@ -6,7 +6,9 @@
 use patchbay_schema::{CONNECTOR_SCHEMA, connector_schema};
 use serde_json::{Value, json};
 
-const REGENERATE: &str = "cargo run -p patchbay-cli -- schema > schema/connector.schema.json";
+// Through `target/`: the build reads the committed file (the validator is
+// generated from it), so a redirect straight into it would empty it first.
+const REGENERATE: &str = "cargo run -p patchbay-cli -- schema > target/connector.schema.json && mv target/connector.schema.json schema/";
 
 fn committed() -> Value {
     serde_json::from_str(CONNECTOR_SCHEMA).expect("the committed schema is JSON")

@@ -73,7 +73,7 @@ pub enum AuthType {
 
 impl AuthType {
     /// Every auth type, in the order of the design's table.
-    pub const ALL: [AuthType; 8] = [
+    pub const ALL: [AuthType; 9] = [
         AuthType::None,
         AuthType::Basic,
         AuthType::ApiKey,
