@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 use super::{Auth, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::Carries;
+use crate::observe::{Observer, TokenGrant};
 use crate::secret::{Redactor, Secret};
 use crate::store::{StoreLock, StoredToken, TokenStore};
 use crate::token::{Token, issued_refresh_token, read_token_response};
@@ -188,9 +189,16 @@ impl TokenCache {
                 return Ok(token.clone());
             }
         }
+        let observer = auth.http.observer();
         let token = match auth.token_source() {
-            Some(TokenSource::Request) => self.request(auth, slot.as_ref()).await?,
-            Some(TokenSource::Login) => self.refresh(auth, slot.clone(), stale).await?,
+            Some(TokenSource::Request) => {
+                let requesting = self.request(auth, slot.as_ref());
+                observer.token(TokenGrant::Request, requesting).await?
+            }
+            Some(TokenSource::Login) => {
+                let refreshing = self.refresh(auth, slot.clone(), stale);
+                observer.token(TokenGrant::Refresh, refreshing).await?
+            }
             None => {
                 return Err(Error::NotFound(format!(
                     "{} does not request tokens",
@@ -211,6 +219,7 @@ impl TokenCache {
             .http
             .send(&request, Carries::Credential, &self.secrets)
             .await?;
+        Observer::token_status(response.status);
         let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
         let mut token = read_token_response(&request.label, &response, plan, previous_refresh)
             .map_err(|e| e.redacted(&self.secrets))?;
@@ -294,6 +303,7 @@ impl TokenCache {
             .http
             .send(&request, Carries::Credential, &redactor)
             .await?;
+        Observer::token_status(response.status);
         let plan = auth.token_response()?;
         let mut token = match read_token_response(
             &request.label,
