@@ -1,0 +1,285 @@
+//! What a service's monitoring sees: the `patchbay.call` and
+//! `patchbay.token` spans with their fields, the metrics hook's records,
+//! and never a secret in any of them (captured by a subscriber that
+//! keeps every span field and event at every level).
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{connector_with, fast, instance};
+use patchbay_runtime::{
+    Call, CallRecord, Connection, Error, Metrics, RateLimit, Runtime, TokenGrant, TokenRecord,
+};
+use serde_json::json;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CLIENT_SECRET: &str = "sentinel-client-secret-61d0";
+const ACCESS_TOKEN: &str = "sentinel-access-token-a7e4";
+
+/// A span as the subscriber saw it.
+#[derive(Debug, Clone)]
+struct CapturedSpan {
+    name: &'static str,
+    parent: Option<u64>,
+    fields: HashMap<&'static str, String>,
+}
+
+/// Keeps every span with its fields (recorded later ones included) and
+/// every event, whatever its level.
+#[derive(Debug, Default)]
+struct Capture {
+    next_id: AtomicU64,
+    spans: Mutex<HashMap<u64, CapturedSpan>>,
+    events: Mutex<Vec<HashMap<&'static str, String>>>,
+    entered: Mutex<Vec<u64>>,
+}
+
+struct Fields<'a>(&'a mut HashMap<&'static str, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        self.0.insert(field.name(), format!("{value:?}"));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name(), value.to_owned());
+    }
+}
+
+/// The subscriber: a handle on the capture the test reads.
+struct Sink(Arc<Capture>);
+
+impl Subscriber for Sink {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, attributes: &Attributes<'_>) -> Id {
+        let id = self.0.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut fields = HashMap::new();
+        attributes.record(&mut Fields(&mut fields));
+        let parent = match attributes.parent() {
+            Some(parent) => Some(parent.into_u64()),
+            None if attributes.is_contextual() => self.0.entered.lock().unwrap().last().copied(),
+            None => None,
+        };
+        let span = CapturedSpan {
+            name: attributes.metadata().name(),
+            parent,
+            fields,
+        };
+        self.0.spans.lock().unwrap().insert(id, span);
+        Id::from_u64(id)
+    }
+
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        if let Some(span) = self.0.spans.lock().unwrap().get_mut(&span.into_u64()) {
+            values.record(&mut Fields(&mut span.fields));
+        }
+    }
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = HashMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.events.lock().unwrap().push(fields);
+    }
+
+    fn enter(&self, span: &Id) {
+        self.0.entered.lock().unwrap().push(span.into_u64());
+    }
+
+    fn exit(&self, _: &Id) {
+        self.0.entered.lock().unwrap().pop();
+    }
+}
+
+/// What the metrics hook was told, as text (the records borrow).
+#[derive(Debug, Default)]
+struct Recorded {
+    calls: Mutex<Vec<String>>,
+    tokens: Mutex<Vec<String>>,
+    waits: Mutex<Vec<(String, Duration)>>,
+}
+
+impl Metrics for Recorded {
+    fn call(&self, record: &CallRecord<'_>) {
+        self.calls.lock().unwrap().push(format!(
+            "{} {} {} {:?} {:?}",
+            record.connector, record.method, record.endpoint, record.status, record.error
+        ));
+        assert!(record.latency > Duration::ZERO);
+        // Every field, as a careless service would log them.
+        self.calls.lock().unwrap().push(format!("{record:?}"));
+    }
+
+    fn token(&self, record: &TokenRecord<'_>) {
+        assert_eq!(record.grant, TokenGrant::Request);
+        self.tokens.lock().unwrap().push(format!(
+            "{} {} {} {:?} {:?}",
+            record.connector,
+            record.method,
+            record.grant.as_str(),
+            record.status,
+            record.error
+        ));
+        self.tokens.lock().unwrap().push(format!("{record:?}"));
+    }
+
+    fn rate_limited(&self, limit: &RateLimit, waited: Duration) {
+        self.waits
+            .lock()
+            .unwrap()
+            .push((limit.key().to_owned(), waited));
+    }
+}
+
+const SPEC: &str = r#"
+[auth.cc]
+type = "oauth2_client_credentials"
+use = ["base"]
+token_url = "{{ base }}/token"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+
+[endpoints.gone]
+method = "GET"
+url = "{{ base }}/gone"
+"#;
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    // A server that echoes the credentials in its error.
+    Mock::given(method("GET"))
+        .and(path("/gone"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_string(format!("no such thing for {CLIENT_SECRET} {ACCESS_TOKEN}")),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+fn connection(server: &MockServer, metrics: Arc<Recorded>) -> Connection {
+    // 20 per second: the second call waits for the limit.
+    let connector = connector_with(
+        r#"rate_limit = { requests = 20, per = "second" }"#,
+        SPEC,
+    );
+    let given = json!({ "client_id": "observed", "client_secret": CLIENT_SECRET, "scope": "" });
+    let instance = instance(&connector, &server.uri(), given).unwrap();
+    let runtime = Runtime::new(fast()).unwrap().with_metrics(metrics);
+    Connection::new(&runtime, &connector, instance).unwrap()
+}
+
+#[tokio::test]
+async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
+    let server = server().await;
+    let metrics = Arc::new(Recorded::default());
+    let connection = connection(&server, Arc::clone(&metrics));
+    let capture = Arc::new(Capture::default());
+    let _default = tracing::subscriber::set_default(Sink(Arc::clone(&capture)));
+
+    connection.call("orders", &Call::default()).await.unwrap();
+    let error = connection.call("gone", &Call::default()).await.unwrap_err();
+    assert!(matches!(error, Error::Status { status: 404, .. }), "{error}");
+
+    let spans = capture.spans.lock().unwrap().clone();
+    let named = |name: &str| -> Vec<(u64, CapturedSpan)> {
+        let mut found: Vec<_> = spans
+            .iter()
+            .filter(|(_, span)| span.name == name)
+            .map(|(id, span)| (*id, span.clone()))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found
+    };
+    let calls = named("patchbay.call");
+    assert_eq!(calls.len(), 2, "{spans:#?}");
+    let (first_call, orders) = &calls[0];
+    let field = |span: &CapturedSpan, name: &str| span.fields.get(name).cloned();
+    assert_eq!(field(orders, "connector").as_deref(), Some("t"));
+    assert_eq!(field(orders, "method").as_deref(), Some("cc"));
+    assert_eq!(field(orders, "endpoint").as_deref(), Some("orders"));
+    assert_eq!(field(orders, "status").as_deref(), Some("200"));
+    assert_eq!(field(orders, "error"), None);
+    let latency: f64 = field(orders, "latency_ms").unwrap().parse().unwrap();
+    assert!(latency > 0.0, "{latency}");
+    let gone = &calls[1].1;
+    assert_eq!(field(gone, "endpoint").as_deref(), Some("gone"));
+    assert_eq!(field(gone, "status").as_deref(), Some("404"));
+    assert_eq!(field(gone, "error").as_deref(), Some("status"));
+    // The second call waited for the connector's limit (50 ms).
+    let waited: f64 = field(gone, "latency_ms").unwrap().parse().unwrap();
+    assert!(waited >= 40.0, "{waited}");
+
+    // One token request, inside the first call's span.
+    let tokens = named("patchbay.token");
+    assert_eq!(tokens.len(), 1, "{spans:#?}");
+    let token = &tokens[0].1;
+    assert_eq!(token.parent, Some(*first_call));
+    assert_eq!(field(token, "connector").as_deref(), Some("t"));
+    assert_eq!(field(token, "method").as_deref(), Some("cc"));
+    assert_eq!(field(token, "grant").as_deref(), Some("request"));
+    assert_eq!(field(token, "status").as_deref(), Some("200"));
+    assert!(field(token, "latency_ms").is_some());
+
+    assert_eq!(
+        *metrics.tokens.lock().unwrap().first().unwrap(),
+        "t cc request Some(200) None"
+    );
+    let calls = metrics.calls.lock().unwrap().clone();
+    assert_eq!(calls[0], "t cc orders Some(200) None");
+    assert_eq!(calls[2], "t cc gone Some(404) Some(\"status\")");
+    let waits = metrics.waits.lock().unwrap().clone();
+    assert!(
+        waits
+            .iter()
+            .any(|(key, waited)| key == "connection:connector"
+                && *waited >= Duration::from_millis(20)),
+        "{waits:?}"
+    );
+
+    // Nothing anyone sees holds a secret.
+    let mut seen: Vec<String> = spans
+        .values()
+        .flat_map(|span| span.fields.values().cloned())
+        .collect();
+    let events = capture.events.lock().unwrap().clone();
+    assert!(!events.is_empty(), "the runtime's debug events were captured");
+    seen.extend(events.iter().flat_map(|event| event.values().cloned()));
+    seen.extend(calls);
+    seen.extend(metrics.tokens.lock().unwrap().iter().cloned());
+    for text in &seen {
+        for secret in [CLIENT_SECRET, ACCESS_TOKEN] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+}
