@@ -10,10 +10,10 @@
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
+use patchbay_benches::serve;
 use patchbay_compiler::compile_source;
 use patchbay_runtime::internals::{Context, Renderer, build};
 use patchbay_runtime::{Call, Connection, Connector, Instance, Options, Runtime};
-use patchbay_benches::serve;
 use patchbay_schema::SourceFile;
 use serde_json::json;
 

@@ -160,7 +160,10 @@ fn metrics_counts_calls_and_token_requests_by_status() {
             r#"patchbay_token_request_duration_seconds_count{{{labels},grant="request",status="200",error=""}} 1"#
         ),
     ] {
-        assert!(stdout.lines().any(|l| l == line), "no `{line}` in:\n{stdout}");
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "no `{line}` in:\n{stdout}"
+        );
     }
     assert!(stdout.contains("get_task tsk_404: "), "{stdout}");
     assert!(!stdout.contains(secret), "{stdout}");

@@ -61,7 +61,10 @@ async fn a_burst_is_spaced_by_the_interval() {
     assert_eq!(waits[0], Duration::ZERO, "the first request goes at once");
     for (i, wait) in waits.iter().enumerate() {
         let slot = Duration::from_millis(100) * u32::try_from(i).unwrap();
-        assert!(about(*wait, slot), "request {i} waits {wait:?}, not {slot:?}");
+        assert!(
+            about(*wait, slot),
+            "request {i} waits {wait:?}, not {slot:?}"
+        );
     }
 }
 
@@ -153,7 +156,10 @@ async fn limits_are_counted_per_instance_and_scope() {
     let connector = RateLimit::new("shop-1", RateScope::Connector, 1, second);
     let endpoint = RateLimit::new("shop-1", RateScope::Endpoint("orders".into()), 1, second);
     let other = RateLimit::new("shop-2", RateScope::Connector, 1, second);
-    assert_eq!(limiter.redis_key(&endpoint), "service-a:shop-1:endpoint:orders");
+    assert_eq!(
+        limiter.redis_key(&endpoint),
+        "service-a:shop-1:endpoint:orders"
+    );
     limiter.reserve(&connector).await.unwrap();
     assert_eq!(limiter.reserve(&endpoint).await.unwrap(), Duration::ZERO);
     assert_eq!(limiter.reserve(&other).await.unwrap(), Duration::ZERO);
@@ -299,16 +305,34 @@ fn shared_limit_holds(workers: usize, duration: Duration) {
         100.0 * total / allowed_total,
         100.0 * limited / allowed_limited
     );
-    assert!(total <= 1.05 * allowed_total, "{total} > 105 % of {allowed_total}");
-    assert!(limited <= 1.05 * allowed_limited, "{limited} > 105 % of {allowed_limited}");
+    assert!(
+        total <= 1.05 * allowed_total,
+        "{total} > 105 % of {allowed_total}"
+    );
+    assert!(
+        limited <= 1.05 * allowed_limited,
+        "{limited} > 105 % of {allowed_limited}"
+    );
     // Unshared, each worker would send the whole limit: 4 times this.
-    assert!(total >= 0.9 * allowed_total, "the limit was not used: {total}");
-    assert!(limited >= 0.5 * allowed_limited, "`limited` starved: {limited}");
+    assert!(
+        total >= 0.9 * allowed_total,
+        "the limit was not used: {total}"
+    );
+    assert!(
+        limited >= 0.5 * allowed_limited,
+        "`limited` starved: {limited}"
+    );
 }
 
 /// The most requests the server got within one second.
 fn busiest_second(api: &CountingServer) -> usize {
-    let mut times: Vec<Instant> = api.arrivals.lock().unwrap().iter().map(|(_, t)| *t).collect();
+    let mut times: Vec<Instant> = api
+        .arrivals
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, t)| *t)
+        .collect();
     times.sort();
     let mut busiest = 0;
     let mut first = 0;
@@ -337,9 +361,8 @@ fn worker_process() {
     let duration = Duration::from_millis(duration_ms.parse().unwrap());
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let failed = tokio.block_on(async {
-        let limiter: Arc<dyn RateLimiter> = Arc::new(
-            RedisRateLimiter::new(redis::Client::open(redis_url).unwrap()).unwrap(),
-        );
+        let limiter: Arc<dyn RateLimiter> =
+            Arc::new(RedisRateLimiter::new(redis::Client::open(redis_url).unwrap()).unwrap());
         let connection = connection(api_url, CONNECTOR_RATE, ENDPOINT_RATE)
             .with_rate_limiter(limiter, "shared-instance");
         let until_start = start.duration_since(SystemTime::now()).unwrap_or_default();

@@ -189,10 +189,7 @@ async fn server() -> MockServer {
 
 fn connection(server: &MockServer, metrics: Arc<Recorded>) -> Connection {
     // 20 per second: the second call waits for the limit.
-    let connector = connector_with(
-        r#"rate_limit = { requests = 20, per = "second" }"#,
-        SPEC,
-    );
+    let connector = connector_with(r#"rate_limit = { requests = 20, per = "second" }"#, SPEC);
     let given = json!({ "client_id": "observed", "client_secret": CLIENT_SECRET, "scope": "" });
     let instance = instance(&connector, &server.uri(), given).unwrap();
     let runtime = Runtime::new(fast()).unwrap().with_metrics(metrics);
@@ -209,7 +206,10 @@ async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
 
     connection.call("orders", &Call::default()).await.unwrap();
     let error = connection.call("gone", &Call::default()).await.unwrap_err();
-    assert!(matches!(error, Error::Status { status: 404, .. }), "{error}");
+    assert!(
+        matches!(error, Error::Status { status: 404, .. }),
+        "{error}"
+    );
 
     let spans = capture.spans.lock().unwrap().clone();
     let named = |name: &str| -> Vec<(u64, CapturedSpan)> {
@@ -273,7 +273,10 @@ async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
         .flat_map(|span| span.fields.values().cloned())
         .collect();
     let events = capture.events.lock().unwrap().clone();
-    assert!(!events.is_empty(), "the runtime's debug events were captured");
+    assert!(
+        !events.is_empty(),
+        "the runtime's debug events were captured"
+    );
     seen.extend(events.iter().flat_map(|event| event.values().cloned()));
     seen.extend(calls);
     seen.extend(metrics.tokens.lock().unwrap().iter().cloned());

@@ -33,10 +33,8 @@ impl RedisServer {
             "{REDIS_SERVER} is missing: install it with `sudo apt-get install -y redis-server`"
         );
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!(
-            "patchbay-rate-limit-{}-{port}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("patchbay-rate-limit-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("the server's folder");
         let mut server = RedisServer {
             child: None,
@@ -180,7 +178,8 @@ async fn serve(mut socket: tokio::net::TcpStream, arrivals: Arrivals) {
                 .lock()
                 .expect("arrivals")
                 .push((path, Instant::now()));
-            let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+            let answer =
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
             if socket.write_all(answer).await.is_err() {
                 return;
             }
