@@ -66,23 +66,6 @@ pub fn generated_spec(shape: Shape) -> String {
     spec
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_are_close_to_the_target() {
-        for bytes in [10_000, 100_000] {
-            let spec = generated_spec(Shape {
-                bytes,
-                methods: 2,
-                one_error_per_endpoint: false,
-            });
-            assert!((bytes..bytes + 2_000).contains(&spec.len()));
-        }
-    }
-}
-
 /// A keep-alive HTTP/1.1 server on loopback that answers every request
 /// (GET, no body) with a small JSON body: as cheap as a server can be, so
 /// that the clients' cost shows. Returns its base URL.
@@ -124,4 +107,21 @@ pub async fn serve() -> String {
         }
     });
     format!("http://{address}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_close_to_the_target() {
+        for bytes in [10_000, 100_000] {
+            let spec = generated_spec(Shape {
+                bytes,
+                methods: 2,
+                one_error_per_endpoint: false,
+            });
+            assert!((bytes..bytes + 2_000).contains(&spec.len()));
+        }
+    }
 }
