@@ -253,7 +253,8 @@ impl Connection {
     /// `patchbay_redis::RedisRateLimiter`, across processes.
     ///
     /// Without it a connection counts its requests (its clones' included)
-    /// with its own [`LocalRateLimiter`].
+    /// with its own [`LocalRateLimiter`]. Set it before cloning the
+    /// connection: clones made earlier keep the limiter they had.
     pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>, instance: &str) -> Self {
         let limits = self.http.limits().counted_by(limiter, instance);
         self.http = Arc::new(self.http.with_limits(limits));

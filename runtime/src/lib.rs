@@ -39,8 +39,15 @@
 //! their calls take and return; instances ([`Instance`], [`InstanceFile`]);
 //! the authorization-code login ([`PendingLogin`]); token stores
 //! ([`TokenStore`], [`StoredToken`], [`StoreLock`], and the default
-//! [`FileStore`]) for a service that keeps tokens elsewhere; and secrets
-//! with the [`Redactor`] every text shown to a user passes through.
+//! [`FileStore`]) for a service that keeps tokens elsewhere; rate
+//! limiters ([`RateLimiter`], [`RateLimit`], the default
+//! [`LocalRateLimiter`]) for a service whose workers share a limit; the
+//! [`Metrics`] hook and its records; and secrets with the [`Redactor`]
+//! every text shown to a user passes through.
+//!
+//! Each call runs in a `tracing` span `patchbay.call`, each token request
+//! in one named `patchbay.token`; their fields are names, statuses, error
+//! kinds and times, never a value.
 //!
 //! # Features
 //!
