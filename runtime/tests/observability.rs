@@ -188,8 +188,9 @@ async fn server() -> MockServer {
 }
 
 fn connection(server: &MockServer, metrics: Arc<Recorded>) -> Connection {
-    // 20 per second: the second call waits for the limit.
-    let connector = connector_with(r#"rate_limit = { requests = 20, per = "second" }"#, SPEC);
+    // 2 per second: the token request goes at once, each call waits half
+    // a second for its slot (however slow the machine).
+    let connector = connector_with(r#"rate_limit = { requests = 2, per = "second" }"#, SPEC);
     let given = json!({ "client_id": "observed", "client_secret": CLIENT_SECRET, "scope": "" });
     let instance = instance(&connector, &server.uri(), given).unwrap();
     let runtime = Runtime::new(fast()).unwrap().with_metrics(metrics);
@@ -236,9 +237,10 @@ async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
     assert_eq!(field(gone, "endpoint").as_deref(), Some("gone"));
     assert_eq!(field(gone, "status").as_deref(), Some("404"));
     assert_eq!(field(gone, "error").as_deref(), Some("status"));
-    // The second call waited for the connector's limit (50 ms).
+    // The second call waited for the connector's limit (its slot is
+    // 500 ms after the first call's).
     let waited: f64 = field(gone, "latency_ms").unwrap().parse().unwrap();
-    assert!(waited >= 40.0, "{waited}");
+    assert!(waited >= 250.0, "{waited}");
 
     // One token request, inside the first call's span.
     let tokens = named("patchbay.token");
@@ -263,7 +265,7 @@ async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
         waits
             .iter()
             .any(|(key, waited)| key == "connection:connector"
-                && *waited >= Duration::from_millis(20)),
+                && *waited >= Duration::from_millis(250)),
         "{waits:?}"
     );
 
