@@ -141,11 +141,12 @@ impl RedisRateLimiter {
             .arg(interval.max(1))
             .invoke_async(&mut connection)
             .await
-            .map_err(|e| self.unreachable(limit, &e))?;
+            .map_err(|e| self.failure(limit, &e))?;
         Ok(Duration::from_micros(wait.max(0).unsigned_abs()))
     }
 
-    fn unreachable(&self, limit: &RateLimit, error: &redis::RedisError) -> Error {
+    /// The error of a call whose limit could not be counted.
+    fn failure(&self, limit: &RateLimit, error: &redis::RedisError) -> Error {
         let mut cause = error.to_string();
         if let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) {
             cause = cause.replace(password, "***");
