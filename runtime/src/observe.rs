@@ -35,8 +35,9 @@ pub struct CallRecord<'a> {
     pub latency: Duration,
 }
 
-/// Whether a token request obtained a new token or refreshed one.
+/// How a token request obtained its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenGrant {
     /// A new token, requested with the instance's values (client
     /// credentials, `token_request`).
@@ -44,14 +45,17 @@ pub enum TokenGrant {
     /// A token renewed with its refresh token (or taken from the store,
     /// refreshed by another process).
     Refresh,
+    /// A login's authorization code exchanged for tokens.
+    Login,
 }
 
 impl TokenGrant {
-    /// `request` or `refresh`, for a label.
+    /// `request`, `refresh` or `login`, for a label.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenGrant::Request => "request",
             TokenGrant::Refresh => "refresh",
+            TokenGrant::Login => "login",
         }
     }
 }

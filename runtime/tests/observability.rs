@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::{connector_with, fast, instance};
 use patchbay_runtime::{
-    Call, CallRecord, Connection, Error, Metrics, RateLimit, Runtime, TokenGrant, TokenRecord,
+    Call, CallRecord, Connection, Error, Metrics, RateLimit, Runtime, TokenRecord,
 };
 use serde_json::json;
 use tracing::field::{Field, Visit};
@@ -126,7 +126,6 @@ impl Metrics for Recorded {
     }
 
     fn token(&self, record: &TokenRecord<'_>) {
-        assert_eq!(record.grant, TokenGrant::Request);
         self.tokens.lock().unwrap().push(format!(
             "{} {} {} {:?} {:?}",
             record.connector,
@@ -284,6 +283,84 @@ async fn calls_and_token_requests_are_traced_and_counted_without_secrets() {
     seen.extend(metrics.tokens.lock().unwrap().iter().cloned());
     for text in &seen {
         for secret in [CLIENT_SECRET, ACCESS_TOKEN] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+}
+
+const CODE: &str = "sentinel-authorization-code-0c3b";
+const REFRESH_TOKEN: &str = "sentinel-refresh-token-e95d";
+
+#[tokio::test]
+async fn a_login_exchange_is_a_token_request_of_its_own() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN,
+            "token_type": "bearer", "expires_in": 3600
+        })))
+        .mount(&server)
+        .await;
+    let connector = connector_with(
+        "",
+        r#"
+[auth.code]
+type = "oauth2_authorization_code"
+use = ["base"]
+authorize_url = "{{ base }}/authorize"
+token_url = "{{ base }}/token"
+
+[endpoints.orders]
+method = "GET"
+url = "{{ base }}/orders"
+"#,
+    );
+    let given = json!({ "client_id": "observed", "client_secret": CLIENT_SECRET, "scope": "" });
+    let instance = instance(&connector, &server.uri(), given).unwrap();
+    let metrics = Arc::new(Recorded::default());
+    let runtime = Runtime::new(fast()).unwrap().with_metrics(metrics.clone());
+    let connection = Connection::new(&runtime, &connector, instance).unwrap();
+    let capture = Arc::new(Capture::default());
+    let _default = tracing::subscriber::set_default(Sink(Arc::clone(&capture)));
+
+    let (_, pending) = connection
+        .start_login("http://127.0.0.1:8765/callback")
+        .unwrap();
+    let state: String = url::form_urlencoded::byte_serialize(pending.state.as_bytes()).collect();
+    connection
+        .complete_login(pending, &format!("code={CODE}&state={state}"))
+        .await
+        .unwrap();
+
+    let spans = capture.spans.lock().unwrap().clone();
+    let tokens: Vec<_> = spans
+        .values()
+        .filter(|span| span.name == "patchbay.token")
+        .collect();
+    assert_eq!(tokens.len(), 1, "{spans:#?}");
+    let fields = &tokens[0].fields;
+    assert_eq!(fields.get("grant").map(String::as_str), Some("login"));
+    assert_eq!(fields.get("method").map(String::as_str), Some("code"));
+    assert_eq!(fields.get("status").map(String::as_str), Some("200"));
+    let recorded = metrics.tokens.lock().unwrap().clone();
+    assert_eq!(recorded[0], "t code login Some(200) None");
+
+    let mut seen: Vec<String> = spans
+        .values()
+        .flat_map(|span| span.fields.values().cloned())
+        .collect();
+    seen.extend(
+        capture
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|event| event.values().cloned()),
+    );
+    seen.extend(recorded);
+    for text in &seen {
+        for secret in [CLIENT_SECRET, ACCESS_TOKEN, CODE, REFRESH_TOKEN] {
             assert!(!text.contains(secret), "{text}");
         }
     }

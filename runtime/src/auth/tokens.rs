@@ -114,7 +114,8 @@ impl TokenCache {
         // The slot before the store lock, in the order `current` takes them.
         let mut slot = self.slot.lock().await;
         let held = self.lock_store().await?;
-        let mut token = exchange.await?;
+        let observer = auth.http.observer();
+        let mut token = observer.token(TokenGrant::Login, exchange).await?;
         let discovery = match auth.discovery() {
             Some(_) => match auth.discover(&token, &self.secrets).await {
                 Ok(found) => {
