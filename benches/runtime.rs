@@ -10,50 +10,12 @@
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
+use patchbay_benches::serve;
 use patchbay_compiler::compile_source;
 use patchbay_runtime::internals::{Context, Renderer, build};
 use patchbay_runtime::{Call, Connection, Connector, Instance, Options, Runtime};
 use patchbay_schema::SourceFile;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A keep-alive HTTP/1.1 server that answers every request with a small
-/// JSON body: as cheap as a server can be, so the clients' cost shows.
-async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buffer = vec![0u8; 8192];
-                let mut filled = 0;
-                loop {
-                    let Ok(read) = socket.read(&mut buffer[filled..]).await else {
-                        return;
-                    };
-                    if read == 0 {
-                        return;
-                    }
-                    filled += read;
-                    // GET requests: a request ends at its blank line.
-                    while let Some(end) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n")
-                    {
-                        let response = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 26\r\n\r\n{\"id\":1,\"name\":\"an order\"}";
-                        if socket.write_all(response).await.is_err() {
-                            return;
-                        }
-                        buffer.copy_within(end + 4..filled, 0);
-                        filled -= end + 4;
-                    }
-                }
-            });
-        }
-    });
-    format!("http://{address}")
-}
 
 const SPEC: &str = r#"
 format = 1

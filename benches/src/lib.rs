@@ -1,6 +1,7 @@
 //! Benchmarks of patchbay's stages live in this package's `benches/`
 //! targets (`cargo bench -p patchbay-benches`); this library holds what
-//! they share: a generator of connector specs of any size.
+//! they share: a generator of connector specs of any size, and the
+//! cheapest HTTP server on loopback.
 
 use std::fmt::Write as _;
 
@@ -63,6 +64,49 @@ pub fn generated_spec(shape: Shape) -> String {
         endpoint += 1;
     }
     spec
+}
+
+/// A keep-alive HTTP/1.1 server on loopback that answers every request
+/// (GET, no body) with a small JSON body: as cheap as a server can be, so
+/// that the clients' cost shows. Returns its base URL.
+pub async fn serve() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let address = listener.local_addr().expect("its address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let mut filled = 0;
+                loop {
+                    let Ok(read) = socket.read(&mut buffer[filled..]).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    filled += read;
+                    // GET requests: a request ends at its blank line.
+                    while let Some(end) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n")
+                    {
+                        let response = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 26\r\n\r\n{\"id\":1,\"name\":\"an order\"}";
+                        if socket.write_all(response).await.is_err() {
+                            return;
+                        }
+                        buffer.copy_within(end + 4..filled, 0);
+                        filled -= end + 4;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}")
 }
 
 #[cfg(test)]

@@ -172,3 +172,37 @@ fn lint_spec_passes_the_tutorial_spec_and_explains_a_typo() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
 }
+
+#[test]
+fn metrics_counts_calls_and_token_requests_by_status() {
+    let server = TaskpadServer::start();
+    let secret = "cs_test_Zq81mLx0";
+    let (output, stdout) = run(
+        env!("CARGO_BIN_EXE_metrics"),
+        &[&server.url],
+        &[("TASKPAD_CLIENT_SECRET", secret)],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let labels = r#"connector="taskpad",method="client_credentials""#;
+    for line in [
+        format!(
+            r#"patchbay_call_duration_seconds_count{{{labels},endpoint="get_task",status="200",error=""}} 2"#
+        ),
+        format!(
+            r#"patchbay_call_duration_seconds_count{{{labels},endpoint="get_task",status="404",error="status"}} 1"#
+        ),
+        format!(
+            r#"patchbay_call_duration_seconds_bucket{{{labels},endpoint="get_task",status="404",error="status",le="+Inf"}} 1"#
+        ),
+        format!(
+            r#"patchbay_token_request_duration_seconds_count{{{labels},grant="request",status="200",error=""}} 1"#
+        ),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "no `{line}` in:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("get_task tsk_404: "), "{stdout}");
+    assert!(!stdout.contains(secret), "{stdout}");
+}

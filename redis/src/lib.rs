@@ -15,6 +15,10 @@
 //!   saved: one token request across all workers, for refreshes and for
 //!   client-credentials tokens, which this store shares.
 //!
+//! [`RedisRateLimiter`] counts the connector's and each endpoint's rate
+//! limit once for all the workers of an instance
+//! ([`Connection::with_rate_limiter`](patchbay_runtime::Connection::with_rate_limiter)).
+//!
 //! While a worker's token is good it asks Redis nothing: the runtime keeps
 //! it in memory. Redis 7 is tested; only commands Valkey shares are used
 //! (`GET`, `SET` with `NX PX GET`, `DEL`, `PEXPIRE`, `EVALSHA`/`EVAL`), but Valkey is
@@ -34,10 +38,14 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod keys;
+mod rate_limit;
 mod store;
 
 pub use keys::EncryptionKeys;
+pub use rate_limit::{DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisRateLimiter};
 pub use store::{RedisStore, RedisStoreOptions};
 
 /// A store that cannot be set up: a bad URL or key, or Redis out of

@@ -4,7 +4,6 @@
 //! Tokens are kept by [`crate::auth`], pages fetched by
 //! [`crate::pagination`].
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
@@ -22,10 +21,12 @@ use crate::auth::{
 };
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{Error, Result};
-use crate::http::{Carries, Http, Options, RateLimiter, Response, RetryHook, period};
+use crate::http::{Carries, Http, Options, Response, RetryHook, period};
 use crate::instance::{Instance, Patterns, check_value};
 use crate::multipart::Upload;
+use crate::observe::{Metrics, Observer};
 use crate::pagination::{Pages, first_page, prepare_first, resolve_limit};
+use crate::rate_limit::{Limits, LocalRateLimiter, RateLimit, RateLimiter, RateScope};
 use crate::render::{Context, Renderer};
 use crate::request::{HttpRequest, build_with_files};
 use crate::secret::Redactor;
@@ -48,6 +49,7 @@ use crate::values;
 pub struct Runtime {
     options: Options,
     client: reqwest::Client,
+    metrics: Option<Arc<dyn Metrics>>,
 }
 
 impl Runtime {
@@ -56,7 +58,15 @@ impl Runtime {
         Ok(Runtime {
             client: crate::http::client(&options)?,
             options,
+            metrics: None,
         })
+    }
+
+    /// Reports every call, token request and rate-limit wait of the
+    /// connections made through it (from now on) to `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Its options.
@@ -136,16 +146,25 @@ pub struct Connection {
     instance: Instance,
     /// The instance's values, converted for templates once.
     base: Context,
+    /// The client, options and rate limits, shared by the clones (so are
+    /// the limits' counts).
     http: Arc<Http>,
-    /// Each endpoint's own rate limit (`rate_limit` on the endpoint),
-    /// shared by the connection's clones like the connector's.
-    endpoint_limiters: Arc<HashMap<String, RateLimiter>>,
     tokens: TokenCache,
     logins: Logins,
 }
 
 /// How much of an error response's body an error quotes.
 const ERROR_EXCERPT_CHARS: usize = 300;
+
+/// The instance key of a connection's limits until
+/// [`Connection::with_rate_limiter`] names it: its own limiter counts
+/// only its requests, so the key need not be unique.
+const UNNAMED: &str = "connection";
+
+/// Requests per second of a limit, for comparing two.
+fn rate((requests, per): (u32, std::time::Duration)) -> f64 {
+    f64::from(requests) / per.as_secs_f64()
+}
 
 /// Placeholder for the access token in dry runs.
 const TOKEN_PLACEHOLDER: &str = "<access_token>";
@@ -154,11 +173,16 @@ impl Connection {
     /// Connects an instance (bound to `connector`'s plan) through a
     /// runtime.
     pub fn new(runtime: &Runtime, connector: &Connector, instance: Instance) -> Result<Self> {
-        let limit = connector
+        // The lower of the connector's limit and the options'.
+        let spec_limit = connector
             .plan
             .rate_limit
             .as_ref()
             .map(|r| (r.requests, period(r.per)));
+        let limit = match (spec_limit, runtime.options.rate_limit) {
+            (Some(a), Some(b)) => Some(if rate(a) <= rate(b) { a } else { b }),
+            (a, b) => a.or(b),
+        };
         let mut base = Context::default();
         for (key, value) in instance.values() {
             base.set(key.clone(), value.clone());
@@ -171,7 +195,7 @@ impl Connection {
         }
         // An instance lowers the connector's limit only: an endpoint's is
         // the provider's limit for that endpoint, kept as written.
-        let endpoint_limiters = connector
+        let endpoint_limits = connector
             .plan
             .methods
             .get(instance.method())
@@ -181,21 +205,32 @@ impl Connection {
                     .iter()
                     .filter_map(|(name, endpoint)| {
                         let limit = endpoint.rate_limit.as_ref()?;
-                        Some((
-                            name.clone(),
-                            RateLimiter::new(limit.requests, period(limit.per)),
-                        ))
+                        let scope = RateScope::Endpoint(name.clone());
+                        let limit =
+                            RateLimit::new(UNNAMED, scope, limit.requests, period(limit.per));
+                        Some((name.clone(), limit))
                     })
                     .collect()
             })
             .unwrap_or_default();
+        let limits = Limits {
+            limiter: Arc::new(LocalRateLimiter::new()),
+            connector: limit.map(|(requests, per)| {
+                RateLimit::new(UNNAMED, RateScope::Connector, requests, per)
+            }),
+            endpoints: Arc::new(endpoint_limits),
+        };
         Ok(Connection {
-            endpoint_limiters: Arc::new(endpoint_limiters),
             connector: connector.clone(),
             http: Arc::new(Http::new(
                 runtime.client.clone(),
                 runtime.options.clone(),
-                limit,
+                limits,
+                Observer {
+                    connector: connector.plan.connector.id.as_str().into(),
+                    method: instance.method().into(),
+                    metrics: runtime.metrics.clone(),
+                },
             )),
             base: base.into_base(),
             tokens: TokenCache::new(instance.redactor()),
@@ -211,6 +246,23 @@ impl Connection {
     /// requested token too, one for every process.
     pub fn with_store(mut self, store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
         self.tokens.set_store(store, key.into());
+        self
+    }
+
+    /// Counts this connection's requests against its rate limits with
+    /// `limiter`, under the key `instance` (its identity, the same in
+    /// every process that calls it, e.g. `connector/instance`): the
+    /// connector's limit as `INSTANCE:connector`, each endpoint's own as
+    /// `INSTANCE:endpoint:NAME`. Connections given the same limiter and
+    /// key share their limits: with a shared limiter such as
+    /// `patchbay_redis::RedisRateLimiter`, across processes.
+    ///
+    /// Without it a connection counts its requests (its clones' included)
+    /// with its own [`LocalRateLimiter`]. Set it before cloning the
+    /// connection: clones made earlier keep the limiter they had.
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>, instance: &str) -> Self {
+        let limits = self.http.limits().counted_by(limiter, instance);
+        self.http = Arc::new(self.http.with_limits(limits));
         self
     }
 
@@ -581,8 +633,24 @@ impl Connection {
     /// Calls an endpoint with the request and `page` value of one page, its
     /// request changed by `adjust` (the position of a page) each time it is
     /// sent; an incremental endpoint's templates see `since` (or its
-    /// `initial`) as `checkpoint`.
+    /// `initial`) as `checkpoint`. Traced and measured as one call.
     pub(crate) async fn call_with(
+        &self,
+        endpoint: &str,
+        call: &Call,
+        page: PageRender<'_>,
+        since: Option<&Checkpoint>,
+        adjust: impl Fn(HttpRequest) -> HttpRequest,
+    ) -> Result<Response> {
+        let sending = self.send_call(endpoint, call, page, since, adjust);
+        self.http
+            .observer()
+            .call(endpoint, |response: &Response| response.status, sending)
+            .await
+    }
+
+    /// [`Connection::call_with`], untraced.
+    async fn send_call(
         &self,
         endpoint: &str,
         call: &Call,
@@ -622,8 +690,8 @@ impl Connection {
         };
         let request = with_token(token.as_ref())?;
         let reading = &plan.response;
-        let own_limiter = self.endpoint_limiters.get(endpoint);
-        let response = self.send_checked(&request, reading, own_limiter).await;
+        let own_limit = self.http.limits().endpoints.get(endpoint);
+        let response = self.send_checked(&request, reading, own_limit).await;
         match (response, token) {
             (Err(refusal), Some(refused)) if refuses_token(&refusal) => {
                 tracing::debug!(endpoint, "token refused: renewing it once");
@@ -631,7 +699,7 @@ impl Connection {
                     .tokens
                     .current(&self.auth()?, Some(&refused.access_token))
                     .await?;
-                self.send_checked(&with_token(Some(&fresh))?, reading, own_limiter)
+                self.send_checked(&with_token(Some(&fresh))?, reading, own_limit)
                     .await
             }
             (response, _) => response,
@@ -646,7 +714,7 @@ impl Connection {
         &self,
         request: &HttpRequest,
         reading: &ResponsePlan,
-        own_limiter: Option<&RateLimiter>,
+        own_limit: Option<&RateLimit>,
     ) -> Result<Response> {
         let redactor = self.redactor();
         let limit = self.http.endpoint_limit(reading.max_bytes.value);
@@ -670,7 +738,7 @@ impl Connection {
                 Carries::EndpointData,
                 limit,
                 declared.map(|_| &retry_declared as &RetryHook<'_>),
-                own_limiter,
+                own_limit,
                 &redactor,
             )
             .await?;

@@ -140,6 +140,15 @@ pub enum Error {
     /// The token store failed.
     #[error("token store: {0}")]
     Store(String),
+    /// The rate limiter could not decide whether a request may go out (a
+    /// shared limiter whose server cannot be reached); nothing was sent.
+    #[error("rate limit `{limit}`: {message}")]
+    RateLimiter {
+        /// The limit's key ([`RateLimit::key`](crate::RateLimit::key)).
+        limit: String,
+        /// What failed, and what to do.
+        message: String,
+    },
     /// The connection needs its user to log in (again).
     #[error("auth method `{method}` needs a new login: {reason}; run `patchbay auth login`")]
     LoginRequired {
@@ -316,6 +325,10 @@ impl Error {
                 message: r(message),
             },
             Error::Store(m) => Error::Store(r(m)),
+            Error::RateLimiter { limit, message } => Error::RateLimiter {
+                limit,
+                message: r(message),
+            },
             Error::LoginRequired { method, reason } => Error::LoginRequired {
                 method,
                 reason: r(reason),

@@ -10,6 +10,8 @@ use patchbay_schema::RatePeriod;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{Error, Result};
+use crate::observe::Observer;
+use crate::rate_limit::{Limits, RateLimit};
 use crate::request::HttpRequest;
 use crate::secret::Redactor;
 
@@ -176,32 +178,6 @@ pub(crate) fn period(per: RatePeriod) -> Duration {
         RatePeriod::Hour => 3600,
         RatePeriod::Day => 86_400,
     })
-}
-
-/// Spaces requests evenly so that at most `requests` go out per period:
-/// callers queue rather than exceed it.
-#[derive(Debug)]
-pub(crate) struct RateLimiter {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl RateLimiter {
-    pub(crate) fn new(requests: u32, per: Duration) -> Self {
-        RateLimiter {
-            interval: per / requests.max(1),
-            next: tokio::sync::Mutex::new(Instant::now()),
-        }
-    }
-
-    async fn acquire(&self) {
-        let mut next = self.next.lock().await;
-        let now = Instant::now();
-        if *next > now {
-            tokio::time::sleep_until((*next).into()).await;
-        }
-        *next = (*next).max(now) + self.interval;
-    }
 }
 
 /// Whether an address may be reached when the egress guard is on.
@@ -450,30 +426,63 @@ fn redirected(
     Some(Ok(followed))
 }
 
-/// The HTTP side of a connection: the shared client, its rate limit.
+/// The HTTP side of a connection: the shared client, its rate limits.
 #[derive(Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
     options: Options,
-    limiter: Option<RateLimiter>,
+    limits: Limits,
+    observer: Observer,
 }
 
 impl Http {
     pub(crate) fn new(
         client: reqwest::Client,
         options: Options,
-        connector_limit: Option<(u32, Duration)>,
+        limits: Limits,
+        observer: Observer,
     ) -> Self {
-        // The lower of the connector's limit and the instance's.
-        let limit = match (connector_limit, options.rate_limit) {
-            (Some(a), Some(b)) => Some(if rate(a) <= rate(b) { a } else { b }),
-            (a, b) => a.or(b),
-        };
         Http {
             client,
-            limiter: limit.map(|(requests, per)| RateLimiter::new(requests, per)),
             options,
+            limits,
+            observer,
         }
+    }
+
+    /// Where its work is reported.
+    pub(crate) fn observer(&self) -> &Observer {
+        &self.observer
+    }
+
+    /// The same client and options, its limits counted by another limiter.
+    pub(crate) fn with_limits(&self, limits: Limits) -> Self {
+        Http {
+            client: self.client.clone(),
+            options: self.options.clone(),
+            limits,
+            observer: self.observer.clone(),
+        }
+    }
+
+    /// Its rate limits.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Waits for `limit` (if any), returning how long that took.
+    async fn acquire(&self, limit: Option<&RateLimit>) -> Result<Duration> {
+        let Some(limit) = limit else {
+            return Ok(Duration::ZERO);
+        };
+        let start = Instant::now();
+        self.limits.limiter.acquire(limit).await?;
+        let waited = start.elapsed();
+        // A limiter that did not sleep still takes a little time.
+        if waited >= Duration::from_millis(1) {
+            self.observer.rate_limited(limit, waited);
+        }
+        Ok(waited)
     }
 
     pub(crate) fn options(&self) -> &Options {
@@ -553,14 +562,14 @@ impl Http {
         carries: Carries,
         limit: BodyLimit,
         retry_2xx: Option<&RetryHook<'_>>,
-        own_limiter: Option<&RateLimiter>,
+        own_limit: Option<&RateLimit>,
         redactor: &Redactor,
     ) -> Result<Response> {
         let redactor = &*request.redactor(redactor);
         let mut current = std::borrow::Cow::Borrowed(request);
         for _ in 0..=MAX_REDIRECTS {
             match self
-                .send_once(&current, carries, limit, retry_2xx, own_limiter, redactor)
+                .send_once(&current, carries, limit, retry_2xx, own_limit, redactor)
                 .await?
             {
                 Sent::Response(response) => return Ok(response),
@@ -580,7 +589,7 @@ impl Http {
         carries: Carries,
         limit: BodyLimit,
         retry_2xx: Option<&RetryHook<'_>>,
-        own_limiter: Option<&RateLimiter>,
+        own_limit: Option<&RateLimit>,
         redactor: &Redactor,
     ) -> Result<Sent> {
         check_url(&request.url, self.options.egress_guard)?;
@@ -588,11 +597,10 @@ impl Http {
         for attempt in 0..=self.options.max_retries {
             // The endpoint's own limit first: a call waiting for it holds
             // no slot of the connector's, which other endpoints can use.
-            if let Some(limiter) = own_limiter {
-                limiter.acquire().await;
-            }
-            if let Some(limiter) = &self.limiter {
-                limiter.acquire().await;
+            let waited = self.acquire(own_limit).await?
+                + self.acquire(self.limits.connector.as_ref()).await?;
+            if waited >= Duration::from_millis(1) {
+                tracing::debug!(request = %request.label, waited_ms = waited.as_millis() as u64, "waited for the rate limit");
             }
             tracing::debug!(request = %request.label, method = request.method_name(), url = %request.shown_url(redactor), attempt, "sending");
             let outcome = self.client.execute(self.to_reqwest(request)?).await;
@@ -753,11 +761,6 @@ pub(crate) type RetryHook<'h> = dyn Fn(&Response) -> Option<String> + Sync + 'h;
 enum Sent {
     Response(Response),
     Redirect(HttpRequest),
-}
-
-/// Requests per second of a limit, for comparing two.
-fn rate((requests, per): (u32, Duration)) -> f64 {
-    f64::from(requests) / per.as_secs_f64()
 }
 
 /// Memory reserved up front for a body of announced length: a server may

@@ -39,8 +39,15 @@
 //! their calls take and return; instances ([`Instance`], [`InstanceFile`]);
 //! the authorization-code login ([`PendingLogin`]); token stores
 //! ([`TokenStore`], [`StoredToken`], [`StoreLease`], [`StoreFuture`], and the default
-//! [`FileStore`]) for a service that keeps tokens elsewhere; and secrets
-//! with the [`Redactor`] every text shown to a user passes through.
+//! [`FileStore`]) for a service that keeps tokens elsewhere; rate
+//! limiters ([`RateLimiter`], [`RateLimit`], the default
+//! [`LocalRateLimiter`]) for a service whose workers share a limit; the
+//! [`Metrics`] hook and its records; and secrets with the [`Redactor`]
+//! every text shown to a user passes through.
+//!
+//! Each call runs in a `tracing` span `patchbay.call`, each token request
+//! in one named `patchbay.token`; their fields are names, statuses, error
+//! kinds and times, never a value.
 //!
 //! # Features
 //!
@@ -62,8 +69,10 @@ mod instance;
 mod jwt;
 mod multipart;
 mod oauth1;
+mod observe;
 mod pagination;
 mod private_file;
+mod rate_limit;
 mod render;
 mod request;
 mod secret;
@@ -81,8 +90,10 @@ pub use http::{
 };
 pub use instance::{Instance, InstanceFile, ValueSource};
 pub use multipart::{MultipartPart, Upload};
+pub use observe::{CallRecord, Metrics, TokenGrant, TokenRecord};
 pub use pagination::{Page, Pages};
 pub use private_file::{lock_private_file, read_private_file, write_private_file};
+pub use rate_limit::{Acquiring, LocalRateLimiter, RateLimit, RateLimiter, RateScope};
 pub use request::{HttpRequest, RequestBody};
 pub use secret::{Redactor, Secret};
 pub use store::{FileStore, StoreFuture, StoreLease, StoredToken, TokenStore};

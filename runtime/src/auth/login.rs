@@ -222,6 +222,7 @@ impl Logins {
                 .http
                 .send(&request, Carries::Credential, &redactor)
                 .await?;
+            crate::observe::Observer::token_status(response.status);
             let mut token = read_token_response(&request.label, &response, plan, None)
                 .map_err(|e| e.redacted(&redactor))?;
             for (name, value) in captures {

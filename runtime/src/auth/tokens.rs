@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use super::{Auth, TokenSource};
 use crate::error::{Error, Result};
 use crate::http::Carries;
+use crate::observe::{Observer, TokenGrant};
 use crate::secret::{Redactor, Secret};
 use crate::store::{StoreLease, StoredToken, TokenStore};
 use crate::token::{Token, issued_refresh_token, read_token_response};
@@ -149,7 +150,11 @@ impl TokenCache {
         exchange: impl Future<Output = Result<Token>>,
         lease: Option<&dyn StoreLease>,
     ) -> Result<(Token, Option<Error>)> {
-        let mut token = exchange.await?;
+        let mut token = auth
+            .http
+            .observer()
+            .token(TokenGrant::Login, exchange)
+            .await?;
         let discovery = match auth.discovery() {
             Some(_) => match auth.discover(&token, &self.secrets).await {
                 Ok(found) => {
@@ -221,12 +226,21 @@ impl TokenCache {
                 return Ok(token.clone());
             }
         }
+        let observer = auth.http.observer();
         let token = match auth.token_source() {
+            // A shared store's request is observed where it is made: a
+            // worker that reads another's token requested none.
             Some(TokenSource::Request) if self.store_for(TokenSource::Request).is_some() => {
                 self.request_shared(auth, slot.as_ref(), stale).await?
             }
-            Some(TokenSource::Request) => self.request(auth, slot.as_ref()).await?,
-            Some(TokenSource::Login) => self.refresh(auth, slot.clone(), stale).await?,
+            Some(TokenSource::Request) => {
+                let requesting = self.request(auth, slot.as_ref());
+                observer.token(TokenGrant::Request, requesting).await?
+            }
+            Some(TokenSource::Login) => {
+                let refreshing = self.refresh(auth, slot.clone(), stale);
+                observer.token(TokenGrant::Refresh, refreshing).await?
+            }
             None => {
                 return Err(Error::NotFound(format!(
                     "{} does not request tokens",
@@ -247,6 +261,7 @@ impl TokenCache {
             .http
             .send(&request, Carries::Credential, &self.secrets)
             .await?;
+        Observer::token_status(response.status);
         let previous_refresh = previous.and_then(|t| t.refresh_token.as_ref());
         let mut token = read_token_response(&request.label, &response, plan, previous_refresh)
             .map_err(|e| e.redacted(&request.redactor(&self.secrets)))?;
@@ -265,8 +280,11 @@ impl TokenCache {
         previous: Option<&Token>,
         stale: Option<&Secret>,
     ) -> Result<Token> {
+        let observer = auth.http.observer();
         let Some((store, key)) = self.store_for(TokenSource::Request) else {
-            return self.request(auth, previous).await;
+            return observer
+                .token(TokenGrant::Request, self.request(auth, previous))
+                .await;
         };
         let max_margin = auth.http.options().max_token_margin;
         let good = |token: &Token| usable(token, stale, max_margin) && !auth.needs_discovery(token);
@@ -278,7 +296,9 @@ impl TokenCache {
             if let Some(token) = store.load(key).await?.map(Token::from).filter(good) {
                 return Ok(token);
             }
-            let token = self.request(auth, previous).await?;
+            let token = observer
+                .token(TokenGrant::Request, self.request(auth, previous))
+                .await?;
             // The token is good whether or not the others get it: a lease
             // lost while it was requested costs them a request of their own.
             if let Err(error) = lease.save(&StoredToken::from(&token)).await {
@@ -374,6 +394,7 @@ impl TokenCache {
             .http
             .send(&request, Carries::Credential, &redactor)
             .await?;
+        Observer::token_status(response.status);
         let plan = auth.token_response()?;
         let mut token = match read_token_response(
             &request.label,
