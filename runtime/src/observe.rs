@@ -269,6 +269,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::RateLimiter { .. } => "rate_limiter",
             Error::LoginRequired { .. } => "login_required",
+            Error::DeviceLogin { .. } => "device_login",
             Error::Callback(_) => "callback",
             Error::ResponseTooLarge { .. } => "response_too_large",
             Error::PageRepeated { .. } => "page_repeated",
