@@ -6,8 +6,7 @@ use indexmap::IndexMap;
 use patchbay_schema::{
     ApiKeyLocation, BasicEncoding, Boundary, CheckpointType, ClientAuth, ClientType, Direction,
     DiscoverSelect, HttpMethod, JwtAlgorithm, OffsetStep, Pkce, RatePeriod, ResponseType,
-    SignatureMethod,
-    VariableType,
+    SignatureMethod, VariableType,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -16,8 +16,10 @@
 //!   client-credentials tokens, which this store shares.
 //!
 //! [`RedisRateLimiter`] counts the connector's and each endpoint's rate
-//! limit once for all the workers of an instance
-//! ([`Connection::with_rate_limiter`](patchbay_runtime::Connection::with_rate_limiter)).
+//! limit once for all the workers of an instance. A connection given a
+//! `RedisStore` counts with the store's own, in the same Redis; one
+//! without can be given one with
+//! [`Connection::with_rate_limiter`](patchbay_runtime::Connection::with_rate_limiter).
 //!
 //! While a worker's token is good it asks Redis nothing: the runtime keeps
 //! it in memory. Redis 7 is tested; only commands Valkey shares are used

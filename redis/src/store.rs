@@ -15,13 +15,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use patchbay_runtime::{Error, StoreFuture, StoreLease, StoredToken, TokenStore};
+use patchbay_runtime::{Error, RateLimiter, StoreFuture, StoreLease, StoredToken, TokenStore};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::ConfigError;
+use crate::RedisRateLimiter;
 use crate::keys::{EncryptionKeys, Unreadable};
 
 /// How a [`RedisStore`] behaves; [`Default`] suits most services.
@@ -88,6 +89,8 @@ pub struct RedisStore {
     connection: ConnectionManager,
     keys: Arc<EncryptionKeys>,
     options: Arc<RedisStoreOptions>,
+    /// The rate limit its connections share, in the same Redis.
+    limiter: Arc<RedisRateLimiter>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -146,6 +149,9 @@ impl RedisStore {
         // The client's message may quote the URL, password and all.
         let client =
             redis::Client::open(url).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        let limiter = RedisRateLimiter::new_with_timeout(client.clone(), options.timeout)
+            .map_err(|e| ConfigError::Connect(e.to_string()))?
+            .with_prefix(format!("{}:rate:", options.prefix));
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))
@@ -158,6 +164,7 @@ impl RedisStore {
             connection,
             keys: Arc::new(keys),
             options: Arc::new(options),
+            limiter: Arc::new(limiter),
         })
     }
 
@@ -228,6 +235,12 @@ impl TokenStore for RedisStore {
 
     fn shares_client_tokens(&self) -> bool {
         true
+    }
+
+    /// Workers sharing the tokens share the rate limit too: N workers of
+    /// an instance counting separately would send N times its limit.
+    fn rate_limiter(&self) -> Option<Arc<dyn RateLimiter>> {
+        Some(self.limiter.clone())
     }
 }
 

@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use patchbay_redis::{DEFAULT_PREFIX, RedisRateLimiter};
-use patchbay_runtime::{Call, Error, RateLimit, RateLimiter, RateScope};
+use patchbay_redis::{DEFAULT_PREFIX, EncryptionKeys, RedisRateLimiter, RedisStore};
+use patchbay_runtime::{Call, Error, LocalRateLimiter, RateLimit, RateLimiter, RateScope};
 use rate_limit_server::{API_KEY, CountingServer, RedisServer, connection};
 
 fn limit(instance: &str, requests: u32) -> RateLimit {
@@ -183,6 +183,48 @@ async fn a_connection_waits_for_the_shared_limit() {
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(490), "{elapsed:?}");
     assert_eq!(api.count(Some("/open")), 6);
+}
+
+#[tokio::test]
+async fn connections_given_a_redis_store_share_its_rate_limit_unless_they_chose_one() {
+    let server = RedisServer::start(None);
+    let api = CountingServer::start().await;
+    let keys = EncryptionKeys::new("k1", &[7; 32]).unwrap();
+    let store = Arc::new(RedisStore::connect(&server.url(), keys).await.unwrap());
+    // Two workers of one instance, each with only the store: 10 per second
+    // between them.
+    let a = connection(&api.url, 10, 10).with_store(store.clone(), "instance-store");
+    let b = connection(&api.url, 10, 10).with_store(store.clone(), "instance-store");
+    let start = Instant::now();
+    for _ in 0..3 {
+        a.call("open", &Call::default()).await.unwrap();
+        b.call("open", &Call::default()).await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(490), "{elapsed:?}");
+    // A connection that chose its limiter keeps it, before or after the store.
+    let own = connection(&api.url, 10, 10)
+        .with_rate_limiter(Arc::new(LocalRateLimiter::default()), "instance-own")
+        .with_store(store.clone(), "instance-own");
+    own.call("open", &Call::default()).await.unwrap();
+    assert_eq!(api.count(Some("/open")), 7);
+
+    let mut redis = redis_connection(&server).await;
+    let shared: bool = redis::cmd("EXISTS")
+        .arg("patchbay:rate:instance-store:connector")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let own_counted: bool = redis::cmd("EXISTS")
+        .arg("patchbay:rate:instance-own:connector")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(shared, "the store's connections counted in its Redis");
+    assert!(
+        !own_counted,
+        "a chosen limiter is not replaced by the store's"
+    );
 }
 
 #[tokio::test]

@@ -151,6 +151,9 @@ pub struct Connection {
     http: Arc<Http>,
     tokens: TokenCache,
     logins: Logins,
+    /// Whether [`Connection::with_rate_limiter`] chose the limiter, which
+    /// a store's own limiter then does not replace.
+    limiter_chosen: bool,
 }
 
 /// How much of an error response's body an error quotes.
@@ -236,6 +239,7 @@ impl Connection {
             tokens: TokenCache::new(instance.redactor()),
             instance,
             logins: Logins::default(),
+            limiter_chosen: false,
         })
     }
 
@@ -243,9 +247,17 @@ impl Connection {
     /// e.g. `connector/method/instance`), so that they survive the process
     /// and refreshes are serialised across processes. A store that
     /// [shares client tokens](TokenStore::shares_client_tokens) keeps a
-    /// requested token too, one for every process.
+    /// requested token too, one for every process; a store with a
+    /// [rate limiter](TokenStore::rate_limiter) of its own (a Redis
+    /// store's) counts the connection's requests with it, under `key`,
+    /// unless [`Connection::with_rate_limiter`] chose another.
     pub fn with_store(mut self, store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
-        self.tokens.set_store(store, key.into());
+        let key = key.into();
+        if let Some(limiter) = store.rate_limiter().filter(|_| !self.limiter_chosen) {
+            let limits = self.http.limits().counted_by(limiter, &key);
+            self.http = Arc::new(self.http.with_limits(limits));
+        }
+        self.tokens.set_store(store, key);
         self
     }
 
@@ -263,6 +275,7 @@ impl Connection {
     pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>, instance: &str) -> Self {
         let limits = self.http.limits().counted_by(limiter, instance);
         self.http = Arc::new(self.http.with_limits(limits));
+        self.limiter_chosen = true;
         self
     }
 

@@ -244,6 +244,15 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn shares_client_tokens(&self) -> bool {
         false
     }
+    /// The rate limiter that the processes sharing this store count their
+    /// requests with (a Redis store's counts in that Redis), if any. A
+    /// connection given the store counts with it under the store key,
+    /// unless [`Connection::with_rate_limiter`](crate::Connection::with_rate_limiter)
+    /// chose a limiter for it; without one, each connection keeps its own
+    /// [`LocalRateLimiter`](crate::LocalRateLimiter).
+    fn rate_limiter(&self) -> Option<std::sync::Arc<dyn crate::RateLimiter>> {
+        None
+    }
 }
 
 /// The default store: a folder of JSON files, mode 0600.

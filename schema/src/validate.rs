@@ -8,8 +8,8 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -540,7 +540,10 @@ mod tests {
                 ConnectorSchema::iter_errors(document)
                     .map(describe)
                     .collect::<Vec<_>>(),
-                direct.iter_errors(document).map(describe).collect::<Vec<_>>(),
+                direct
+                    .iter_errors(document)
+                    .map(describe)
+                    .collect::<Vec<_>>(),
                 "{name}"
             );
         }
