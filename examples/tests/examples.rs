@@ -3,10 +3,14 @@
 //! building and working.
 
 mod common;
+// The Redis store's own harness: a real redis-server on a free port.
+#[path = "../../redis/tests/common/mod.rs"]
+mod redis_server;
 
 use std::process::{Command, Output};
 
-use common::{RedisServer, TaskpadServer};
+use common::TaskpadServer;
+use redis_server::RedisServer;
 
 fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> (Output, String) {
     let output = Command::new(program)
@@ -59,12 +63,12 @@ fn list_tasks_reports_a_refused_client_secret() {
 #[test]
 fn redis_workers_share_one_token_through_redis() {
     let server = TaskpadServer::start();
-    let redis = RedisServer::start();
+    let redis = RedisServer::start("example");
     let (output, stdout) = run(
         env!("CARGO_BIN_EXE_redis-workers"),
         &[
             &server.url,
-            &redis.url,
+            &redis.url(),
             "--workers",
             "3",
             "--calls",

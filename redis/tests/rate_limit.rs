@@ -6,15 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests; a worker reports on stdout
 
+mod common;
 mod rate_limit_server;
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::{PASSWORD, RedisServer};
 use patchbay_redis::{DEFAULT_PREFIX, EncryptionKeys, RedisRateLimiter, RedisStore};
 use patchbay_runtime::{Call, Error, LocalRateLimiter, RateLimit, RateLimiter, RateScope};
-use rate_limit_server::{API_KEY, CountingServer, RedisServer, connection};
+use rate_limit_server::{API_KEY, CountingServer, connection};
 
 fn limit(instance: &str, requests: u32) -> RateLimit {
     RateLimit::new(
@@ -51,7 +53,7 @@ fn about(wait: Duration, expected: Duration) -> bool {
 
 #[tokio::test]
 async fn a_burst_is_spaced_by_the_interval() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let limiter = limiter(&server);
     let limit = limit("burst", 10);
     let mut waits = Vec::new();
@@ -70,7 +72,7 @@ async fn a_burst_is_spaced_by_the_interval() {
 
 #[tokio::test]
 async fn idle_time_earns_no_burst() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let limiter = limiter(&server);
     let limit = limit("idle", 10);
     limiter.reserve(&limit).await.unwrap();
@@ -84,7 +86,7 @@ async fn idle_time_earns_no_burst() {
 
 #[tokio::test]
 async fn a_changed_limit_applies_from_the_next_request() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let limiter = limiter(&server);
     // Three slots at 10 per second: the next one is 300 ms out.
     for _ in 0..3 {
@@ -107,7 +109,7 @@ async fn a_changed_limit_applies_from_the_next_request() {
 
 #[tokio::test]
 async fn the_schedule_is_kept_on_redis_clock_and_expires() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let limiter = limiter(&server);
     let limit = limit("clock", 4);
     let mut redis = redis_connection(&server).await;
@@ -150,7 +152,7 @@ async fn the_schedule_is_kept_on_redis_clock_and_expires() {
 
 #[tokio::test]
 async fn limits_are_counted_per_instance_and_scope() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let limiter = limiter(&server).with_prefix("service-a:");
     let second = Duration::from_secs(1);
     let connector = RateLimit::new("shop-1", RateScope::Connector, 1, second);
@@ -168,7 +170,7 @@ async fn limits_are_counted_per_instance_and_scope() {
 
 #[tokio::test]
 async fn a_connection_waits_for_the_shared_limit() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let api = CountingServer::start().await;
     let shared: Arc<dyn RateLimiter> = Arc::new(limiter(&server));
     // Two connections (as in two workers) of one instance, 10 per second.
@@ -187,7 +189,7 @@ async fn a_connection_waits_for_the_shared_limit() {
 
 #[tokio::test]
 async fn connections_given_a_redis_store_share_its_rate_limit_unless_they_chose_one() {
-    let server = RedisServer::start(None);
+    let server = RedisServer::start("rate-limit");
     let api = CountingServer::start().await;
     let keys = EncryptionKeys::new("k1", &[7; 32]).unwrap();
     let store = Arc::new(RedisStore::connect(&server.url(), keys).await.unwrap());
@@ -229,8 +231,8 @@ async fn connections_given_a_redis_store_share_its_rate_limit_unless_they_chose_
 
 #[tokio::test]
 async fn a_redis_that_is_down_fails_the_call_clearly_until_it_is_back() {
-    let password = "sentinel-redis-password-93c2";
-    let mut server = RedisServer::start(Some(password));
+    let password = PASSWORD;
+    let mut server = RedisServer::start("rate-limit-down");
     let api = CountingServer::start().await;
     let limiter = Arc::new(limiter(&server));
     let connection =
@@ -298,7 +300,7 @@ fn the_shared_limit_holds_across_four_processes() {
 /// at most 105 % of each limit, and the limits must be used (the workers
 /// are not held back further than the limits ask).
 fn shared_limit_holds(workers: usize, duration: Duration) {
-    let redis = RedisServer::start(None);
+    let redis = RedisServer::start("rate-limit");
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let api = tokio.block_on(CountingServer::start());
     // Workers start together, once all are up.

@@ -52,6 +52,11 @@ impl RedisServer {
         format!("redis://:{PASSWORD}@127.0.0.1:{}/0", self.port)
     }
 
+    /// Its port.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// (Re)starts the server on its port and folder, waiting until it
     /// answers.
     pub(crate) fn restart(&mut self) {

@@ -1,120 +1,14 @@
-//! What the rate-limit tests run against: a real `redis-server` on a free
-//! loopback port with its own folder, and an HTTP server that counts the
-//! requests it is sent.
+//! What the rate-limit tests call: an HTTP server that counts the
+//! requests it is sent, and a connection to it with rate limits (the
+//! `redis-server` is `common`'s).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use patchbay_runtime::{Connection, Connector, Instance, Options, Runtime};
 use patchbay_schema::SourceFile;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// Where the system's package installs it.
-const REDIS_SERVER: &str = "/usr/bin/redis-server";
-
-/// A `redis-server` the test started, stopped when dropped.
-pub(crate) struct RedisServer {
-    child: Option<Child>,
-    port: u16,
-    dir: PathBuf,
-    password: Option<String>,
-}
-
-impl RedisServer {
-    /// Starts one on a free port, requiring `password` if given.
-    pub(crate) fn start(password: Option<&str>) -> Self {
-        assert!(
-            std::path::Path::new(REDIS_SERVER).exists(),
-            "{REDIS_SERVER} is missing: install it with `sudo apt-get install -y redis-server`"
-        );
-        let port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("patchbay-rate-limit-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("the server's folder");
-        let mut server = RedisServer {
-            child: None,
-            port,
-            dir,
-            password: password.map(str::to_owned),
-        };
-        server.restart();
-        server
-    }
-
-    /// `redis://` URL of it, with the password.
-    pub(crate) fn url(&self) -> String {
-        match &self.password {
-            Some(password) => format!("redis://:{password}@127.0.0.1:{}/", self.port),
-            None => format!("redis://127.0.0.1:{}/", self.port),
-        }
-    }
-
-    /// Its port.
-    pub(crate) fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Kills it (as a crash would).
-    pub(crate) fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Starts it (again) on its port, and waits until it answers.
-    pub(crate) fn restart(&mut self) {
-        self.stop();
-        let mut command = Command::new(REDIS_SERVER);
-        command
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(password) = &self.password {
-            command.args(["--requirepass", password]);
-        }
-        self.child = Some(command.spawn().expect("redis-server starts"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.answers() {
-            assert!(Instant::now() < deadline, "redis-server did not answer");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn answers(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        // Any answer, `-NOAUTH` included, means it is up.
-        if stream.write_all(b"PING\r\n").is_err() {
-            return false;
-        }
-        let mut answer = [0u8; 1];
-        matches!(stream.read(&mut answer), Ok(1))
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
 
 /// The path and arrival time of every request a [`CountingServer`] got.
 pub(crate) type Arrivals = Arc<Mutex<Vec<(String, Instant)>>>;
