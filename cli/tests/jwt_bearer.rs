@@ -6,9 +6,13 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::io::{BufRead, BufReader};
+#[path = "../../runtime/tests/support/python_server.rs"]
+mod python_server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use python_server::PythonServer;
 
 const SPEC: &str = "cli/tests/data/jwt-bearer-test-server.toml";
 
@@ -18,42 +22,18 @@ fn workspace() -> PathBuf {
 
 /// The Authlib server, stopped when dropped.
 struct Server {
-    child: Child,
+    _process: PythonServer,
     base: String,
 }
 
 impl Server {
     fn start() -> Server {
-        let folder = workspace().join("runtime/tests/jwt_bearer");
-        let python = folder.join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "the JWT bearer test server is not installed: run scripts/test"
-        );
-        let mut child = Command::new(python)
-            .arg("server.py")
-            .current_dir(&folder)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_owned();
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let process = PythonServer::start("jwt_bearer");
+        let base = process.base.clone();
+        Server {
+            _process: process,
+            base,
+        }
     }
 }
 

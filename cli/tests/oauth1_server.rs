@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::io::{BufRead, BufReader};
+#[path = "../../runtime/tests/support/python_server.rs"]
+mod python_server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 // Only the workspace root and the secret encodings are used here.
 #[allow(dead_code)]
@@ -23,41 +25,25 @@ mod encodings;
 
 use common::workspace;
 use encodings::encodings;
+use python_server::PythonServer;
 use serde_json::Value;
 
 const SPEC: &str = "cli/tests/data/oauth1-test-server.toml";
 
 /// The oauthlib server, stopped when dropped.
 struct Server {
-    child: Child,
+    _process: PythonServer,
     base: String,
 }
 
 impl Server {
     fn start() -> Server {
-        let folder = workspace().join("runtime/tests/oauth1");
-        let python = folder.join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "the OAuth 1.0a test server is not installed: run scripts/test (it makes the virtual environment in runtime/tests/oauth1)"
-        );
-        let mut child = Command::new(python)
-            .arg("server.py")
-            .current_dir(&folder)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from the test server: {line}"))
-            .to_owned();
-        Server { child, base }
+        let process = PythonServer::start("oauth1");
+        let base = process.base.clone();
+        Server {
+            _process: process,
+            base,
+        }
     }
 
     /// Every request the server verified, in order.
@@ -88,13 +74,6 @@ impl Server {
                 .stdout,
         };
         serde_json::from_slice::<Vec<Value>>(&body).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -10,18 +10,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "support/python_server.rs"]
+mod python_server;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use common::{connect_to, connector, expect_err, fast, instance};
 use patchbay_runtime::{Call, Error, RequestBody};
+use python_server::PythonServer;
 use serde_json::{Value, json};
 
 /// The Authlib server, stopped when dropped.
 struct Server {
-    child: Child,
+    _process: PythonServer,
     base: String,
 }
 
@@ -31,29 +34,12 @@ fn tests_folder() -> PathBuf {
 
 impl Server {
     fn start() -> Server {
-        let folder = tests_folder().join("jwt_bearer");
-        let python = folder.join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "the JWT bearer test server is not installed: run scripts/test (it makes runtime/tests/jwt_bearer/.venv)"
-        );
-        let mut child = Command::new(python)
-            .arg("server.py")
-            .current_dir(&folder)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line}"))
-            .to_owned();
-        Server { child, base }
+        let process = PythonServer::start("jwt_bearer");
+        let base = process.base.clone();
+        Server {
+            _process: process,
+            base,
+        }
     }
 
     /// The `jti` of every assertion the server accepted, in order.
@@ -66,13 +52,6 @@ impl Server {
             .iter()
             .map(|v| v.as_str().unwrap().to_owned())
             .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
