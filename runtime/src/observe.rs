@@ -245,40 +245,6 @@ fn record(
 }
 
 impl Error {
-    /// A short, stable name of the error's kind (`status`, `timeout`,
-    /// `rate_limiter`, …), for a metric's label or a log field: it never
-    /// holds a value.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Error::Instance { .. } => "instance",
-            Error::EndpointVariable { .. } => "endpoint_variable",
-            Error::InstanceFile(_) => "instance_file",
-            Error::NotFound(_) => "not_found",
-            Error::Render { .. } => "render",
-            Error::InsecureUrl { .. } => "insecure_url",
-            Error::EgressBlocked { .. } => "egress_blocked",
-            Error::CrossOriginRedirect { .. } => "cross_origin_redirect",
-            Error::OAuth { .. } => "oauth",
-            Error::TokenResponse(_) => "token_response",
-            Error::Status { .. } => "status",
-            Error::Api { .. } => "api",
-            Error::Transport { .. } => "transport",
-            Error::RetriesExhausted { .. } => "retries_exhausted",
-            Error::Response { .. } => "response",
-            Error::Timeout { .. } => "timeout",
-            Error::Store(_) => "store",
-            Error::RateLimiter { .. } => "rate_limiter",
-            Error::LoginRequired { .. } => "login_required",
-            Error::DeviceLogin { .. } => "device_login",
-            Error::Callback(_) => "callback",
-            Error::ResponseTooLarge { .. } => "response_too_large",
-            Error::PageRepeated { .. } => "page_repeated",
-            Error::PageUnfinished { .. } => "page_unfinished",
-            Error::PageLimit { .. } => "page_limit",
-            Error::Checkpoint { .. } => "checkpoint",
-        }
-    }
-
     /// The HTTP status the error reports, if it reports one.
     pub(crate) fn http_status(&self) -> Option<u16> {
         match self {

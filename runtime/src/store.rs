@@ -366,18 +366,24 @@ impl FileStore {
         Ok(true)
     }
 
+    /// The folder patchbay keeps its files in: `$PATCHBAY_HOME` when set,
+    /// else the user's data directory's `patchbay` (e.g.
+    /// `~/.local/share/patchbay` on Linux); `None` when the user has no
+    /// data directory. The default store is its `tokens` folder.
+    pub fn home() -> Option<PathBuf> {
+        match std::env::var_os("PATCHBAY_HOME") {
+            Some(home) => Some(PathBuf::from(home)),
+            None => dirs::data_dir().map(|dir| dir.join("patchbay")),
+        }
+    }
+
     /// The store in the user's data directory (`$PATCHBAY_HOME/tokens` when
     /// set, else e.g. `~/.local/share/patchbay/tokens` on Linux).
     pub fn default_location() -> Result<Self> {
-        let base = match std::env::var_os("PATCHBAY_HOME") {
-            Some(home) => PathBuf::from(home),
-            None => dirs::data_dir()
-                .ok_or_else(|| {
-                    Error::Store("no data directory for this user; set PATCHBAY_HOME".into())
-                })?
-                .join("patchbay"),
-        };
-        Self::new(base.join("tokens"))
+        let home = Self::home().ok_or_else(|| {
+            Error::Store("no data directory for this user; set PATCHBAY_HOME".into())
+        })?;
+        Self::new(home.join("tokens"))
     }
 
     /// Where a key's tokens are kept.

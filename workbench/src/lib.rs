@@ -111,12 +111,7 @@ impl Config {
 /// `$PATCHBAY_HOME` when set, else the user's data directory's `patchbay`
 /// folder: where the token store is too.
 pub fn default_home() -> Result<PathBuf, Error> {
-    match std::env::var_os("PATCHBAY_HOME") {
-        Some(home) => Ok(PathBuf::from(home)),
-        None => dirs::data_dir()
-            .map(|dir| dir.join("patchbay"))
-            .ok_or(Error::NoHome),
-    }
+    patchbay_runtime::FileStore::home().ok_or(Error::NoHome)
 }
 
 fn plain_diagnostic(file: &SourceFile, diagnostic: &Diagnostic) -> String {

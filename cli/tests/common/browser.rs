@@ -61,44 +61,78 @@ pub(crate) fn http(
 /// the provider's login and consent forms.
 pub(crate) fn log_in_without_browser(authorize_url: &str) {
     let mut cookies = BTreeMap::new();
-    let mut next = authorize_url.to_owned();
+    pass_interactions(
+        authorize_url,
+        &mut cookies,
+        "the login did not reach the callback",
+        |url, status, _| {
+            let arrived = url.contains("/callback?");
+            if arrived {
+                assert_eq!(status, 200, "the CLI's callback page");
+            }
+            arrived
+        },
+    );
+}
+
+/// Walks oidc-provider's pages from `start`, following redirects and
+/// posting the login (as `alice`) on the first interaction page and the
+/// consent on the next, keeping `cookies`, until `arrived` (given each
+/// URL requested, its status and body) says the walk is over; panics with
+/// `unfinished` after 12 steps.
+pub(crate) fn pass_interactions(
+    start: &str,
+    cookies: &mut BTreeMap<String, String>,
+    unfinished: &str,
+    arrived: impl Fn(&str, u16, &str) -> bool,
+) {
+    let mut next = start.to_owned();
     let mut submitted_login = false;
     for _ in 0..12 {
-        let (status, headers, _) = if next.contains("/interaction/") {
+        let (status, headers, body) = if next.contains("/interaction/") {
             let form = if submitted_login {
                 "prompt=consent"
             } else {
                 "prompt=login&login=alice"
             };
             submitted_login = true;
-            http("POST", &next, &cookies, Some(form))
+            http("POST", &next, cookies, Some(form))
         } else {
-            http("GET", &next, &cookies, None)
+            http("GET", &next, cookies, None)
         };
-        for (name, value) in &headers {
-            if name == "set-cookie" {
-                let pair = value.split(';').next().unwrap();
-                let (k, v) = pair.split_once('=').unwrap();
-                cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        if next.contains("/callback?") {
-            assert_eq!(status, 200, "the CLI's callback page");
+        keep_cookies(cookies, &headers);
+        if arrived(&next, status, &body) {
             return;
         }
-        let location = headers
-            .iter()
-            .find(|(k, _)| k == "location")
-            .unwrap_or_else(|| panic!("no redirect from {next} (status {status})"))
-            .1
-            .clone();
-        next = url::Url::parse(&next)
-            .unwrap()
-            .join(&location)
-            .unwrap()
-            .to_string();
+        next = location(&next, &headers, status);
     }
-    panic!("the login did not reach the callback");
+    panic!("{unfinished}");
+}
+
+/// Keeps the cookies a response sets, by name.
+pub(crate) fn keep_cookies(cookies: &mut BTreeMap<String, String>, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        if name == "set-cookie" {
+            let pair = value.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            cookies.insert(k.to_owned(), v.to_owned());
+        }
+    }
+}
+
+/// Where a redirect from `from` goes, resolved against it.
+pub(crate) fn location(from: &str, headers: &[(String, String)], status: u16) -> String {
+    let location = headers
+        .iter()
+        .find(|(k, _)| k == "location")
+        .unwrap_or_else(|| panic!("no redirect from {from} (status {status})"))
+        .1
+        .clone();
+    url::Url::parse(from)
+        .unwrap()
+        .join(&location)
+        .unwrap()
+        .to_string()
 }
 
 /// Starts `patchbay auth login SPEC --instance INSTANCE --no-browser` with

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
-use crate::browser::http;
+use crate::browser::{http, keep_cookies, location, pass_interactions};
 
 /// What the user does at the verification page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,16 +34,6 @@ fn hidden(html: &str, name: &str) -> String {
 fn action(html: &str) -> String {
     let start = html.find("action=\"").expect("a form") + "action=\"".len();
     html[start..].split('"').next().unwrap().to_owned()
-}
-
-fn keep_cookies(cookies: &mut BTreeMap<String, String>, headers: &[(String, String)]) {
-    for (name, value) in headers {
-        if name == "set-cookie" {
-            let pair = value.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            cookies.insert(k.to_owned(), v.to_owned());
-        }
-    }
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -91,42 +81,19 @@ pub(crate) fn answer_on_another_device(verification_uri_complete: &str, answer: 
         assert!(body.contains("interrupted"), "HTTP {status}: {body}");
         return;
     }
-    let mut next = location(&target, &headers, status);
-    let mut submitted_login = false;
-    for _ in 0..12 {
-        let (status, headers, body) = if next.contains("/interaction/") {
-            let answer = if submitted_login {
-                "prompt=consent"
-            } else {
-                "prompt=login&login=alice"
-            };
-            submitted_login = true;
-            http("POST", &next, &cookies, Some(answer))
-        } else {
-            http("GET", &next, &cookies, None)
-        };
-        keep_cookies(&mut cookies, &headers);
-        if status == 200 {
-            assert!(body.contains("Sign-in Success"), "{body}");
-            return;
-        }
-        next = location(&next, &headers, status);
-    }
-    panic!("the device login did not reach the success page");
-}
-
-fn location(from: &str, headers: &[(String, String)], status: u16) -> String {
-    let location = headers
-        .iter()
-        .find(|(k, _)| k == "location")
-        .unwrap_or_else(|| panic!("no redirect from {from} (status {status})"))
-        .1
-        .clone();
-    url::Url::parse(from)
-        .unwrap()
-        .join(&location)
-        .unwrap()
-        .to_string()
+    let next = location(&target, &headers, status);
+    pass_interactions(
+        &next,
+        &mut cookies,
+        "the device login did not reach the success page",
+        |_, status, body| {
+            let arrived = status == 200;
+            if arrived {
+                assert!(body.contains("Sign-in Success"), "{body}");
+            }
+            arrived
+        },
+    );
 }
 
 /// What `patchbay auth login --device` printed for the user.
